@@ -1,0 +1,50 @@
+/** A failure the CLI prints as one line: `error <code>: <reason>`. */
+export class CliError extends Error {
+  readonly code: string;
+  constructor(code: string, reason: string) {
+    super(reason);
+    this.code = code;
+  }
+}
+
+export interface Client {
+  readonly url: string;
+  readonly token: string | null;
+}
+
+const headers = (c: Client, body: boolean): Record<string, string> => ({
+  ...(c.token === null ? {} : { authorization: `Bearer ${c.token}` }),
+  ...(body ? { 'content-type': 'application/json' } : {}),
+});
+
+/** Calls the API and returns the JSON answer; an error answer becomes a CliError with its code. */
+export async function call<T = unknown>(c: Client, method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${c.url}${path}`, {
+      method,
+      headers: headers(c, body !== undefined),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (e) {
+    throw new CliError(
+      'unreachable',
+      `cannot reach ${c.url} (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message})`,
+    );
+  }
+  const text = await res.text();
+  const data = text === '' ? null : (JSON.parse(text) as Record<string, unknown>);
+  if (!res.ok) {
+    const code = typeof data?.code === 'string' ? data.code : `http_${res.status}`;
+    const reason =
+      typeof data?.reason === 'string'
+        ? data.reason
+        : typeof data?.message === 'string'
+          ? data.message
+          : res.statusText;
+    throw new CliError(code, reason);
+  }
+  return data as T;
+}
+
+export { headers as clientHeaders };

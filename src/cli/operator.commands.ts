@@ -1,0 +1,153 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { tailEvents } from './events-tail.js';
+import { call, type Client } from './http-client.js';
+import { table } from './table.js';
+
+type ClientOpts = { url?: string; token?: string; json?: boolean };
+
+const intArg = (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number');
+  return Number(v);
+};
+
+const withClientOptions = (c: Command): Command =>
+  c
+    .option('--url <url>', 'server address (FABRICA_URL; default http://127.0.0.1:3000)')
+    .option('--token <token>', 'bearer token (FABRICA_TOKEN)')
+    .option('--json', 'print JSON for scripts');
+
+const print = (o: ClientOpts, data: unknown, human: () => string): void => {
+  process.stdout.write(`${o.json === true ? JSON.stringify(data) : human()}\n`);
+};
+
+/** Commands that talk HTTP to a running server. */
+export function registerOperatorCommands(program: Command, client: (o: ClientOpts) => Client): void {
+  const events = program.command('events').description('The event log.');
+  withClientOptions(
+    events
+      .command('tail')
+      .description('Follow the event stream; resumes by itself after a disconnect.')
+      .option('--after <seq>', 'start after this seq (default: from now on)', intArg)
+      .option('--subject-kind <kind>', 'only events about this kind of subject')
+      .option('--subject-id <id>', 'only events about this subject')
+      .option('--type <types>', 'only these event types (comma-separated)')
+      .option('--count <n>', 'exit after printing this many events', intArg),
+  ).action(
+    async (
+      o: ClientOpts & {
+        after?: number;
+        subjectKind?: string;
+        subjectId?: string;
+        type?: string;
+        count?: number;
+      },
+    ) => {
+      await tailEvents(client(o), {
+        ...(o.after === undefined ? {} : { after: o.after }),
+        ...(o.subjectKind === undefined ? {} : { subjectKind: o.subjectKind }),
+        ...(o.subjectId === undefined ? {} : { subjectId: o.subjectId }),
+        ...(o.type === undefined ? {} : { type: o.type }),
+        ...(o.count === undefined ? {} : { count: o.count }),
+        json: o.json === true,
+        out: (line) => process.stdout.write(`${line}\n`),
+        note: (line) => process.stderr.write(`fabrica: ${line}\n`),
+      });
+    },
+  );
+
+  const tokens = program.commands.find((c) => c.name() === 'tokens') ?? program.command('tokens');
+  withClientOptions(
+    tokens
+      .command('create')
+      .description('Create a tenant token (admin); the secret is printed once.')
+      .requiredOption('--tenant <tenant>', 'tenant the token is bound to')
+      .requiredOption('--access <level>', 'read | edit | full | root')
+      .option('--expires <duration>', 'lifetime, e.g. 90s, 15m, 12h, 30d')
+      .option('--label <label>', 'a note for people'),
+  ).action(async (o: ClientOpts & { tenant: string; access: string; expires?: string; label?: string }) => {
+    const created = await call<Record<string, unknown>>(client(o), 'POST', '/tokens', {
+      tenant: o.tenant,
+      access: o.access,
+      ...(o.expires === undefined ? {} : { expires_in: o.expires }),
+      ...(o.label === undefined ? {} : { label: o.label }),
+    });
+    print(o, created, () =>
+      [
+        `token ${String(created.id)} for tenant ${String(created.tenant)} (${String(created.access)}), expires ${String((created.expires_at as string | null) ?? 'never')}`,
+        `secret (shown once): ${String(created.token)}`,
+      ].join('\n'),
+    );
+  });
+  withClientOptions(tokens.command('list').description('List tokens (admin); never shows secrets.')).action(
+    async (o: ClientOpts) => {
+      const r = await call<{ tokens: Record<string, unknown>[] }>(client(o), 'GET', '/tokens?limit=1000');
+      print(o, r, () => table(r.tokens, ['id', 'tenant', 'access', 'state', 'expires_at', 'label']));
+    },
+  );
+  withClientOptions(
+    tokens
+      .command('revoke')
+      .description('Revoke a token (admin).')
+      .argument('<id>')
+      .option('--reason <text>', 'why'),
+  ).action(async (id: string, o: ClientOpts & { reason?: string }) => {
+    const q = o.reason === undefined ? '' : `?reason=${encodeURIComponent(o.reason)}`;
+    const r = await call<Record<string, unknown>>(
+      client(o),
+      'DELETE',
+      `/tokens/${encodeURIComponent(id)}${q}`,
+    );
+    print(o, r, () => `token ${id} revoked`);
+  });
+
+  const caps = program.command('capabilities').description('Capability gates.');
+  withClientOptions(caps.command('list').description('Show every capability and its level.')).action(
+    async (o: ClientOpts) => {
+      const r = await call<{ capabilities: Record<string, unknown>[]; safe_mode: { on: boolean } }>(
+        client(o),
+        'GET',
+        '/capabilities',
+      );
+      print(
+        o,
+        r,
+        () =>
+          `${table(r.capabilities, ['name', 'level', 'enabled', 'updated_by', 'reason'])}\nsafe mode: ${r.safe_mode.on ? 'on' : 'off'}`,
+      );
+    },
+  );
+  withClientOptions(
+    caps
+      .command('set')
+      .description('Set a capability level (admin).')
+      .argument('<name>')
+      .argument('<level>', 'locked | experimental | stable')
+      .requiredOption('--reason <text>', 'why (recorded in the audit trail)'),
+  ).action(async (name: string, level: string, o: ClientOpts & { reason: string }) => {
+    const r = await call<Record<string, unknown>>(
+      client(o),
+      'PUT',
+      `/capabilities/${encodeURIComponent(name)}`,
+      {
+        level,
+        reason: o.reason,
+      },
+    );
+    print(o, r, () => `${name}: ${String(r.level)}`);
+  });
+
+  withClientOptions(
+    program
+      .command('safe-mode')
+      .description('Turn safe mode on or off (admin).')
+      .argument('<on|off>')
+      .requiredOption('--reason <text>', 'why (recorded in the audit trail)'),
+  ).action(async (state: string, o: ClientOpts & { reason: string }) => {
+    if (state !== 'on' && state !== 'off') throw new InvalidArgumentError('expected on or off');
+    const r = await call<Record<string, unknown>>(client(o), 'POST', '/safe-mode', {
+      on: state === 'on',
+      reason: o.reason,
+    });
+    print(o, r, () => `safe mode ${r.on === true ? 'on' : 'off'}`);
+  });
+}

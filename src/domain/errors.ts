@@ -1,0 +1,50 @@
+/**
+ * Every error code fabrica answers with, and what it means. The HTTP layer maps each code to a status
+ * (`http/error-status.ts`); `docs/errors.md` documents them all (a test keeps the two in step).
+ */
+export const ERROR_CODES = {
+  invalid_request: 'The request body, query or path does not match the schema; the reason names the field.',
+  invalid_json: 'The request body is not valid JSON.',
+  payload_too_large: 'The request body is larger than the configured limit (`FABRICA_BODY_LIMIT`).',
+  unsupported_media_type: 'The request body has a content type the route does not accept.',
+  not_found: 'The route, or the record the path names, does not exist (or is not visible to the caller).',
+  method_not_allowed: 'The route exists but not with this HTTP method.',
+  conflict: 'The record changed since it was read (optimistic concurrency): read it again and retry.',
+  unauthorized: 'No token, an unknown token, or an expired or revoked token.',
+  forbidden: 'The token is valid but its access level or tenant does not allow this action.',
+  capability_disabled: 'The capability that gates this action is locked; the body names it.',
+  safe_mode: 'Safe mode is on: only the admin token may write.',
+  unavailable: 'The server is shutting down or the store is unreachable; retry later.',
+  internal: 'An unexpected server fault; the log holds the details under the request id.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An expected failure, returned as a value by the engine and mapped to a response by the HTTP layer. */
+export interface Failure {
+  readonly code: ErrorCode;
+  readonly reason: string;
+  readonly capability?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Failure };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+export const fail = (
+  code: ErrorCode,
+  reason: string,
+  extra: { capability?: string; details?: Record<string, unknown> } = {},
+): { ok: false; error: Failure } => ({ ok: false, error: { code, reason, ...extra } });
+
+/** Thrown only where a failure must cross a callback boundary (e.g. inside a store transaction). */
+export class FailureError extends Error {
+  readonly failure: Failure;
+  constructor(failure: Failure) {
+    super(failure.reason);
+    this.name = 'FailureError';
+    this.failure = failure;
+  }
+}

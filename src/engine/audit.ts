@@ -1,0 +1,49 @@
+import { GENESIS_HASH, verifyChainSegment, type ChainBreak } from '../domain/event.js';
+import type { Store } from './ports.js';
+
+export interface ChainReport {
+  readonly ok: boolean;
+  readonly checked: number;
+  readonly headSeq: number;
+  readonly firstBreak: ChainBreak | null;
+}
+
+const PAGE = 1000;
+
+/**
+ * Walks the whole hash chain from event 1, page by page, and names the first row that does not link.
+ * The head row's hash is checked too, so deleting the newest events is detected as well.
+ */
+export async function verifyChain(
+  store: Store,
+  onProgress?: (checked: number, head: number) => void,
+): Promise<ChainReport> {
+  const headSeq = await store.headSeq();
+  let previous = { seq: 0, hash: GENESIS_HASH };
+  let checked = 0;
+  while (previous.seq < headSeq) {
+    const rows = await store.eventsAfter(previous.seq, PAGE);
+    if (rows.length === 0) {
+      const missing = {
+        seq: previous.seq + 1,
+        problem: 'seq_gap' as const,
+        expected: String(previous.seq + 1),
+        found: 'none',
+      };
+      return { ok: false, checked, headSeq, firstBreak: missing };
+    }
+    const broken = verifyChainSegment(rows, previous);
+    if (broken !== null)
+      return {
+        ok: false,
+        checked: checked + rows.findIndex((r) => r.seq === broken.seq),
+        headSeq,
+        firstBreak: broken,
+      };
+    checked += rows.length;
+    const last = rows[rows.length - 1]!;
+    previous = { seq: last.seq, hash: last.hash };
+    onProgress?.(checked, headSeq);
+  }
+  return { ok: true, checked, headSeq, firstBreak: null };
+}

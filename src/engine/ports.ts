@@ -1,0 +1,52 @@
+import type { EventFilter, EventRecord, NewEvent } from '../domain/event.js';
+import type { NewTimer, TimerRecord } from '../domain/timer.js';
+import type { AccessRepo, AccessReads } from './access/access-ports.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** The write side of one transaction: every state change and the events describing it commit together. */
+export interface Tx {
+  appendEvent(event: NewEvent): Promise<EventRecord>;
+  scheduleTimer(timer: NewTimer): Promise<string>;
+  cancelTimer(id: string): Promise<boolean>;
+  /** Cancels every pending timer of one subject (and action, if given); returns how many. */
+  cancelTimersFor(subjectKind: string, subjectId: string, action?: string): Promise<number>;
+  readonly access: AccessRepo;
+}
+
+/** A due timer claimed inside a transaction: exactly one transaction holds it until commit. */
+export interface TimerTx extends Tx {
+  claimDueTimer(now: number): Promise<TimerRecord | null>;
+  markTimerFired(id: string, now: number): Promise<void>;
+  recordTimerFailure(id: string, error: string, retryAt: number | null): Promise<void>;
+}
+
+export interface MigrationStatus {
+  readonly applied: readonly string[];
+  readonly pending: readonly string[];
+}
+
+export interface Store {
+  readonly kind: StoreKind;
+  /** Runs `work` in one transaction; `afterCommit` listeners see the events it appended. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  timerTransaction<T>(work: (tx: TimerTx) => Promise<T>): Promise<T>;
+  eventsAfter(afterSeq: number, limit: number, filter?: EventFilter): Promise<EventRecord[]>;
+  eventsBetween(fromSeq: number, toSeq: number): Promise<EventRecord[]>;
+  headSeq(): Promise<number>;
+  nextTimerDue(): Promise<number | null>;
+  timersFor(subjectKind: string, subjectId: string): Promise<TimerRecord[]>;
+  readonly access: AccessReads;
+  /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
+  onCommitted(listener: (what: { events: boolean; timers: boolean }) => void): () => void;
+  ping(): Promise<void>;
+  migrationStatus(): Promise<MigrationStatus>;
+  migrate(): Promise<readonly string[]>;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };

@@ -1,0 +1,99 @@
+import type { DestinationStream } from 'pino';
+import type { Config } from './config/config.js';
+import { AccessService } from './engine/access/access-service.js';
+import { EventHub } from './engine/event-hub.js';
+import { systemClock, type Clock } from './engine/ports.js';
+import { Scheduler } from './engine/scheduler.js';
+import { buildApp, type App } from './http/app.js';
+import type { KyselyStore } from './store/kysely-store.js';
+import { openPostgresStore } from './store/postgres.js';
+import { openSqliteStore } from './store/sqlite.js';
+import { join } from 'node:path';
+
+export interface Fabrica {
+  readonly app: App;
+  readonly store: KyselyStore;
+  readonly hub: EventHub;
+  readonly scheduler: Scheduler;
+  readonly access: AccessService;
+  /** The admin secret when this start generated it (print it once), else null. */
+  readonly generatedAdminToken: string | null;
+  readonly lifecycle: { shuttingDown: boolean };
+  /** Stops streams and timers, waits for in-flight requests (up to the shutdown timeout), closes the store. */
+  close(): Promise<void>;
+}
+
+export interface Runtime {
+  readonly version: string;
+  readonly clock?: Clock;
+  readonly logStream?: DestinationStream;
+  /** Where internal faults are reported (the app's logger once it exists). */
+  readonly onError?: (e: unknown, context: string) => void;
+}
+
+/** Opens the store named by the configuration (SQLite file in the data directory, or PostgreSQL). */
+export async function openStore(config: Config, clock: Clock = systemClock): Promise<KyselyStore> {
+  const now = () => clock.now();
+  if (config.databaseUrl !== null) {
+    return openPostgresStore({ url: config.databaseUrl, poolSize: config.pgPoolSize, now });
+  }
+  return openSqliteStore({
+    file: join(config.dataDir, 'fabrica.db'),
+    synchronous: config.sqliteSynchronous,
+    now,
+  });
+}
+
+/** Composes store, engines and HTTP app; migrates the store first. Does not listen. */
+export async function createFabrica(config: Config, runtime: Runtime): Promise<Fabrica> {
+  const clock = runtime.clock ?? systemClock;
+  const store = await openStore(config, clock);
+  let report = runtime.onError ?? ((): void => undefined);
+  try {
+    await store.migrate();
+    await store.start();
+    const hub = new EventHub(store, { pollMs: config.timerPollMs, onError: (e) => report(e, 'event hub') });
+    const scheduler = new Scheduler(store, {
+      pollMs: config.timerPollMs,
+      maxAttempts: 5,
+      clock,
+      onError: (e) => report(e, 'scheduler'),
+    });
+    const access = new AccessService(store, clock, config.adminToken);
+    access.registerTimers(scheduler);
+    const generatedAdminToken = await access.init(config.capabilityOverrides);
+    await hub.start();
+    hub.onEvent((e) => access.onEvent(e));
+    const lifecycle = { shuttingDown: false };
+    const app = await buildApp({
+      store,
+      hub,
+      access,
+      version: runtime.version,
+      startedAt: clock.now(),
+      bodyLimit: config.bodyLimit,
+      heartbeatMs: config.heartbeatMs,
+      streamBufferBytes: config.streamBufferBytes,
+      logLevel: config.logLevel,
+      lifecycle,
+      ...(runtime.logStream === undefined ? {} : { logStream: runtime.logStream }),
+    });
+    if (runtime.onError === undefined)
+      report = (e, context) => app.log.error({ err: e }, `${context} failed`);
+    scheduler.start();
+    let closing: Promise<void> | null = null;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        lifecycle.shuttingDown = true;
+        await hub.stop();
+        await scheduler.stop();
+        const timeout = new Promise<void>((r) => setTimeout(r, config.shutdownTimeoutMs).unref());
+        await Promise.race([app.close(), timeout]);
+        await store.close();
+      })());
+    return { app, store, hub, scheduler, access, generatedAdminToken, lifecycle, close };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

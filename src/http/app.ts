@@ -1,0 +1,146 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawServerDefault,
+} from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { DestinationStream } from 'pino';
+import type { AccessService } from '../engine/access/access-service.js';
+import type { EventHub } from '../engine/event-hub.js';
+import type { Store } from '../engine/ports.js';
+import { registerAuth } from './auth.plugin.js';
+import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
+import { redactUrl } from './request-context.js';
+import { accessRoutes } from './routes/access.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
+import { eventsRoutes } from './routes/events.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { buildValidatorCompiler } from './validation.js';
+
+export interface AppDeps {
+  readonly store: Store;
+  readonly hub: EventHub;
+  readonly access: AccessService;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly bodyLimit: number;
+  readonly heartbeatMs: number;
+  readonly streamBufferBytes: number;
+  readonly logLevel: string;
+  /** Where JSON log lines go (stdout when absent). */
+  readonly logStream?: DestinationStream;
+  /** Set while the server drains on shutdown: `/readyz` answers 503 and new streams are refused. */
+  readonly lifecycle: { shuttingDown: boolean };
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Builds the HTTP app. It never listens by itself: `serve` does, tests use `inject` or their own port. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const logger: boolean | object =
+    deps.logLevel === 'silent'
+      ? false
+      : {
+          level: deps.logLevel,
+          ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),
+          redact: {
+            paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', 'req.query.token'],
+            censor: '[redacted]',
+          },
+          serializers: {
+            req: (req: { method: string; url: string; ip?: string }) => ({
+              method: req.method,
+              url: redactUrl(req.url),
+              remoteAddress: req.ip ?? '',
+            }),
+          },
+        };
+  const options: FastifyServerOptions = {
+    logger: logger,
+    bodyLimit: deps.bodyLimit,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  };
+  const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(buildValidatorCompiler());
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  // An empty body with Content-Type: application/json means `{}` (clients call action routes that way).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(
+        Object.assign(new Error(`request body is not valid JSON: ${(e as Error).message}`), {
+          statusCode: 400,
+          code: 'FST_ERR_CTP_INVALID_JSON',
+        }),
+        undefined,
+      );
+    }
+  });
+
+  app.setErrorHandler((error, req, reply) => {
+    const { failure, unexpected } = toFailure(error as Error);
+    if (unexpected) req.log.error({ err: error }, 'unexpected error');
+    return sendFailure(req, reply, failure);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          familyOf(req.url),
+          { code: 'not_found', reason: `no route ${req.method} ${redactUrl(req.url)}` },
+          req.id,
+        ),
+      ),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'fabrica', version: deps.version, description: 'Durable factory control plane.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(websocket, { options: { maxPayload: 1_048_576 } });
+
+  registerAuth(app, deps.access);
+  await app.register(healthRoutes(deps));
+  await app.register(eventsRoutes(deps));
+  await app.register(accessRoutes(deps));
+  await app.register(auditRoutes(deps));
+
+  app.get(
+    '/openapi.json',
+    { schema: { hide: true }, config: { action: { name: 'openapi', public: true } } },
+    () => app.swagger(),
+  );
+  return app;
+}

@@ -1,0 +1,18 @@
+import type { ErrorCode } from '../domain/errors.js';
+
+/** The one table from error code to HTTP status. */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  unauthorized: 401,
+  forbidden: 403,
+  capability_disabled: 403,
+  safe_mode: 403,
+  unavailable: 503,
+  internal: 500,
+};

@@ -1,0 +1,86 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { FailureError, type Failure, type Result } from '../domain/errors.js';
+import { ERROR_STATUS } from './error-status.js';
+
+/** The API families answer errors in their own shape (DESIGN.md, "API families"). */
+export type ApiFamily = 'neira' | 'llm';
+
+export const familyOf = (url: string): ApiFamily =>
+  url.startsWith('/llm/') || url === '/llm' ? 'llm' : 'neira';
+
+export function errorBody(family: ApiFamily, f: Failure, requestId: string): Record<string, unknown> {
+  if (family === 'llm') {
+    return {
+      success: false,
+      error: f.reason,
+      code: f.code,
+      message: f.reason,
+      request_id: requestId,
+      ...f.details,
+    };
+  }
+  return {
+    code: f.code,
+    reason: f.reason,
+    ...(f.capability === undefined ? {} : { capability: f.capability }),
+    ...f.details,
+    request_id: requestId,
+  };
+}
+
+export function sendFailure(req: FastifyRequest, reply: FastifyReply, f: Failure): FastifyReply {
+  return reply.code(ERROR_STATUS[f.code]).send(errorBody(familyOf(req.url), f, req.id));
+}
+
+/** Sends a use case's result: the value on success (with `status`), the mapped error otherwise. */
+export function sendResult<T>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  result: Result<T>,
+  present: (value: T) => unknown,
+  status = 200,
+): FastifyReply {
+  if (!result.ok) return sendFailure(req, reply, result.error);
+  return reply.code(status).send(present(result.value));
+}
+
+/** Maps framework errors (parse, validation, size) to our codes; anything else is a 500 logged in full. */
+export function toFailure(error: FastifyError | Error): { failure: Failure; unexpected: boolean } {
+  if (error instanceof FailureError) return { failure: error.failure, unexpected: false };
+  const e = error as FastifyError;
+  if (e.validation !== undefined) {
+    const first = e.validation[0];
+    const field = `${e.validationContext ?? 'body'}${first?.instancePath ?? ''}`.replace(/\//g, '.');
+    const extra =
+      first?.keyword === 'additionalProperties'
+        ? ` (unknown field "${String((first.params as { additionalProperty?: string }).additionalProperty)}")`
+        : first?.keyword === 'enum'
+          ? ` (allowed: ${((first.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')})`
+          : '';
+    const reason = `${field} ${first?.message ?? 'is invalid'}${extra}`;
+    return { failure: { code: 'invalid_request', reason, details: { field } }, unexpected: false };
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        failure: { code: 'payload_too_large', reason: 'request body is larger than the limit' },
+        unexpected: false,
+      };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { failure: { code: 'unsupported_media_type', reason: e.message }, unexpected: false };
+    case 'FST_ERR_CTP_INVALID_JSON':
+      return { failure: { code: 'invalid_json', reason: e.message }, unexpected: false };
+    default:
+      break;
+  }
+  const status = e.statusCode ?? 500;
+  if (status === 413) return { failure: { code: 'payload_too_large', reason: e.message }, unexpected: false };
+  if (status === 415)
+    return { failure: { code: 'unsupported_media_type', reason: e.message }, unexpected: false };
+  if (status >= 400 && status < 500)
+    return { failure: { code: 'invalid_request', reason: e.message }, unexpected: false };
+  return {
+    failure: { code: 'internal', reason: 'internal error; see the server log for this request id' },
+    unexpected: true,
+  };
+}

@@ -1,0 +1,126 @@
+import type { Kysely, Transaction } from 'kysely';
+import { eventHash, type EventFilter, type EventRecord, type NewEvent } from '../domain/event.js';
+import type { Database, EventsTable } from './schema.js';
+import type { StoreKind } from '../engine/ports.js';
+
+export const toEventRecord = (r: EventsTable): EventRecord => ({
+  seq: Number(r.seq),
+  ts: r.ts,
+  type: r.type,
+  subjectKind: r.subject_kind,
+  subjectId: r.subject_id,
+  tenant: r.tenant,
+  actor: r.actor,
+  data: r.data,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+/**
+ * Appends events inside one transaction. The chain head is read (and on PostgreSQL row-locked) at the
+ * first append and written back once, just before commit.
+ */
+export class EventAppender {
+  #head: { seq: number; hash: string } | null = null;
+  #appended = 0;
+  readonly #trx: Transaction<Database>;
+  readonly #kind: StoreKind;
+  readonly #now: () => number;
+
+  constructor(trx: Transaction<Database>, kind: StoreKind, now: () => number) {
+    this.#trx = trx;
+    this.#kind = kind;
+    this.#now = now;
+  }
+
+  get appended(): number {
+    return this.#appended;
+  }
+
+  async append(e: NewEvent): Promise<EventRecord> {
+    if (this.#head === null) {
+      let q = this.#trx.selectFrom('event_head').select(['seq', 'hash']).where('id', '=', 1);
+      if (this.#kind === 'postgres') q = q.forUpdate();
+      const row = await q.executeTakeFirstOrThrow();
+      this.#head = { seq: Number(row.seq), hash: row.hash };
+    }
+    const unhashed = {
+      seq: this.#head.seq + 1,
+      ts: new Date(this.#now()).toISOString(),
+      type: e.type,
+      subjectKind: e.subjectKind,
+      subjectId: e.subjectId,
+      tenant: e.tenant ?? null,
+      actor: e.actor,
+      data: JSON.stringify(e.data ?? {}),
+      prevHash: this.#head.hash,
+    };
+    const record: EventRecord = { ...unhashed, hash: eventHash(unhashed) };
+    await this.#trx
+      .insertInto('events')
+      .values({
+        seq: record.seq,
+        ts: record.ts,
+        type: record.type,
+        subject_kind: record.subjectKind,
+        subject_id: record.subjectId,
+        tenant: record.tenant,
+        actor: record.actor,
+        data: record.data,
+        prev_hash: record.prevHash,
+        hash: record.hash,
+      })
+      .execute();
+    this.#head = { seq: record.seq, hash: record.hash };
+    this.#appended += 1;
+    return record;
+  }
+
+  /** Writes the new head back; call once, after the use case's work and before commit. */
+  async flush(): Promise<void> {
+    if (this.#appended === 0 || this.#head === null) return;
+    await this.#trx
+      .updateTable('event_head')
+      .set({ seq: this.#head.seq, hash: this.#head.hash })
+      .where('id', '=', 1)
+      .execute();
+  }
+}
+
+export async function eventsAfter(
+  db: Kysely<Database>,
+  afterSeq: number,
+  limit: number,
+  filter: EventFilter = {},
+): Promise<EventRecord[]> {
+  let q = db.selectFrom('events').selectAll().where('seq', '>', afterSeq);
+  if (filter.subjectKind !== undefined) q = q.where('subject_kind', '=', filter.subjectKind);
+  if (filter.subjectId !== undefined) q = q.where('subject_id', '=', filter.subjectId);
+  if (filter.types !== undefined && filter.types.length > 0) q = q.where('type', 'in', [...filter.types]);
+  if (filter.tenant !== undefined) q = q.where('tenant', '=', filter.tenant);
+  if (filter.actor !== undefined) q = q.where('actor', '=', filter.actor);
+  if (filter.from !== undefined) q = q.where('ts', '>=', filter.from);
+  if (filter.to !== undefined) q = q.where('ts', '<=', filter.to);
+  const rows = await q.orderBy('seq').limit(limit).execute();
+  return rows.map(toEventRecord);
+}
+
+export async function eventsBetween(
+  db: Kysely<Database>,
+  fromSeq: number,
+  toSeq: number,
+): Promise<EventRecord[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('seq', '>=', fromSeq)
+    .where('seq', '<=', toSeq)
+    .orderBy('seq')
+    .execute();
+  return rows.map(toEventRecord);
+}
+
+export async function headSeq(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('event_head').select('seq').where('id', '=', 1).executeTakeFirst();
+  return row === undefined ? 0 : Number(row.seq);
+}

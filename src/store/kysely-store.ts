@@ -1,0 +1,161 @@
+import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import type { EventFilter, EventRecord, NewEvent } from '../domain/event.js';
+import type { NewTimer, TimerRecord } from '../domain/timer.js';
+import type { MigrationStatus, Store, StoreKind, TimerTx } from '../engine/ports.js';
+import { AccessQueries } from './access.repo.js';
+import { EventAppender, eventsAfter, eventsBetween, headSeq } from './event-log.repo.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+import * as timers from './timers.repo.js';
+
+type CommitListener = (what: { events: boolean; timers: boolean }) => void;
+
+/** Cross-instance wake-ups (PostgreSQL LISTEN/NOTIFY); absent on SQLite, where one process owns the file. */
+export interface Notifier {
+  /** Queues a notification inside the transaction: delivered to every instance only if it commits. */
+  notifyInTx(trx: Transaction<Database>, what: { events: boolean; timers: boolean }): Promise<void>;
+  listen(listener: CommitListener): Promise<void>;
+  close(): Promise<void>;
+}
+
+class KyselyTx implements TimerTx {
+  readonly events: EventAppender;
+  readonly access: AccessQueries;
+  timersChanged = false;
+  readonly #trx: Transaction<Database>;
+  readonly #kind: StoreKind;
+  readonly #now: () => number;
+
+  constructor(trx: Transaction<Database>, kind: StoreKind, now: () => number) {
+    this.#trx = trx;
+    this.#kind = kind;
+    this.#now = now;
+    this.events = new EventAppender(trx, kind, now);
+    this.access = new AccessQueries(trx, now);
+  }
+
+  appendEvent(event: NewEvent): Promise<EventRecord> {
+    return this.events.append(event);
+  }
+  scheduleTimer(timer: NewTimer): Promise<string> {
+    this.timersChanged = true;
+    return timers.scheduleTimer(this.#trx, timer, this.#now());
+  }
+  cancelTimer(id: string): Promise<boolean> {
+    return timers.cancelTimer(this.#trx, id);
+  }
+  cancelTimersFor(subjectKind: string, subjectId: string, action?: string): Promise<number> {
+    return timers.cancelTimersFor(this.#trx, subjectKind, subjectId, action);
+  }
+  claimDueTimer(now: number): Promise<TimerRecord | null> {
+    return timers.claimDueTimer(this.#trx, this.#kind, now);
+  }
+  markTimerFired(id: string, now: number): Promise<void> {
+    return timers.markTimerFired(this.#trx, id, now);
+  }
+  recordTimerFailure(id: string, error: string, retryAt: number | null): Promise<void> {
+    return timers.recordTimerFailure(this.#trx, id, error, retryAt);
+  }
+}
+
+/** The one store implementation; the dialect (SQLite or PostgreSQL) is chosen by whoever opens it. */
+export class KyselyStore implements Store {
+  readonly kind: StoreKind;
+  readonly access: AccessQueries;
+  readonly #db: Kysely<Database>;
+  readonly #notifier: Notifier | null;
+  readonly #now: () => number;
+  readonly #listeners = new Set<CommitListener>();
+  #closed = false;
+
+  constructor(db: Kysely<Database>, kind: StoreKind, notifier: Notifier | null, now: () => number) {
+    this.#db = db;
+    this.kind = kind;
+    this.#notifier = notifier;
+    this.#now = now;
+    this.access = new AccessQueries(db, now);
+  }
+
+  /** Starts cross-instance wake-ups; call once after migrating. */
+  async start(): Promise<void> {
+    await this.#notifier?.listen((what) => this.#emit(what));
+  }
+
+  transaction<T>(work: (tx: KyselyTx) => Promise<T>): Promise<T> {
+    return this.timerTransaction(work);
+  }
+
+  async timerTransaction<T>(work: (tx: KyselyTx) => Promise<T>): Promise<T> {
+    const [result, tx] = await this.#db.transaction().execute(async (trx) => {
+      const tx = new KyselyTx(trx, this.kind, this.#now);
+      const value = await work(tx);
+      await tx.events.flush();
+      const what = { events: tx.events.appended > 0, timers: tx.timersChanged };
+      if (this.#notifier && (what.events || what.timers)) await this.#notifier.notifyInTx(trx, what);
+      return [value, tx] as const;
+    });
+    if (tx.events.appended > 0 || tx.timersChanged) {
+      this.#emit({ events: tx.events.appended > 0, timers: tx.timersChanged });
+    }
+    return result;
+  }
+
+  eventsAfter(afterSeq: number, limit: number, filter?: EventFilter): Promise<EventRecord[]> {
+    return eventsAfter(this.#db, afterSeq, limit, filter);
+  }
+  eventsBetween(fromSeq: number, toSeq: number): Promise<EventRecord[]> {
+    return eventsBetween(this.#db, fromSeq, toSeq);
+  }
+  headSeq(): Promise<number> {
+    return headSeq(this.#db);
+  }
+  nextTimerDue(): Promise<number | null> {
+    return timers.nextTimerDue(this.#db);
+  }
+  timersFor(subjectKind: string, subjectId: string): Promise<TimerRecord[]> {
+    return timers.timersFor(this.#db, subjectKind, subjectId);
+  }
+
+  onCommitted(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(what: { events: boolean; timers: boolean }): void {
+    for (const l of this.#listeners) l(what);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#db);
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    const all = await new Migrator({ db: this.#db, provider: migrationProvider }).getMigrations();
+    return {
+      applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+      pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
+    };
+  }
+
+  async migrate(): Promise<readonly string[]> {
+    const { error, results } = await new Migrator({
+      db: this.#db,
+      provider: migrationProvider,
+    }).migrateToLatest();
+    if (error !== undefined) throw error instanceof Error ? error : new Error(JSON.stringify(error));
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  /** Raw access for the tests' tamper checks and for the benchmark's baseline; not for use cases. */
+  get db(): Kysely<Database> {
+    return this.#db;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    await this.#notifier?.close();
+    await this.#db.destroy();
+  }
+}

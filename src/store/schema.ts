@@ -1,0 +1,74 @@
+import type { Generated } from 'kysely';
+
+/** Table shapes as Kysely sees them. Timestamps are RFC 3339 text; `due_at` is epoch milliseconds. */
+export interface EventsTable {
+  seq: number;
+  ts: string;
+  type: string;
+  subject_kind: string;
+  subject_id: string;
+  tenant: string | null;
+  actor: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface EventHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface TimersTable {
+  id: string;
+  due_at: number;
+  subject_kind: string;
+  subject_id: string;
+  action: string;
+  payload: string;
+  state: string;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: string;
+  fired_at: string | null;
+}
+
+export interface TokensTable {
+  id: string;
+  secret_hash: string;
+  tenant: string;
+  access: string;
+  label: string | null;
+  state: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  version: number;
+}
+
+export interface CapabilitiesTable {
+  name: string;
+  level: string;
+  reason: string;
+  updated_at: string;
+  updated_by: string;
+  version: number;
+}
+
+export interface SystemStateTable {
+  key: string;
+  value: string;
+  version: number;
+  updated_at: string;
+}
+
+export interface Database {
+  events: EventsTable;
+  event_head: EventHeadTable;
+  timers: TimersTable;
+  tokens: TokensTable;
+  capabilities: CapabilitiesTable;
+  system_state: SystemStateTable;
+}
