@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../src/config/config.js';
+import { GENESIS_HASH } from '../src/domain/event.js';
+import { AccessService } from '../src/engine/access/access-service.js';
+import { verifyChain } from '../src/engine/audit.js';
+import { openStore } from '../src/fabrica.js';
+import type { KyselyStore } from '../src/store/kysely-store.js';
+import { freshTarget, STORE_KINDS, type TestStoreTarget } from './support/stores.js';
+
+for (const { kind, skip } of STORE_KINDS) {
+  describe(`store contract (${kind})`, { skip }, () => {
+    let target: TestStoreTarget;
+    let store: KyselyStore;
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const clock = { now: () => now };
+
+    before(async () => {
+      target = await freshTarget(kind);
+      store = await openStore(loadConfig({ env: target.env, cwd: process.cwd() }), clock);
+      assert.deepEqual((await store.migrationStatus()).pending.length > 0, true);
+      await store.migrate();
+      await store.start();
+    });
+    after(async () => {
+      await store.close();
+      await target.cleanup();
+    });
+
+    it('applies every migration and reports none pending', async () => {
+      const m = await store.migrationStatus();
+      assert.deepEqual(m.pending, []);
+      assert.deepEqual(m.applied, ['001-foundation', '002-access']);
+      assert.deepEqual(await store.migrate(), []);
+    });
+
+    it('appends events with increasing seq and a hash chain from genesis', async () => {
+      const first = await store.transaction(async (tx) => {
+        const a = await tx.appendEvent({
+          type: 't.a',
+          subjectKind: 'k',
+          subjectId: '1',
+          actor: 'me',
+          data: { n: 1 },
+        });
+        const b = await tx.appendEvent({
+          type: 't.b',
+          subjectKind: 'k',
+          subjectId: '2',
+          actor: 'me',
+          tenant: 'acme',
+        });
+        return [a, b];
+      });
+      assert.equal(first[0]!.seq, 1);
+      assert.equal(first[0]!.prevHash, GENESIS_HASH);
+      assert.equal(first[1]!.seq, 2);
+      assert.equal(first[1]!.prevHash, first[0]!.hash);
+      assert.equal(await store.headSeq(), 2);
+      const report = await verifyChain(store);
+      assert.deepEqual(report, { ok: true, checked: 2, headSeq: 2, firstBreak: null });
+    });
+
+    it('rolls back the events of a failed transaction, leaving no gap', async () => {
+      const head = await store.headSeq();
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.appendEvent({ type: 't.lost', subjectKind: 'k', subjectId: 'x', actor: 'me' });
+          throw new Error('use case failed');
+        }),
+        /use case failed/,
+      );
+      assert.equal(await store.headSeq(), head);
+      const next = await store.transaction((tx) =>
+        tx.appendEvent({ type: 't.c', subjectKind: 'k', subjectId: '3', actor: 'me' }),
+      );
+      assert.equal(next.seq, head + 1);
+      assert.equal((await verifyChain(store)).ok, true);
+    });
+
+    it('serialises concurrent appends into one unbroken chain', async () => {
+      const head = await store.headSeq();
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          store.transaction(async (tx) => {
+            await tx.appendEvent({ type: 't.par', subjectKind: 'par', subjectId: String(i), actor: 'me' });
+            await tx.appendEvent({ type: 't.par2', subjectKind: 'par', subjectId: String(i), actor: 'me' });
+          }),
+        ),
+      );
+      assert.equal(await store.headSeq(), head + 80);
+      const rows = await store.eventsAfter(head, 1000);
+      assert.deepEqual(
+        rows.map((r) => r.seq),
+        Array.from({ length: 80 }, (_, i) => head + i + 1),
+      );
+      // Both events of one transaction are adjacent: commit order is seq order.
+      for (let i = 0; i < rows.length; i += 2) assert.equal(rows[i]!.subjectId, rows[i + 1]!.subjectId);
+      assert.equal((await verifyChain(store)).ok, true);
+    });
+
+    it('filters events by subject, type, tenant, actor and time', async () => {
+      assert.deepEqual(
+        (await store.eventsAfter(0, 100, { subjectKind: 'k', subjectId: '2' })).map((e) => e.type),
+        ['t.b'],
+      );
+      assert.deepEqual(
+        (await store.eventsAfter(0, 100, { types: ['t.a', 't.c'] })).map((e) => e.type),
+        ['t.a', 't.c'],
+      );
+      assert.deepEqual(
+        (await store.eventsAfter(0, 100, { tenant: 'acme' })).map((e) => e.type),
+        ['t.b'],
+      );
+      assert.equal((await store.eventsAfter(0, 1000, { actor: 'nobody' })).length, 0);
+      assert.equal((await store.eventsAfter(0, 1000, { from: '2027-01-01T00:00:00.000Z' })).length, 0);
+      assert.equal((await store.eventsAfter(0, 2)).length, 2);
+    });
+
+    it('gives exactly one of two concurrent writers of one version the win (optimistic concurrency)', async () => {
+      const access = new AccessService(store, clock, 'admin-secret');
+      const first = await access.setCapability('self_edit', 'experimental', 'r', 'a');
+      assert.ok(first.ok);
+      const results = await Promise.all([
+        access.setCapability('self_edit', 'stable', 'writer 1', 'a', 1),
+        access.setCapability('self_edit', 'locked', 'writer 2', 'b', 1),
+      ]);
+      assert.deepEqual(results.map((r) => r.ok).sort(), [false, true]);
+      const loser = results.find((r) => !r.ok);
+      assert.equal(loser?.ok === false && loser.error.code, 'conflict');
+      assert.equal((await store.access.capability('self_edit'))?.version, 2);
+    });
+
+    it('schedules, claims, fires and cancels timers', async () => {
+      const [a, b, c] = await store.transaction(async (tx) => [
+        await tx.scheduleTimer({ at: now + 1000, subjectKind: 'tk', subjectId: '1', action: 'x' }),
+        await tx.scheduleTimer({
+          at: now + 2000,
+          subjectKind: 'tk',
+          subjectId: '2',
+          action: 'x',
+          payload: { p: 1 },
+        }),
+        await tx.scheduleTimer({ at: now + 500, subjectKind: 'tk', subjectId: '3', action: 'x' }),
+      ]);
+      assert.equal(await store.nextTimerDue(), now + 500);
+      assert.equal(await store.transaction((tx) => tx.cancelTimer(c!)), true);
+      assert.equal(await store.transaction((tx) => tx.cancelTimer(c!)), false);
+      assert.equal(await store.timerTransaction((tx) => tx.claimDueTimer(now)), null);
+      now += 1500;
+      const claimed = await store.timerTransaction(async (tx) => {
+        const t = await tx.claimDueTimer(now);
+        if (t) await tx.markTimerFired(t.id, now);
+        return t;
+      });
+      assert.equal(claimed?.id, a);
+      assert.equal((await store.timersFor('tk', '1'))[0]?.state, 'fired');
+      now += 1000;
+      const second = await store.timerTransaction((tx) => tx.claimDueTimer(now));
+      assert.equal(second?.id, b);
+      assert.deepEqual(second?.payload, { p: 1 });
+      assert.equal(await store.transaction((tx) => tx.cancelTimersFor('tk', '2')), 1);
+      assert.equal(await store.nextTimerDue(), null);
+    });
+
+    it('records timer failures with a retry time, then gives up', async () => {
+      const id = await store.transaction((tx) =>
+        tx.scheduleTimer({ at: now, subjectKind: 'tf', subjectId: '1', action: 'x' }),
+      );
+      await store.timerTransaction((tx) => tx.recordTimerFailure(id, 'boom', now + 60_000));
+      let [t] = await store.timersFor('tf', '1');
+      assert.equal(t?.state, 'pending');
+      assert.equal(t?.attempts, 1);
+      assert.equal(t?.lastError, 'boom');
+      assert.equal(t?.dueAt, now + 60_000);
+      await store.timerTransaction((tx) => tx.recordTimerFailure(id, 'boom again', null));
+      [t] = await store.timersFor('tf', '1');
+      assert.equal(t?.state, 'failed');
+    });
+
+    it('wakes commit listeners after commit only', async () => {
+      const seen: { events: boolean; timers: boolean }[] = [];
+      const off = store.onCommitted((w) => seen.push(w));
+      await store.transaction((tx) =>
+        tx.appendEvent({ type: 't.w', subjectKind: 'k', subjectId: 'w', actor: 'me' }),
+      );
+      await store.transaction(async () => undefined);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.appendEvent({ type: 't.w', subjectKind: 'k', subjectId: 'w', actor: 'me' });
+          throw new Error('no');
+        }),
+      );
+      off();
+      assert.ok(seen.some((w) => w.events));
+      // Only the committed transaction woke anyone (PostgreSQL may add its own NOTIFY echo of it).
+      assert.ok(
+        seen.every((w) => w.events && !w.timers),
+        JSON.stringify(seen),
+      );
+    });
+  });
+}

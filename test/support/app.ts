@@ -1,0 +1,84 @@
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { createFabrica, type Fabrica } from '../../src/fabrica.js';
+import { freshTarget, type TestStoreTarget } from './stores.js';
+
+export const ADMIN = 'fab_test_admin_token_0123456789abcdef';
+
+export interface TestFabrica {
+  readonly fabrica: Fabrica;
+  readonly target: TestStoreTarget;
+  readonly config: Config;
+  /** Every log line the app wrote. */
+  readonly logs: string[];
+  /** `inject` with the admin token unless `token` says otherwise (null: no token). */
+  request(
+    method: string,
+    url: string,
+    opts?: { body?: unknown; token?: string | null; headers?: Record<string, string>; rawBody?: string },
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown>; text: string }>;
+  close(): Promise<void>;
+}
+
+/** An in-process fabrica on a fresh store, with the admin token fixed and logs captured. */
+export async function startTestFabrica(
+  kind: 'sqlite' | 'postgres',
+  env: Record<string, string> = {},
+  target?: TestStoreTarget,
+): Promise<TestFabrica> {
+  const t = target ?? (await freshTarget(kind));
+  const config = loadConfig({
+    env: {
+      FABRICA_ADMIN_TOKEN: ADMIN,
+      FABRICA_LOG_LEVEL: 'info',
+      FABRICA_TIMER_POLL_MS: '100',
+      ...t.env,
+      ...env,
+    },
+    cwd: process.cwd(),
+  });
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString());
+      cb();
+    },
+  });
+  const fabrica = await createFabrica(config, { version: 'test', logStream });
+  return {
+    fabrica,
+    target: t,
+    config,
+    logs,
+    async request(method, url, opts = {}) {
+      const token = opts.token === undefined ? ADMIN : opts.token;
+      const headers: Record<string, string> = {
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        ...opts.headers,
+      };
+      let payload: string | undefined;
+      if (opts.rawBody !== undefined) payload = opts.rawBody;
+      else if (opts.body !== undefined) {
+        payload = JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fabrica.app.inject({
+        method: method as 'GET',
+        url,
+        headers,
+        ...(payload === undefined ? {} : { payload }),
+      });
+      let body: unknown = null;
+      try {
+        body = res.body === '' ? null : JSON.parse(res.body);
+      } catch {
+        body = null;
+      }
+      return { status: res.statusCode, body, headers: res.headers, text: res.body };
+    },
+    async close() {
+      await fabrica.close();
+      if (target === undefined) await t.cleanup();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { ADMIN } from './app.js';
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  /** Resolves with the exit code (or signal name). */
+  readonly exited: Promise<number | string>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: any }>;
+  kill(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+/** Starts `fabrica serve` as a child process on a free port and waits until it listens. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0'], {
+    env: {
+      ...process.env,
+      FABRICA_ADMIN_TOKEN: ADMIN,
+      FABRICA_LOG_LEVEL: 'info',
+      FABRICA_TIMER_POLL_MS: '100',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      const text = d.toString();
+      stdout.push(text);
+      buffer += text;
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(buffer);
+      if (m) resolve(m[1]!);
+    });
+    child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+    void exited.then((code) =>
+      reject(new Error(`server exited (${code}) before listening: ${stderr.join('')}`)),
+    );
+    setTimeout(() => reject(new Error(`server did not start in time: ${stderr.join('')}`)), 30_000).unref();
+  });
+  return {
+    url,
+    child,
+    stdout,
+    stderr,
+    exited,
+    async request(method, path, body, token = ADMIN) {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text === '' ? null : JSON.parse(text) };
+    },
+    async kill(signal = 'SIGKILL') {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the CLI to completion and returns its exit code and output. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code: code ?? -1, stdout, stderr };
+}
