@@ -86,7 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   // An empty body with Content-Type: application/json means `{}` (clients call action routes that way).
-  app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});
