@@ -20,6 +20,22 @@ export interface StreamEnd {
 }
 
 /**
+ * The hub hands a client a whole page of events within one tick, so its unsent bytes may pass the limit
+ * during a burst. What counts is the backlog at the start of a burst: a client still over the limit when
+ * the next burst comes has not drained since, so it is too slow. Memory per client stays below the limit
+ * plus one page.
+ */
+function slowConsumerCheck(limitBytes: number): (unsent: () => number) => boolean {
+  let inBurst = false;
+  return (unsent) => {
+    if (inBurst) return false;
+    inBurst = true;
+    setImmediate(() => (inBurst = false));
+    return unsent() > limitBytes;
+  };
+}
+
+/**
  * Server-Sent Events: `id` is the event's seq, so a reconnecting EventSource resumes by itself through
  * `Last-Event-ID`. Heartbeats are comments. A client whose unsent bytes pass the limit gets a final
  * `fabrica.close` event and the connection is closed; nothing it missed is lost, since it can resume.
@@ -43,6 +59,7 @@ export function openSseStream(
   res.write(`retry: 2000\n: stream open after=${after} head=${opts.hub.head}\n\n`);
   let last = after;
   let ended = false;
+  const tooSlow = slowConsumerCheck(opts.bufferLimitBytes);
   const finish = (end: StreamEnd | null) => {
     if (ended) return;
     ended = true;
@@ -58,12 +75,12 @@ export function openSseStream(
   const sink: SubscriberSink = {
     deliver: (e: EventRecord) => {
       if (ended) return false;
-      res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(toPublicEvent(e))}\n\n`);
-      last = e.seq;
-      if (res.writableLength > opts.bufferLimitBytes) {
+      if (tooSlow(() => res.writableLength)) {
         finish({ reason: 'slow_consumer', resume_after: last });
         return false;
       }
+      res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(toPublicEvent(e))}\n\n`);
+      last = e.seq;
       return true;
     },
     ready: async () => {
@@ -92,6 +109,7 @@ export function openWsStream(
 ): void {
   let last = after;
   let ended = false;
+  const tooSlow = slowConsumerCheck(opts.bufferLimitBytes);
   const finish = (end: StreamEnd | null) => {
     if (ended) return;
     ended = true;
@@ -112,12 +130,12 @@ export function openWsStream(
   const sink: SubscriberSink = {
     deliver: (e) => {
       if (ended || socket.readyState !== socket.OPEN) return false;
-      socket.send(JSON.stringify({ type: 'event', event: toPublicEvent(e) }));
-      last = e.seq;
-      if (socket.bufferedAmount > opts.bufferLimitBytes) {
+      if (tooSlow(() => socket.bufferedAmount)) {
         finish({ reason: 'slow_consumer', resume_after: last });
         return false;
       }
+      socket.send(JSON.stringify({ type: 'event', event: toPublicEvent(e) }));
+      last = e.seq;
       return true;
     },
     ready: async () => {

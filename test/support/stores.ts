@@ -34,9 +34,8 @@ export async function freshTarget(kind: 'sqlite' | 'postgres'): Promise<TestStor
   await admin.connect();
   await admin.query(`create schema "${schema}"`);
   await admin.end();
-  const url = new URL(PG_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const databaseUrl = url.toString();
+  // Spelled with %20: the pg driver does not decode `+` as a space in connection options.
+  const databaseUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`;
   return {
     kind,
     env: { FABRICA_DATA_DIR: dataDir, DATABASE_URL: databaseUrl },

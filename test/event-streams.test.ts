@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { ADMIN, startTestFabrica, type TestFabrica } from './support/app.js';
+import { openSse } from './support/sse.js';
+import { STORE_KINDS } from './support/stores.js';
+
+for (const { kind, skip } of STORE_KINDS) {
+  describe(`event streams (${kind})`, { skip }, () => {
+    let f: TestFabrica;
+    let base: string;
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    const emit = (n: number, subjectId = 's1', size = 0) =>
+      f.fabrica.store.transaction(async (tx) => {
+        for (let i = 0; i < n; i += 1) {
+          await tx.appendEvent({ type: 'test.tick', subjectKind: 'test', subjectId, actor: 'test', data: { i, pad: 'x'.repeat(size) } });
+        }
+      });
+    before(async () => {
+      f = await startTestFabrica(kind, { FABRICA_HEARTBEAT_MS: '200', FABRICA_STREAM_BUFFER_BYTES: '4096' });
+      base = await f.fabrica.app.listen({ port: 0, host: '127.0.0.1' });
+    });
+    after(() => f.close());
+
+    it('streams new events over SSE in order, with heartbeats', async () => {
+      const head = f.fabrica.hub.head;
+      const c = openSse(`${base}/events?subject_kind=test`, auth);
+      assert.equal(await c.status, 200);
+      await new Promise((r) => setTimeout(r, 50));
+      await emit(5);
+      await c.waitFor((x) => x.events().length === 5);
+      assert.deepEqual(c.events().map((e) => e.seq), [head + 1, head + 2, head + 3, head + 4, head + 5]);
+      assert.deepEqual(c.frames.filter((fr) => fr.id).map((fr) => fr.event), Array(5).fill('test.tick'));
+      c.close();
+    });
+
+    it('resumes after a disconnect with exactly the missed events (Last-Event-ID and ?after)', async () => {
+      const c1 = openSse(`${base}/events?subject_kind=test&after=${f.fabrica.hub.head}`, auth);
+      await c1.status;
+      await emit(3, 'r');
+      await c1.waitFor((x) => x.events().length === 3);
+      const last = c1.events().at(-1)!.seq;
+      c1.close();
+      await emit(4, 'r');
+      const c2 = openSse(`${base}/events?subject_kind=test`, { ...auth, 'last-event-id': String(last) });
+      await c2.waitFor((x) => x.events().length === 4);
+      assert.deepEqual(c2.events().map((e) => e.seq), [last + 1, last + 2, last + 3, last + 4]);
+      const c3 = openSse(`${base}/events?subject_kind=test&after=${last + 2}`, auth);
+      await c3.waitFor((x) => x.events().length === 2);
+      assert.deepEqual(c3.events().map((e) => e.seq), [last + 3, last + 4]);
+      await emit(1, 'r');
+      await c2.waitFor((x) => x.events().length === 5);
+      await c3.waitFor((x) => x.events().length === 3);
+      c2.close();
+      c3.close();
+    });
+
+    it('filters by subject id and type', async () => {
+      const from = f.fabrica.hub.head;
+      await emit(2, 'a');
+      await emit(2, 'b');
+      const c = openSse(`${base}/events?after=${from}&subject_kind=test&subject_id=b&type=test.tick`, auth);
+      await c.waitFor((x) => x.events().length === 2);
+      assert.ok(c.events().every((e) => e.subject_id === 'b'));
+      c.close();
+    });
+
+    it('sends heartbeats while idle', async () => {
+      const c = openSse(`${base}/events?subject_kind=none`, auth);
+      await c.status;
+      await new Promise((r) => setTimeout(r, 500));
+      c.close();
+      // Heartbeats are comments: the connection stayed open and healthy, so ended has not fired before close.
+      assert.equal(c.frames.length, 0);
+    });
+
+    it('refuses a stream without a token', async () => {
+      const c = openSse(`${base}/events`);
+      assert.equal(await c.status, 401);
+      c.close();
+    });
+
+    it('closes a slow consumer cleanly without stalling the others; it resumes without loss', async () => {
+      const from = f.fabrica.hub.head;
+      const fast = openSse(`${base}/events?subject_kind=test&after=${from}`, auth);
+      const slow = openSse(`${base}/events?subject_kind=test&after=${from}`, auth);
+      await Promise.all([fast.status, slow.status]);
+      slow.pause();
+      const subscribers = f.fabrica.hub.subscriberCount;
+      // Produce until the server gives up on the paused client (kernel buffers absorb the first megabytes).
+      let total = 0;
+      while (f.fabrica.hub.subscriberCount === subscribers && total < 5000) {
+        await emit(50, 'load', 4000);
+        total += 50;
+        await fast.waitFor((x) => x.events().length === total, 20_000);
+      }
+      assert.equal(f.fabrica.hub.subscriberCount, subscribers - 1, 'the slow consumer was dropped');
+      slow.resume();
+      await slow.ended;
+      const close = slow.frames.find((fr) => fr.event === 'fabrica.close');
+      assert.ok(close, 'the slow consumer was told why it was closed');
+      const reason = JSON.parse(close.data!);
+      assert.equal(reason.reason, 'slow_consumer');
+      const got = slow.events().map((e) => e.seq);
+      assert.ok(got.length < total, 'the slow consumer was cut off early');
+      const resumed = openSse(`${base}/events?subject_kind=test&after=${got.at(-1) ?? from}`, auth);
+      await resumed.waitFor((x) => x.events().length === total - got.length, 20_000);
+      const all = [...got, ...resumed.events().map((e) => e.seq)];
+      assert.deepEqual(all, fast.events().map((e) => e.seq));
+      fast.close();
+      resumed.close();
+    });
+
+    it('streams over WebSocket with the token as query parameter, and resumes', async () => {
+      const from = f.fabrica.hub.head;
+      await emit(2, 'ws');
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/events?subject_kind=test&after=${from}&token=${ADMIN}`);
+      const msgs: any[] = [];
+      ws.on('message', (d) => msgs.push(JSON.parse(d.toString())));
+      await new Promise((r) => ws.once('open', r));
+      await emit(1, 'ws');
+      const start = Date.now();
+      while (msgs.filter((m) => m.type === 'event').length < 3 && Date.now() - start < 10_000) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(msgs[0].type, 'hello');
+      assert.deepEqual(msgs.filter((m) => m.type === 'event').map((m) => m.event.seq), [from + 1, from + 2, from + 3]);
+      ws.close();
+      const denied = new WebSocket(`${base.replace('http', 'ws')}/events`);
+      const status = await new Promise<number>((r) => denied.on('unexpected-response', (_q, res) => r(res.statusCode ?? 0)));
+      assert.equal(status, 401);
+    });
+  });
+}
