@@ -8,7 +8,6 @@ export const ERROR_CODES = {
   payload_too_large: 'The request body is larger than the configured limit (`FABRICA_BODY_LIMIT`).',
   unsupported_media_type: 'The request body has a content type the route does not accept.',
   not_found: 'The route, or the record the path names, does not exist (or is not visible to the caller).',
-  method_not_allowed: 'The route exists but not with this HTTP method.',
   conflict: 'The record changed since it was read (optimistic concurrency): read it again and retry.',
   unauthorized: 'No token, an unknown token, or an expired or revoked token.',
   forbidden: 'The token is valid but its access level or tenant does not allow this action.',

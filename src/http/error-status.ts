@@ -7,7 +7,6 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   not_found: 404,
-  method_not_allowed: 405,
   conflict: 409,
   unauthorized: 401,
   forbidden: 403,
