@@ -2,8 +2,11 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config/config.js';
 import { AccessService } from './engine/access/access-service.js';
 import { EventHub } from './engine/event-hub.js';
+import { Introspection } from './engine/introspection.js';
+import { Metrics } from './engine/metrics.js';
 import { systemClock, type Clock } from './engine/ports.js';
 import { Scheduler } from './engine/scheduler.js';
+import { Watchdog, type WatchdogLog } from './engine/watchdog.js';
 import { buildApp, type App } from './http/app.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { openPostgresStore } from './store/postgres.js';
@@ -16,6 +19,10 @@ export interface Fabrica {
   readonly hub: EventHub;
   readonly scheduler: Scheduler;
   readonly access: AccessService;
+  readonly metrics: Metrics;
+  readonly watchdog: Watchdog;
+  /** Areas register the counts `GET /introspection/status` shows. */
+  readonly introspection: Introspection;
   /** The admin secret when this start generated it (print it once), else null. */
   readonly generatedAdminToken: string | null;
   readonly lifecycle: { shuttingDown: boolean };
@@ -49,6 +56,8 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
   const clock = runtime.clock ?? systemClock;
   const store = await openStore(config, clock);
   let report = runtime.onError ?? ((): void => undefined);
+  const metrics = new Metrics();
+  store.onTransaction((ms, ok) => metrics.observeTransaction(ms, ok));
   try {
     await store.migrate();
     await store.start();
@@ -58,12 +67,25 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       maxAttempts: 5,
       clock,
       onError: (e) => report(e, 'scheduler'),
+      onFired: (timer, lateMs) => metrics.observeTimerFired(timer.action, lateMs),
     });
     const access = new AccessService(store, clock, config.adminToken);
     access.registerTimers(scheduler);
     const generatedAdminToken = await access.init(config.capabilityOverrides);
     await hub.start();
     hub.onEvent((e) => access.onEvent(e));
+    metrics.trackEventLog(hub);
+    // The app (which shows the watchdog's status) owns the logger its alarms go to; bound once both exist.
+    let watchdogLog: WatchdogLog = () => undefined;
+    const watchdog = new Watchdog(store, {
+      softMs: config.watchdogSoftMs,
+      hardMs: config.watchdogHardMs,
+      clock,
+      log: (level, details, msg) => watchdogLog(level, details, msg),
+      onAlarm: (kind, level) => metrics.countAlarm(kind, level),
+      onError: (e) => report(e, 'watchdog'),
+    });
+    const introspection = new Introspection();
     const lifecycle = { shuttingDown: false };
     const app = await buildApp({
       store,
@@ -76,22 +98,42 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       streamBufferBytes: config.streamBufferBytes,
       logLevel: config.logLevel,
       lifecycle,
+      metrics,
+      metricsToken: config.metricsToken,
+      introspection,
+      watchdog,
       ...(runtime.logStream === undefined ? {} : { logStream: runtime.logStream }),
     });
     if (runtime.onError === undefined)
       report = (e, context) => app.log.error({ err: e }, `${context} failed`);
+    watchdogLog = (level, details, msg) => app.log[level](details, msg);
     scheduler.start();
+    watchdog.start();
     let closing: Promise<void> | null = null;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
         lifecycle.shuttingDown = true;
+        await watchdog.stop();
         await hub.stop();
         await scheduler.stop();
         const timeout = new Promise<void>((r) => setTimeout(r, config.shutdownTimeoutMs).unref());
         await Promise.race([app.close(), timeout]);
         await store.close();
+        metrics.close();
       })());
-    return { app, store, hub, scheduler, access, generatedAdminToken, lifecycle, close };
+    return {
+      app,
+      store,
+      hub,
+      scheduler,
+      access,
+      metrics,
+      watchdog,
+      introspection,
+      generatedAdminToken,
+      lifecycle,
+      close,
+    };
   } catch (e) {
     await store.close();
     throw e;

@@ -40,11 +40,10 @@ for (const { kind, skip } of STORE_KINDS) {
           }
         };
         const writers = [0, 1, 2, 3].map(writer);
-        await sleep(400);
+        while (acknowledged.length < 20) await sleep(5);
         await first.kill('SIGKILL');
         stop = true;
         await Promise.all(writers);
-        assert.ok(acknowledged.length > 10, `only ${acknowledged.length} writes were acknowledged`);
 
         await sleep(2000); // the token timers fall due while nothing runs
         const second = await startServerProcess(target.env);

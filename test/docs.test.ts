@@ -17,7 +17,8 @@ describe('documentation matches the code', () => {
   it('README documents every setting', () => {
     const readme = readFileSync('README.md', 'utf8');
     for (const s of Object.values(SETTINGS)) {
-      for (const env of [...s.env, ...(s.deprecatedEnv ?? [])]) assert.ok(readme.includes(`\`${env}\``), `README lacks ${env}`);
+      for (const env of [...s.env, ...(s.deprecatedEnv ?? [])])
+        assert.ok(readme.includes(`\`${env}\``), `README lacks ${env}`);
     }
   });
 });

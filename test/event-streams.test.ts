@@ -13,7 +13,13 @@ for (const { kind, skip } of STORE_KINDS) {
     const emit = (n: number, subjectId = 's1', size = 0) =>
       f.fabrica.store.transaction(async (tx) => {
         for (let i = 0; i < n; i += 1) {
-          await tx.appendEvent({ type: 'test.tick', subjectKind: 'test', subjectId, actor: 'test', data: { i, pad: 'x'.repeat(size) } });
+          await tx.appendEvent({
+            type: 'test.tick',
+            subjectKind: 'test',
+            subjectId,
+            actor: 'test',
+            data: { i, pad: 'x'.repeat(size) },
+          });
         }
       });
     before(async () => {
@@ -29,8 +35,14 @@ for (const { kind, skip } of STORE_KINDS) {
       await new Promise((r) => setTimeout(r, 50));
       await emit(5);
       await c.waitFor((x) => x.events().length === 5);
-      assert.deepEqual(c.events().map((e) => e.seq), [head + 1, head + 2, head + 3, head + 4, head + 5]);
-      assert.deepEqual(c.frames.filter((fr) => fr.id).map((fr) => fr.event), Array(5).fill('test.tick'));
+      assert.deepEqual(
+        c.events().map((e) => e.seq),
+        [head + 1, head + 2, head + 3, head + 4, head + 5],
+      );
+      assert.deepEqual(
+        c.frames.filter((fr) => fr.id).map((fr) => fr.event),
+        Array(5).fill('test.tick'),
+      );
       c.close();
     });
 
@@ -44,10 +56,16 @@ for (const { kind, skip } of STORE_KINDS) {
       await emit(4, 'r');
       const c2 = openSse(`${base}/events?subject_kind=test`, { ...auth, 'last-event-id': String(last) });
       await c2.waitFor((x) => x.events().length === 4);
-      assert.deepEqual(c2.events().map((e) => e.seq), [last + 1, last + 2, last + 3, last + 4]);
+      assert.deepEqual(
+        c2.events().map((e) => e.seq),
+        [last + 1, last + 2, last + 3, last + 4],
+      );
       const c3 = openSse(`${base}/events?subject_kind=test&after=${last + 2}`, auth);
       await c3.waitFor((x) => x.events().length === 2);
-      assert.deepEqual(c3.events().map((e) => e.seq), [last + 3, last + 4]);
+      assert.deepEqual(
+        c3.events().map((e) => e.seq),
+        [last + 3, last + 4],
+      );
       await emit(1, 'r');
       await c2.waitFor((x) => x.events().length === 5);
       await c3.waitFor((x) => x.events().length === 3);
@@ -106,7 +124,10 @@ for (const { kind, skip } of STORE_KINDS) {
       const resumed = openSse(`${base}/events?subject_kind=test&after=${got.at(-1) ?? from}`, auth);
       await resumed.waitFor((x) => x.events().length === total - got.length, 20_000);
       const all = [...got, ...resumed.events().map((e) => e.seq)];
-      assert.deepEqual(all, fast.events().map((e) => e.seq));
+      assert.deepEqual(
+        all,
+        fast.events().map((e) => e.seq),
+      );
       fast.close();
       resumed.close();
     });
@@ -114,7 +135,9 @@ for (const { kind, skip } of STORE_KINDS) {
     it('streams over WebSocket with the token as query parameter, and resumes', async () => {
       const from = f.fabrica.hub.head;
       await emit(2, 'ws');
-      const ws = new WebSocket(`${base.replace('http', 'ws')}/events?subject_kind=test&after=${from}&token=${ADMIN}`);
+      const ws = new WebSocket(
+        `${base.replace('http', 'ws')}/events?subject_kind=test&after=${from}&token=${ADMIN}`,
+      );
       const msgs: any[] = [];
       ws.on('message', (d) => msgs.push(JSON.parse(d.toString())));
       await new Promise((r) => ws.once('open', r));
@@ -124,10 +147,15 @@ for (const { kind, skip } of STORE_KINDS) {
         await new Promise((r) => setTimeout(r, 10));
       }
       assert.equal(msgs[0].type, 'hello');
-      assert.deepEqual(msgs.filter((m) => m.type === 'event').map((m) => m.event.seq), [from + 1, from + 2, from + 3]);
+      assert.deepEqual(
+        msgs.filter((m) => m.type === 'event').map((m) => m.event.seq),
+        [from + 1, from + 2, from + 3],
+      );
       ws.close();
       const denied = new WebSocket(`${base.replace('http', 'ws')}/events`);
-      const status = await new Promise<number>((r) => denied.on('unexpected-response', (_q, res) => r(res.statusCode ?? 0)));
+      const status = await new Promise<number>((r) =>
+        denied.on('unexpected-response', (_q, res) => r(res.statusCode ?? 0)),
+      );
       assert.equal(status, 401);
     });
   });

@@ -144,8 +144,8 @@ for (const { kind, skip } of STORE_KINDS) {
         await tx.scheduleTimer({ at: now + 500, subjectKind: 'tk', subjectId: '3', action: 'x' }),
       ]);
       assert.equal(await store.nextTimerDue(), now + 500);
-      assert.equal(await store.transaction((tx) => tx.cancelTimer(c!)), true);
-      assert.equal(await store.transaction((tx) => tx.cancelTimer(c!)), false);
+      assert.equal(await store.transaction((tx) => tx.cancelTimer(c)), true);
+      assert.equal(await store.transaction((tx) => tx.cancelTimer(c)), false);
       assert.equal(await store.timerTransaction((tx) => tx.claimDueTimer(now)), null);
       now += 1500;
       const claimed = await store.timerTransaction(async (tx) => {

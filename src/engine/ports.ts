@@ -36,6 +36,8 @@ export interface Store {
   headSeq(): Promise<number>;
   nextTimerDue(): Promise<number | null>;
   timersFor(subjectKind: string, subjectId: string): Promise<TimerRecord[]>;
+  /** Pending timers due at or before `dueBy` (the watchdog's "work stuck past its deadline"), oldest first. */
+  overdueTimers(dueBy: number, limit: number): Promise<TimerRecord[]>;
   readonly access: AccessReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: { events: boolean; timers: boolean }) => void): () => void;

@@ -13,14 +13,20 @@ import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AccessService } from '../engine/access/access-service.js';
 import type { EventHub } from '../engine/event-hub.js';
+import type { Introspection } from '../engine/introspection.js';
+import type { Metrics } from '../engine/metrics.js';
 import type { Store } from '../engine/ports.js';
+import type { WatchdogStatus } from '../engine/watchdog.js';
 import { registerAuth } from './auth.plugin.js';
 import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
+import { registerHttpMetrics } from './http-metrics.js';
 import { redactUrl } from './request-context.js';
 import { accessRoutes } from './routes/access.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { introspectionRoutes } from './routes/introspection.routes.js';
+import { metricsRoutes } from './routes/metrics.routes.js';
 import { buildValidatorCompiler } from './validation.js';
 
 export interface AppDeps {
@@ -37,6 +43,13 @@ export interface AppDeps {
   readonly logStream?: DestinationStream;
   /** Set while the server drains on shutdown: `/readyz` answers 503 and new streams are refused. */
   readonly lifecycle: { shuttingDown: boolean };
+  /** This instance's Prometheus registry (`GET /metrics`). */
+  readonly metrics: Metrics;
+  /** When set, `GET /metrics` needs this token or the admin token. */
+  readonly metricsToken: string | null;
+  /** What areas report to `GET /introspection/status`. */
+  readonly introspection: Introspection;
+  readonly watchdog: WatchdogStatus;
 }
 
 export type App = FastifyInstance<
@@ -81,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(buildValidatorCompiler());
+  registerHttpMetrics(app, deps.metrics);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -136,6 +150,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(eventsRoutes(deps));
   await app.register(accessRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(metricsRoutes(deps));
+  await app.register(introspectionRoutes(deps));
 
   app.get(
     '/openapi.json',

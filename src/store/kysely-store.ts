@@ -9,6 +9,8 @@ import type { Database } from './schema.js';
 import * as timers from './timers.repo.js';
 
 type CommitListener = (what: { events: boolean; timers: boolean }) => void;
+/** Told the duration of every transaction and whether it committed (metrics read it). */
+export type TransactionListener = (durationMs: number, ok: boolean) => void;
 
 /** Cross-instance wake-ups (PostgreSQL LISTEN/NOTIFY); absent on SQLite, where one process owns the file. */
 export interface Notifier {
@@ -66,9 +68,20 @@ export class KyselyStore implements Store {
   readonly #notifier: Notifier | null;
   readonly #now: () => number;
   readonly #listeners = new Set<CommitListener>();
+  readonly #txListeners = new Set<TransactionListener>();
   #closed = false;
 
-  constructor(db: Kysely<Database>, kind: StoreKind, notifier: Notifier | null, now: () => number) {
+  /** PostgreSQL schema holding the tables (and Kysely's migration bookkeeping); null on SQLite. */
+  readonly #schema: string | null;
+
+  constructor(
+    db: Kysely<Database>,
+    kind: StoreKind,
+    notifier: Notifier | null,
+    now: () => number,
+    schema: string | null = null,
+  ) {
+    this.#schema = schema;
     this.#db = db;
     this.kind = kind;
     this.#notifier = notifier;
@@ -86,6 +99,19 @@ export class KyselyStore implements Store {
   }
 
   async timerTransaction<T>(work: (tx: KyselyTx) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const result = await this.#transact(work);
+      ok = true;
+      return result;
+    } finally {
+      const ms = performance.now() - started;
+      for (const l of this.#txListeners) l(ms, ok);
+    }
+  }
+
+  async #transact<T>(work: (tx: KyselyTx) => Promise<T>): Promise<T> {
     const [result, tx] = await this.#db.transaction().execute(async (trx) => {
       const tx = new KyselyTx(trx, this.kind, this.#now);
       const value = await work(tx);
@@ -115,6 +141,15 @@ export class KyselyStore implements Store {
   timersFor(subjectKind: string, subjectId: string): Promise<TimerRecord[]> {
     return timers.timersFor(this.#db, subjectKind, subjectId);
   }
+  overdueTimers(dueBy: number, limit: number): Promise<TimerRecord[]> {
+    return timers.overdueTimers(this.#db, dueBy, limit);
+  }
+
+  /** Observes every transaction's duration and outcome; returns the unsubscribe function. */
+  onTransaction(listener: TransactionListener): () => void {
+    this.#txListeners.add(listener);
+    return () => this.#txListeners.delete(listener);
+  }
 
   onCommitted(listener: CommitListener): () => void {
     this.#listeners.add(listener);
@@ -130,7 +165,7 @@ export class KyselyStore implements Store {
   }
 
   async migrationStatus(): Promise<MigrationStatus> {
-    const all = await new Migrator({ db: this.#db, provider: migrationProvider }).getMigrations();
+    const all = await this.#migrator().getMigrations();
     return {
       applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
       pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
@@ -138,12 +173,18 @@ export class KyselyStore implements Store {
   }
 
   async migrate(): Promise<readonly string[]> {
-    const { error, results } = await new Migrator({
-      db: this.#db,
-      provider: migrationProvider,
-    }).migrateToLatest();
+    const { error, results } = await this.#migrator().migrateToLatest();
     if (error !== undefined) throw error instanceof Error ? error : new Error(JSON.stringify(error));
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  #migrator(): Migrator {
+    return new Migrator({
+      db: this.#db,
+      provider: migrationProvider,
+      // Named explicitly: otherwise Kysely may find its bookkeeping tables in another schema of the database.
+      ...(this.#schema === null ? {} : { migrationTableSchema: this.#schema }),
+    });
   }
 
   /** Raw access for the tests' tamper checks and for the benchmark's baseline; not for use cases. */
@@ -155,6 +196,7 @@ export class KyselyStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    this.#txListeners.clear();
     await this.#notifier?.close();
     await this.#db.destroy();
   }

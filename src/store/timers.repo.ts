@@ -137,3 +137,20 @@ export async function timersFor(
     .execute();
   return rows.map(toTimerRecord);
 }
+
+/** Pending timers due at or before `dueBy`, oldest first: work the scheduler has not done in time. */
+export async function overdueTimers(
+  db: Kysely<Database>,
+  dueBy: number,
+  limit: number,
+): Promise<TimerRecord[]> {
+  const rows = await db
+    .selectFrom('timers')
+    .selectAll()
+    .where('state', '=', 'pending')
+    .where('due_at', '<=', Math.floor(dueBy))
+    .orderBy('due_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toTimerRecord);
+}

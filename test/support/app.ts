@@ -68,11 +68,11 @@ export async function startTestFabrica(
         headers,
         ...(payload === undefined ? {} : { payload }),
       });
-      let body: unknown = null;
+      let body: unknown;
       try {
         body = res.body === '' ? null : JSON.parse(res.body);
       } catch {
-        body = null;
+        body = null; // not JSON: the test reads `text`
       }
       return { status: res.statusCode, body, headers: res.headers, text: res.body };
     },

@@ -37,14 +37,14 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       const text = d.toString();
       stdout.push(text);
       buffer += text;
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(buffer);
       if (m) resolve(m[1]!);
     });
-    child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+    child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
     void exited.then((code) =>
       reject(new Error(`server exited (${code}) before listening: ${stderr.join('')}`)),
     );

@@ -1,0 +1,184 @@
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from 'prom-client';
+import type { EventRecord } from '../domain/event.js';
+
+/** HTTP latency from sub-millisecond answers to slow streams' first byte. */
+const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Store transactions: SQLite commits take well under a millisecond, PostgreSQL round trips a few. */
+const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Timer lateness: on time is a few ms; a backlog after a restart can be minutes. */
+const LATENESS_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
+
+const LINT_FAILING_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/** The route label of requests that matched no route: raw URLs never become labels (unbounded cardinality). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export type WatchdogKind = 'event_loop' | 'timer';
+export type AlarmLevel = 'soft' | 'hard';
+
+/** What a metric is asked for by an area; the registry is always this instance's. */
+type Config<C> = Omit<C, 'registers' | 'name' | 'help'>;
+
+/**
+ * One Prometheus registry per fabrica instance (never prom-client's global default registry: several
+ * instances share a test process). Holds the RED, store, event log, timer and watchdog series, and lets
+ * later areas register their own (`factory_*`, `organ_build_*`) through `counter`/`gauge`/`histogram`.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly #httpErrors: Counter<'method' | 'route' | 'status'>;
+  readonly #httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly #storeTx: Histogram<'outcome'>;
+  readonly #events: Counter<'type'>;
+  readonly #timersFired: Counter<'action'>;
+  readonly #timerLateness: Histogram<'action'>;
+  readonly #alarms: Counter<'kind' | 'level'>;
+  #hub: { readonly head: number; readonly subscriberCount: number } | null = null;
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    // USE signals (event-loop lag from perf_hooks.monitorEventLoopDelay, heap used/total, active
+    // handles and resources, CPU, memory, GC) come from prom-client's collectors, on this registry.
+    if (opts.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters fail `promtool check metrics`; `nodejs_active_handles{type}` and
+      // friends carry the same numbers by type (sum them for the totals).
+      for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
+    }
+    const red = ['method', 'route', 'status'] as const;
+    this.#httpRequests = this.counter('http_requests_total', 'HTTP requests answered.', { labelNames: red });
+    this.#httpErrors = this.counter(
+      'http_request_errors_total',
+      'HTTP requests answered with a status of 400 or more (client and server errors).',
+      { labelNames: red },
+    );
+    this.#httpDuration = this.histogram(
+      'http_request_duration_seconds',
+      'Time from receiving a request to sending its response.',
+      { labelNames: red, buckets: HTTP_BUCKETS },
+    );
+    this.#storeTx = this.histogram('fabrica_store_transaction_seconds', 'Store transaction duration.', {
+      labelNames: ['outcome'],
+      buckets: STORE_BUCKETS,
+    });
+    this.#events = this.counter('fabrica_events_total', 'Events read from the event log since start.', {
+      labelNames: ['type'],
+    });
+    const hub = () => this.#hub;
+    this.gauge('fabrica_event_log_head_seq', 'Seq of the newest event this instance has read.', {
+      collect(this: Gauge) {
+        this.set(hub()?.head ?? 0);
+      },
+    });
+    this.gauge('fabrica_event_subscribers', 'Open event streams fed by this instance.', {
+      collect(this: Gauge) {
+        this.set(hub()?.subscriberCount ?? 0);
+      },
+    });
+    this.#timersFired = this.counter('fabrica_timers_fired_total', 'Durable timers fired by this instance.', {
+      labelNames: ['action'],
+    });
+    this.#timerLateness = this.histogram(
+      'fabrica_timer_lateness_seconds',
+      'How long after its due time a timer fired.',
+      { labelNames: ['action'], buckets: LATENESS_BUCKETS },
+    );
+    this.#alarms = this.counter('fabrica_watchdog_alarms_total', 'Watchdog alarms raised.', {
+      labelNames: ['kind', 'level'],
+    });
+  }
+
+  /** A counter on this registry; asking again for the same name returns the same counter. */
+  counter<L extends string = never>(name: string, help: string, cfg: Config<CounterConfiguration<L>> = {}) {
+    return this.#getOrCreate(name, Counter, () => new Counter<L>({ ...cfg, name, help, registers: [] }));
+  }
+
+  gauge<L extends string = never>(name: string, help: string, cfg: Config<GaugeConfiguration<L>> = {}) {
+    return this.#getOrCreate(name, Gauge, () => new Gauge<L>({ ...cfg, name, help, registers: [] }));
+  }
+
+  histogram<L extends string = never>(
+    name: string,
+    help: string,
+    cfg: Config<HistogramConfiguration<L>> = {},
+  ) {
+    return this.#getOrCreate(name, Histogram, () => new Histogram<L>({ ...cfg, name, help, registers: [] }));
+  }
+
+  #getOrCreate<M extends Counter<string> | Gauge<string> | Histogram<string>>(
+    name: string,
+    type: abstract new (...args: never[]) => Counter<string> | Gauge<string> | Histogram<string>,
+    create: () => M,
+  ): M {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing !== undefined) {
+      if (!(existing instanceof type))
+        throw new Error(`metric ${name} is already registered as another type`);
+      return existing as M;
+    }
+    const metric = create();
+    this.registry.registerMetric(metric);
+    return metric;
+  }
+
+  /** `route` is the route template (`/capabilities/:name`) or UNMATCHED_ROUTE, never the raw URL. */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.#httpRequests.inc(labels);
+    if (status >= 400) this.#httpErrors.inc(labels);
+    this.#httpDuration.observe(labels, seconds);
+  }
+
+  observeTransaction(durationMs: number, ok: boolean): void {
+    this.#storeTx.observe({ outcome: ok ? 'commit' : 'rollback' }, durationMs / 1000);
+  }
+
+  observeTimerFired(action: string, lateMs: number): void {
+    this.#timersFired.inc({ action });
+    this.#timerLateness.observe({ action }, lateMs / 1000);
+  }
+
+  countAlarm(kind: WatchdogKind, level: AlarmLevel): void {
+    this.#alarms.inc({ kind, level });
+  }
+
+  /** Counts every event the hub reads, reports its head and subscribers; returns the unsubscribe function. */
+  trackEventLog(hub: {
+    readonly head: number;
+    readonly subscriberCount: number;
+    onEvent(listener: (e: EventRecord) => void): () => void;
+  }): () => void {
+    this.#hub = hub;
+    return hub.onEvent((e) => this.#events.inc({ type: e.type }));
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text of every series on this registry. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /**
+   * Drops every series so nothing here keeps this instance reachable. prom-client's default collectors
+   * keep their own loop-delay sampler and GC observer for the life of the process (it offers no stop).
+   */
+  close(): void {
+    this.registry.clear();
+  }
+}
