@@ -9,7 +9,7 @@ describe('documentation matches the code', () => {
   it('docs/errors.md lists every error code with its status', () => {
     const doc = readFileSync('docs/errors.md', 'utf8');
     for (const code of Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]) {
-      const row = new RegExp(`^\\| \`${code}\` \\| ${ERROR_STATUS[code]} \\|`, 'm');
+      const row = new RegExp(`^\\|\\s*\`${code}\`\\s*\\|\\s*${ERROR_STATUS[code]}\\s*\\|`, 'm');
       assert.match(doc, row, `docs/errors.md has no row for ${code} with status ${ERROR_STATUS[code]}`);
     }
   });
