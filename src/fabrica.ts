@@ -6,6 +6,9 @@ import { Introspection } from './engine/introspection.js';
 import { Metrics } from './engine/metrics.js';
 import { systemClock, type Clock } from './engine/ports.js';
 import { Scheduler } from './engine/scheduler.js';
+import { IdGenerator } from './engine/ids.js';
+import { superviseSteps } from './engine/runs/run-lifecycle.js';
+import { RunService, SUPERVISE_ACTION } from './engine/runs/run-service.js';
 import { Watchdog, type WatchdogLog } from './engine/watchdog.js';
 import { buildApp, type App } from './http/app.js';
 import type { KyselyStore } from './store/kysely-store.js';
@@ -23,6 +26,7 @@ export interface Fabrica {
   readonly watchdog: Watchdog;
   /** Areas register the counts `GET /introspection/status` shows. */
   readonly introspection: Introspection;
+  readonly runs: RunService;
   /** The admin secret when this start generated it (print it once), else null. */
   readonly generatedAdminToken: string | null;
   readonly lifecycle: { shuttingDown: boolean };
@@ -71,6 +75,11 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     });
     const access = new AccessService(store, clock, config.adminToken);
     access.registerTimers(scheduler);
+    const runs = new RunService(store, clock, new IdGenerator(clock));
+    // An auto-advancing run is supervised by a durable timer each time it changes.
+    scheduler.register(SUPERVISE_ACTION, async (tx, timer) => {
+      await runs.changeIn(tx, timer.subjectId, null, superviseSteps);
+    });
     const generatedAdminToken = await access.init(config.capabilityOverrides);
     await hub.start();
     hub.onEvent((e) => access.onEvent(e));
@@ -86,6 +95,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       onError: (e) => report(e, 'watchdog'),
     });
     const introspection = new Introspection();
+    introspection.addCounts('runs', () => store.runs.countByStatus());
     const lifecycle = { shuttingDown: false };
     const app = await buildApp({
       store,
@@ -102,6 +112,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       metricsToken: config.metricsToken,
       introspection,
       watchdog,
+      runs,
       ...(runtime.logStream === undefined ? {} : { logStream: runtime.logStream }),
     });
     if (runtime.onError === undefined)
@@ -130,6 +141,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       metrics,
       watchdog,
       introspection,
+      runs,
       generatedAdminToken,
       lifecycle,
       close,

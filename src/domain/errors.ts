@@ -13,6 +13,13 @@ export const ERROR_CODES = {
   forbidden: 'The token is valid but its access level or tenant does not allow this action.',
   capability_disabled: 'The capability that gates this action is locked; the body names it.',
   safe_mode: 'Safe mode is on: only the admin token may write.',
+  invalid_stage_graph:
+    'A stage graph has duplicate keys, a dependency on a key that does not exist, or a cycle; the reason names the keys.',
+  invalid_artifact:
+    'An artifact of a known type has a payload of the wrong shape, or names inputs that are not artifacts of the same run.',
+  invalid_transition:
+    'The record is in a state that does not allow this move; the reason names the allowed ones.',
+  lease_lost: 'The lease on a claimed prompt expired or belongs to another claim; claim it again.',
   unavailable: 'The server is shutting down or the store is unreachable; retry later.',
   internal: 'An unexpected server fault; the log holds the details under the request id.',
 } as const;

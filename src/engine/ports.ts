@@ -1,6 +1,7 @@
 import type { EventFilter, EventRecord, NewEvent } from '../domain/event.js';
 import type { NewTimer, TimerRecord } from '../domain/timer.js';
 import type { AccessRepo, AccessReads } from './access/access-ports.js';
+import type { RunsReads, RunsRepo } from './runs/run-ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -12,6 +13,7 @@ export interface Tx {
   /** Cancels every pending timer of one subject (and action, if given); returns how many. */
   cancelTimersFor(subjectKind: string, subjectId: string, action?: string): Promise<number>;
   readonly access: AccessRepo;
+  readonly runs: RunsRepo;
 }
 
 /** A due timer claimed inside a transaction: exactly one transaction holds it until commit. */
@@ -39,6 +41,7 @@ export interface Store {
   /** Pending timers due at or before `dueBy` (the watchdog's "work stuck past its deadline"), oldest first. */
   overdueTimers(dueBy: number, limit: number): Promise<TimerRecord[]>;
   readonly access: AccessReads;
+  readonly runs: RunsReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: { events: boolean; timers: boolean }) => void): () => void;
   ping(): Promise<void>;

@@ -16,6 +16,7 @@ import type { EventHub } from '../engine/event-hub.js';
 import type { Introspection } from '../engine/introspection.js';
 import type { Metrics } from '../engine/metrics.js';
 import type { Store } from '../engine/ports.js';
+import type { RunService } from '../engine/runs/run-service.js';
 import type { WatchdogStatus } from '../engine/watchdog.js';
 import { registerAuth } from './auth.plugin.js';
 import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
@@ -27,6 +28,8 @@ import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { introspectionRoutes } from './routes/introspection.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
+import { runRecordsRoutes } from './routes/run-records.routes.js';
+import { runsRoutes } from './routes/runs.routes.js';
 import { buildValidatorCompiler } from './validation.js';
 
 export interface AppDeps {
@@ -50,6 +53,7 @@ export interface AppDeps {
   /** What areas report to `GET /introspection/status`. */
   readonly introspection: Introspection;
   readonly watchdog: WatchdogStatus;
+  readonly runs: RunService;
 }
 
 export type App = FastifyInstance<
@@ -152,6 +156,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(auditRoutes(deps));
   await app.register(metricsRoutes(deps));
   await app.register(introspectionRoutes(deps));
+  await app.register(runsRoutes(deps));
+  await app.register(runRecordsRoutes(deps));
 
   app.get(
     '/openapi.json',

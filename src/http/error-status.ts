@@ -12,6 +12,10 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   forbidden: 403,
   capability_disabled: 403,
   safe_mode: 403,
+  invalid_stage_graph: 400,
+  invalid_artifact: 400,
+  invalid_transition: 409,
+  lease_lost: 409,
   unavailable: 503,
   internal: 500,
 };

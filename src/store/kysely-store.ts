@@ -3,6 +3,7 @@ import type { EventFilter, EventRecord, NewEvent } from '../domain/event.js';
 import type { NewTimer, TimerRecord } from '../domain/timer.js';
 import type { MigrationStatus, Store, StoreKind, TimerTx } from '../engine/ports.js';
 import { AccessQueries } from './access.repo.js';
+import { RunQueries } from './runs.repo.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -23,6 +24,7 @@ export interface Notifier {
 class KyselyTx implements TimerTx {
   readonly events: EventAppender;
   readonly access: AccessQueries;
+  readonly runs: RunQueries;
   timersChanged = false;
   readonly #trx: Transaction<Database>;
   readonly #kind: StoreKind;
@@ -34,6 +36,7 @@ class KyselyTx implements TimerTx {
     this.#now = now;
     this.events = new EventAppender(trx, kind, now);
     this.access = new AccessQueries(trx, now);
+    this.runs = new RunQueries(trx, kind);
   }
 
   appendEvent(event: NewEvent): Promise<EventRecord> {
@@ -64,6 +67,7 @@ class KyselyTx implements TimerTx {
 export class KyselyStore implements Store {
   readonly kind: StoreKind;
   readonly access: AccessQueries;
+  readonly runs: RunQueries;
   readonly #db: Kysely<Database>;
   readonly #notifier: Notifier | null;
   readonly #now: () => number;
@@ -87,6 +91,7 @@ export class KyselyStore implements Store {
     this.#notifier = notifier;
     this.#now = now;
     this.access = new AccessQueries(db, now);
+    this.runs = new RunQueries(db, kind);
   }
 
   /** Starts cross-instance wake-ups; call once after migrating. */

@@ -64,6 +64,51 @@ export interface SystemStateTable {
   updated_at: string;
 }
 
+export interface RunsTable {
+  id: string;
+  tenant: string;
+  status: string;
+  doc: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RunRecordsTable {
+  id: string;
+  run_id: string;
+  record_type: string;
+  doc: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RoomsTable {
+  id: string;
+  tenant: string;
+  name: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface AssignmentsTable {
+  id: string;
+  tenant: string;
+  room_id: string;
+  run_id: string;
+  issue_id: string;
+  state: string;
+  prompt: string;
+  lease_token: string | null;
+  lease_until: number | null;
+  attempts: number;
+  result: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_head: EventHeadTable;
@@ -71,4 +116,8 @@ export interface Database {
   tokens: TokensTable;
   capabilities: CapabilitiesTable;
   system_state: SystemStateTable;
+  runs: RunsTable;
+  run_records: RunRecordsTable;
+  rooms: RoomsTable;
+  assignments: AssignmentsTable;
 }

@@ -1,0 +1,159 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ok } from '../../domain/errors.js';
+import type { ActionSpec } from '../../domain/policy.js';
+import { runView, statusView } from '../../domain/runs/views.js';
+import { advance, cancel, superviseSteps } from '../../engine/runs/run-lifecycle.js';
+import type { AppDeps } from '../app.js';
+import { sendFailure } from '../errors.js';
+import { callerOf, sendData } from '../llm-envelope.js';
+import { CancelBody, CreateRunBody, RunListQuery, RunParams } from './runs.schemas.js';
+
+export const RUN_READ: ActionSpec = { name: 'runs.read', access: 'read' };
+export const RUN_WRITE: ActionSpec = { name: 'runs.write', access: 'edit', write: true };
+
+const tags = ['llm factory'];
+
+/** Runs: create, list, read, status, start (supervise), advance, cancel. */
+export const runsRoutes =
+  (deps: AppDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const { runs, access } = deps;
+
+    app.get(
+      '/llm/factory/runs',
+      { schema: { tags, querystring: RunListQuery }, config: { action: RUN_READ } },
+      async (req) => {
+        const p = req.principal!;
+        const limit = req.query.limit ?? 50;
+        const tenant = p.kind === 'tenant' ? p.tenant : req.query.tenant;
+        const rows = await runs.list({
+          limit,
+          ...(tenant === undefined ? {} : { tenant }),
+          ...(req.query.status === undefined ? {} : { status: req.query.status }),
+          ...(req.query.after === undefined ? {} : { after: req.query.after }),
+        });
+        return {
+          success: true,
+          data: rows.map((r) => runView(r)),
+          next_cursor: rows.length === limit ? rows.at(-1)!.id : null,
+        };
+      },
+    );
+
+    app.post(
+      '/llm/factory/runs',
+      {
+        schema: { tags, summary: 'Start a new factory run.', body: CreateRunBody },
+        config: { action: RUN_WRITE },
+      },
+      async (req, reply) => {
+        const p = req.principal!;
+        const b = req.body;
+        if (b.source.content.trim() === '') {
+          return sendFailure(req, reply, {
+            code: 'invalid_request',
+            reason: 'source.content must not be empty',
+            details: { field: 'body.source.content' },
+          });
+        }
+        if (p.kind === 'tenant' && b.tenant !== undefined && b.tenant !== p.tenant) {
+          return sendFailure(req, reply, {
+            code: 'forbidden',
+            reason: `this token belongs to tenant ${p.tenant}`,
+          });
+        }
+        const agg = await runs.create(
+          {
+            tenant: p.kind === 'tenant' ? p.tenant : (b.tenant ?? 'default'),
+            source: { kind: b.source.kind, format: b.source.format ?? 'text', content: b.source.content },
+            ...(b.title === undefined ? {} : { title: b.title }),
+            ...(b.workflow_kind === undefined ? {} : { workflowKind: b.workflow_kind }),
+            ...(b.subject_type === undefined ? {} : { subjectType: b.subject_type }),
+            ...(b.subject_id === undefined ? {} : { subjectId: b.subject_id }),
+            ...(b.auto_advance === undefined ? {} : { autoAdvance: b.auto_advance }),
+          },
+          p,
+        );
+        return reply.code(201).send({ success: true, data: runView(agg.run, agg) });
+      },
+    );
+
+    app.get(
+      '/llm/factory/runs/:id',
+      { schema: { tags, params: RunParams }, config: { action: RUN_READ } },
+      async (req, reply) =>
+        sendData(req, reply, await runs.get(req.params.id, callerOf(req, access)), (agg) =>
+          runView(agg.run, agg),
+        ),
+    );
+
+    app.get(
+      '/llm/factory/runs/:id/status',
+      { schema: { tags, summary: 'Aggregate run status.', params: RunParams }, config: { action: RUN_READ } },
+      async (req, reply) =>
+        sendData(req, reply, await runs.get(req.params.id, callerOf(req, access)), statusView),
+    );
+
+    app.post(
+      '/llm/factory/runs/:id/start',
+      {
+        schema: {
+          tags,
+          summary: 'Wake the supervisor: advance as far as preconditions allow.',
+          params: RunParams,
+        },
+        config: { action: RUN_WRITE },
+      },
+      async (req, reply) => {
+        const r = await runs.change(req.params.id, callerOf(req, access), (d) => {
+          const s = superviseSteps(d);
+          return s.ok ? ok({ actions: s.value.actions, status: d.run.status, runId: d.run.id }) : s;
+        });
+        return sendData(req, reply, r, (v) => ({
+          run_id: v.runId,
+          status: v.status,
+          completed: v.status === 'completed',
+          failed: v.status === 'failed',
+          actions: v.actions,
+        }));
+      },
+    );
+
+    app.post(
+      '/llm/factory/runs/:id/advance',
+      {
+        schema: { tags, summary: 'Advance the run state machine one step.', params: RunParams },
+        config: { action: RUN_WRITE },
+      },
+      async (req, reply) => {
+        const r = await runs.change(req.params.id, callerOf(req, access), advance, { needsOpenRun: true });
+        return sendData(req, reply, r, (v) =>
+          v.advanced
+            ? { advanced: true, from: v.from, status: v.status, blockers: [], next_actions: [] }
+            : { advanced: false, status: v.status, blockers: v.blockers, next_actions: v.nextActions },
+        );
+      },
+    );
+
+    app.post(
+      '/llm/factory/runs/:id/cancel',
+      { schema: { tags, params: RunParams, body: CancelBody }, config: { action: RUN_WRITE } },
+      async (req, reply) => {
+        const r = await runs.change(req.params.id, callerOf(req, access), (d) => {
+          const c = cancel(d, req.body.reason ?? null);
+          return c.ok ? ok(d.run) : c;
+        });
+        return sendData(req, reply, r, (run) => runView(run));
+      },
+    );
+
+    app.get(
+      '/llm/factory/runs/:id/review',
+      {
+        schema: { tags, summary: 'The latest review bundle.', params: RunParams },
+        config: { action: RUN_READ },
+      },
+      async (req, reply) =>
+        sendData(req, reply, await runs.review(req.params.id, callerOf(req, access)), (r) => r.bundle),
+    );
+  };
