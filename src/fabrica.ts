@@ -8,7 +8,10 @@ import { systemClock, type Clock } from './engine/ports.js';
 import { Scheduler } from './engine/scheduler.js';
 import { IdGenerator } from './engine/ids.js';
 import { superviseSteps } from './engine/runs/run-lifecycle.js';
+import { DispatchService } from './engine/runs/dispatch-service.js';
+import { RoomService } from './engine/runs/room-service.js';
 import { RunService, SUPERVISE_ACTION } from './engine/runs/run-service.js';
+import { RunVerification } from './engine/runs/run-verification.js';
 import { Watchdog, type WatchdogLog } from './engine/watchdog.js';
 import { buildApp, type App } from './http/app.js';
 import type { KyselyStore } from './store/kysely-store.js';
@@ -80,6 +83,10 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     scheduler.register(SUPERVISE_ACTION, async (tx, timer) => {
       await runs.changeIn(tx, timer.subjectId, null, superviseSteps);
     });
+    const rooms = new RoomService(store, clock, new IdGenerator(clock));
+    const dispatch = new DispatchService(runs, rooms, clock);
+    // Leases nobody answered go back to their inbox by a durable timer, even when no worker polls.
+    dispatch.registerTimers(scheduler);
     const generatedAdminToken = await access.init(config.capabilityOverrides);
     await hub.start();
     hub.onEvent((e) => access.onEvent(e));
@@ -113,6 +120,15 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       introspection,
       watchdog,
       runs,
+      rooms,
+      dispatch,
+      verification: new RunVerification(runs, {
+        workspaceRoot: config.workspaceRoot,
+        defaultTimeoutMs: config.verifyTimeoutMs,
+        maxTimeoutMs: config.verifyMaxTimeoutMs,
+        outputCapBytes: config.verifyOutputCapBytes,
+        env: config.commandEnv,
+      }),
       ...(runtime.logStream === undefined ? {} : { logStream: runtime.logStream }),
     });
     if (runtime.onError === undefined)

@@ -35,7 +35,11 @@ describe('fabrica CLI against a running server', () => {
       const revoke = await runCli(['tokens', 'revoke', token.id, '--reason', 'done'], env);
       assert.equal(revoke.code, 0);
 
-      const tail = await runCli(['events', 'tail', '--after', String(head), '--count', '4', '--json'], env);
+      const types = 'token.created,capability.changed,safe_mode.changed,token.revoked';
+      const tail = await runCli(
+        ['events', 'tail', '--after', String(head), '--type', types, '--count', '4', '--json'],
+        env,
+      );
       assert.equal(tail.code, 0, tail.stderr);
       const events = tail.stdout
         .trim()
@@ -45,9 +49,9 @@ describe('fabrica CLI against a running server', () => {
         events.map((e) => e.type),
         ['token.created', 'capability.changed', 'safe_mode.changed', 'token.revoked'],
       );
-      assert.deepEqual(
-        events.map((e) => e.seq),
-        [head + 1, head + 2, head + 3, head + 4],
+      assert.ok(
+        events.every((e, i) => i === 0 || e.seq > events[i - 1].seq),
+        'in seq order',
       );
 
       const denied = await runCli(['tokens', 'list'], {

@@ -23,7 +23,13 @@ for (const { kind, skip } of STORE_KINDS) {
         }
       });
     before(async () => {
-      f = await startTestFabrica(kind, { FABRICA_HEARTBEAT_MS: '200', FABRICA_STREAM_BUFFER_BYTES: '4096' });
+      f = await startTestFabrica(kind, {
+        FABRICA_HEARTBEAT_MS: '200',
+        FABRICA_STREAM_BUFFER_BYTES: '4096',
+        // The tests count seqs: no watchdog event may slip in when a busy machine stalls the loop.
+        FABRICA_WATCHDOG_SOFT_MS: '60000',
+        FABRICA_WATCHDOG_HARD_MS: '60000',
+      });
       base = await f.fabrica.app.listen({ port: 0, host: '127.0.0.1' });
     });
     after(() => f.close());

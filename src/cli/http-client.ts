@@ -33,18 +33,37 @@ export async function call<T = unknown>(c: Client, method: string, path: string,
     );
   }
   const text = await res.text();
-  const data = text === '' ? null : (JSON.parse(text) as Record<string, unknown>);
+  let data: Record<string, unknown> | null = null;
+  try {
+    data = text === '' ? null : (JSON.parse(text) as Record<string, unknown>);
+  } catch {
+    if (res.ok) throw new CliError('invalid_response', `${method} ${path} did not answer JSON`);
+  }
   if (!res.ok) {
     const code = typeof data?.code === 'string' ? data.code : `http_${res.status}`;
+    // Operator family: `{code, reason}`; LLM family: `{success: false, error, code, message}`.
     const reason =
       typeof data?.reason === 'string'
         ? data.reason
         : typeof data?.message === 'string'
           ? data.message
-          : res.statusText;
+          : typeof data?.error === 'string'
+            ? data.error
+            : res.statusText;
     throw new CliError(code, reason);
   }
   return data as T;
+}
+
+/** The LLM factory family answers `{success: true, data}`: returns `data`. */
+export async function callData<T = unknown>(
+  c: Client,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const r = await call<{ data?: unknown } | null>(c, method, path, body);
+  return r?.data as T;
 }
 
 export { headers as clientHeaders };

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config.js';
 import { clientSettings, configFromProcess } from './config-sources.js';
 import { CliError } from './http-client.js';
 import { registerOperatorCommands } from './operator.commands.js';
+import { registerRunsCommands } from './runs.commands.js';
 import { registerStoreCommands } from './store.commands.js';
 import { serve } from './serve.js';
 
@@ -35,6 +36,7 @@ program
 
 registerStoreCommands(program, () => configFromProcess(), version);
 registerOperatorCommands(program, (o) => clientSettings(o));
+registerRunsCommands(program, (o) => clientSettings(o));
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,8 @@ export interface Config extends SettingValues {
   /** Capability levels requested by configuration (explicit settings and legacy switches merged). */
   readonly capabilityOverrides: Readonly<Partial<Record<CapabilityName, CapabilityLevel>>>;
   readonly warnings: readonly string[];
+  /** What verification commands see of the host environment: PATH and HOME, nothing else. */
+  readonly commandEnv: Readonly<Record<string, string>>;
 }
 
 export class ConfigError extends Error {
@@ -56,7 +58,7 @@ export function loadConfig(src: ConfigSources): Config {
     }
     values[name] = parsed.value;
   }
-  for (const key of ['dataDir', 'templatesDir'] as const) {
+  for (const key of ['dataDir', 'templatesDir', 'workspaceRoot'] as const) {
     const p = values[key] as string;
     values[key] = isAbsolute(p) ? p : resolve(src.cwd, p);
   }
@@ -77,6 +79,11 @@ export function loadConfig(src: ConfigSources): Config {
     ...(values as unknown as SettingValues),
     capabilityOverrides: Object.freeze(overrides),
     warnings: Object.freeze(warnings),
+    commandEnv: Object.freeze(
+      Object.fromEntries(
+        (['PATH', 'HOME'] as const).flatMap((k) => (src.env[k] === undefined ? [] : [[k, src.env[k]]])),
+      ),
+    ),
   });
 }
 

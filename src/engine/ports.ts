@@ -1,6 +1,7 @@
 import type { EventFilter, EventRecord, NewEvent } from '../domain/event.js';
 import type { NewTimer, TimerRecord } from '../domain/timer.js';
 import type { AccessRepo, AccessReads } from './access/access-ports.js';
+import type { AssignmentsReads, AssignmentsRepo } from './runs/assignment-ports.js';
 import type { RunsReads, RunsRepo } from './runs/run-ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -12,8 +13,10 @@ export interface Tx {
   cancelTimer(id: string): Promise<boolean>;
   /** Cancels every pending timer of one subject (and action, if given); returns how many. */
   cancelTimersFor(subjectKind: string, subjectId: string, action?: string): Promise<number>;
+  hasPendingTimer(subjectKind: string, subjectId: string, action: string): Promise<boolean>;
   readonly access: AccessRepo;
   readonly runs: RunsRepo;
+  readonly assignments: AssignmentsRepo;
 }
 
 /** A due timer claimed inside a transaction: exactly one transaction holds it until commit. */
@@ -42,6 +45,7 @@ export interface Store {
   overdueTimers(dueBy: number, limit: number): Promise<TimerRecord[]>;
   readonly access: AccessReads;
   readonly runs: RunsReads;
+  readonly assignments: AssignmentsReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: { events: boolean; timers: boolean }) => void): () => void;
   ping(): Promise<void>;

@@ -16,7 +16,10 @@ import type { EventHub } from '../engine/event-hub.js';
 import type { Introspection } from '../engine/introspection.js';
 import type { Metrics } from '../engine/metrics.js';
 import type { Store } from '../engine/ports.js';
+import type { DispatchService } from '../engine/runs/dispatch-service.js';
+import type { RoomService } from '../engine/runs/room-service.js';
 import type { RunService } from '../engine/runs/run-service.js';
+import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/watchdog.js';
 import { registerAuth } from './auth.plugin.js';
 import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
@@ -27,9 +30,12 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { introspectionRoutes } from './routes/introspection.routes.js';
+import { llmLiveRoutes } from './routes/llm-live.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
+import { roomsRoutes } from './routes/rooms.routes.js';
 import { runRecordsRoutes } from './routes/run-records.routes.js';
 import { runsRoutes } from './routes/runs.routes.js';
+import { runVerifyRoutes } from './routes/run-verify.routes.js';
 import { buildValidatorCompiler } from './validation.js';
 
 export interface AppDeps {
@@ -54,6 +60,9 @@ export interface AppDeps {
   readonly introspection: Introspection;
   readonly watchdog: WatchdogStatus;
   readonly runs: RunService;
+  readonly rooms: RoomService;
+  readonly dispatch: DispatchService;
+  readonly verification: RunVerification;
 }
 
 export type App = FastifyInstance<
@@ -101,6 +110,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerHttpMetrics(app, deps.metrics);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+
+  // A POST/PUT/PATCH with no body at all means `{}` too (action routes need nothing).
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined && ['POST', 'PUT', 'PATCH'].includes(req.method)) req.body = {};
   });
 
   // An empty body with Content-Type: application/json means `{}` (clients call action routes that way).
@@ -157,7 +171,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(metricsRoutes(deps));
   await app.register(introspectionRoutes(deps));
   await app.register(runsRoutes(deps));
+  await app.register(llmLiveRoutes(deps));
   await app.register(runRecordsRoutes(deps));
+  await app.register(roomsRoutes(deps));
+  await app.register(runVerifyRoutes(deps));
 
   app.get(
     '/openapi.json',

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import type { WebSocket } from 'ws';
 import { toPublicEvent, type EventFilter, type EventRecord } from '../domain/event.js';
-import type { EventHub, SubscriberSink } from '../engine/event-hub.js';
+import type { EventHub, SubscriberSink, Subscription } from '../engine/event-hub.js';
 
 export interface StreamOptions {
   readonly hub: EventHub;
@@ -18,6 +18,10 @@ export interface StreamEnd {
   readonly reason: 'slow_consumer' | 'shutting_down' | 'read_failed';
   readonly resume_after: number;
 }
+
+/** The end reason the hub gives a sink, as a stream tells its client. */
+export const endReasonOf = (reason: string): StreamEnd['reason'] =>
+  reason === 'read_failed' ? 'read_failed' : 'shutting_down';
 
 /**
  * The hub hands a client a whole page of events within one tick, so its unsent bytes may pass the limit
@@ -86,8 +90,7 @@ export function openSseStream(
     ready: async () => {
       if (res.writableNeedDrain && !ended) await once(res, 'drain');
     },
-    end: (reason) =>
-      finish({ reason: reason === 'read_failed' ? 'read_failed' : 'shutting_down', resume_after: last }),
+    end: (reason) => finish({ reason: endReasonOf(reason), resume_after: last }),
   };
   const sub = opts.hub.subscribe(after, filter, sink);
   const heartbeat = setInterval(() => {
@@ -97,9 +100,78 @@ export function openSseStream(
   res.on('close', () => finish(null));
 }
 
+/** A WebSocket stream seen from the code that feeds it. */
+export interface WsChannel {
+  /** True once the stream has ended, by either side. */
+  readonly ended: boolean;
+  /** Sends one JSON frame (nothing once the stream has ended). */
+  send(frame: unknown): void;
+  /**
+   * The slow-consumer check, made before each delivery: true when the client is too slow. `pendingBytes`
+   * counts what the feeder accepted but has not sent yet.
+   */
+  tooSlow(pendingBytes?: number): boolean;
+  /** Resolves once the client's backlog (plus `pendingBytes()`) is below half the limit (or the stream ended). */
+  drained(pendingBytes?: () => number): Promise<void>;
+  /** Ends the stream; with a reason, the client gets a last `close` frame and the fitting close code. */
+  finish(end: StreamEnd | null): void;
+}
+
+const wsCloseCode = (reason: StreamEnd['reason']): number =>
+  reason === 'slow_consumer' ? WS_CLOSE_SLOW_CONSUMER : reason === 'shutting_down' ? 1001 : 1011;
+
 /**
- * WebSocket: every frame is JSON — `{type: "event", event}`, `{type: "heartbeat", head}`, and a last
- * `{type: "close", reason, resume_after}` before the server closes (code 4008 for a slow consumer).
+ * What every WebSocket stream shares: JSON frames, `{type: "heartbeat", head}` (and a ping) every
+ * heartbeat interval, the slow-consumer rule, and a clean end: a last `{type: "close", reason,
+ * resume_after}` frame before the server closes (code 4008 for a slow consumer, 1001 on shutdown, 1011
+ * when the log could not be read). `onEnd` runs once, however the stream ends.
+ */
+export function openWsChannel(socket: WebSocket, opts: StreamOptions, onEnd: () => void): WsChannel {
+  let ended = false;
+  const slow = slowConsumerCheck(opts.bufferLimitBytes);
+  const open = () => !ended && socket.readyState === socket.OPEN;
+  const heartbeat = setInterval(() => {
+    if (open()) {
+      socket.send(JSON.stringify({ type: 'heartbeat', head: opts.hub.head }));
+      socket.ping();
+    }
+  }, opts.heartbeatMs);
+  heartbeat.unref();
+  const channel: WsChannel = {
+    get ended() {
+      return !open();
+    },
+    send: (frame) => {
+      if (open()) socket.send(JSON.stringify(frame));
+    },
+    tooSlow: (pendingBytes = 0) => slow(() => socket.bufferedAmount + pendingBytes),
+    drained: async (pendingBytes = () => 0) => {
+      while (!ended && socket.bufferedAmount + pendingBytes() > opts.bufferLimitBytes / 2) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    finish: (end) => {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
+      onEnd();
+      if (end !== null && socket.readyState === socket.OPEN) {
+        socket.send(JSON.stringify({ type: 'close', ...end }));
+        socket.close(wsCloseCode(end.reason), end.reason);
+        setTimeout(() => socket.terminate(), 5000).unref();
+      }
+    },
+  };
+  socket.on('close', () => channel.finish(null));
+  socket.on('error', () => channel.finish(null));
+  if (socket.readyState !== socket.OPEN) channel.finish(null);
+  return channel;
+}
+
+/**
+ * WebSocket: every frame is JSON — `{type: "hello", after, head}` first, then `{type: "event", event}`,
+ * `{type: "heartbeat", head}`, and a last `{type: "close", reason, resume_after}` before the server closes
+ * (code 4008 for a slow consumer).
  */
 export function openWsStream(
   socket: WebSocket,
@@ -108,53 +180,23 @@ export function openWsStream(
   filter: EventFilter,
 ): void {
   let last = after;
-  let ended = false;
-  const tooSlow = slowConsumerCheck(opts.bufferLimitBytes);
-  const finish = (end: StreamEnd | null) => {
-    if (ended) return;
-    ended = true;
-    clearInterval(heartbeat);
-    sub.close();
-    if (end !== null && socket.readyState === socket.OPEN) {
-      socket.send(JSON.stringify({ type: 'close', ...end }));
-      const code =
-        end.reason === 'slow_consumer'
-          ? WS_CLOSE_SLOW_CONSUMER
-          : end.reason === 'shutting_down'
-            ? 1001
-            : 1011;
-      socket.close(code, end.reason);
-      setTimeout(() => socket.terminate(), 5000).unref();
-    }
-  };
+  let sub: Subscription | null = null;
+  const channel = openWsChannel(socket, opts, () => sub?.close());
   const sink: SubscriberSink = {
     deliver: (e) => {
-      if (ended || socket.readyState !== socket.OPEN) return false;
-      if (tooSlow(() => socket.bufferedAmount)) {
-        finish({ reason: 'slow_consumer', resume_after: last });
+      if (channel.ended) return false;
+      if (channel.tooSlow()) {
+        channel.finish({ reason: 'slow_consumer', resume_after: last });
         return false;
       }
-      socket.send(JSON.stringify({ type: 'event', event: toPublicEvent(e) }));
+      channel.send({ type: 'event', event: toPublicEvent(e) });
       last = e.seq;
       return true;
     },
-    ready: async () => {
-      while (!ended && socket.bufferedAmount > opts.bufferLimitBytes / 2) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
-    end: (reason) =>
-      finish({ reason: reason === 'read_failed' ? 'read_failed' : 'shutting_down', resume_after: last }),
+    ready: () => channel.drained(),
+    end: (reason) => channel.finish({ reason: endReasonOf(reason), resume_after: last }),
   };
-  socket.send(JSON.stringify({ type: 'hello', after, head: opts.hub.head }));
-  const sub = opts.hub.subscribe(after, filter, sink);
-  const heartbeat = setInterval(() => {
-    if (!ended && socket.readyState === socket.OPEN) {
-      socket.send(JSON.stringify({ type: 'heartbeat', head: opts.hub.head }));
-      socket.ping();
-    }
-  }, opts.heartbeatMs);
-  heartbeat.unref();
-  socket.on('close', () => finish(null));
-  socket.on('error', () => finish(null));
+  channel.send({ type: 'hello', after, head: opts.hub.head });
+  sub = opts.hub.subscribe(after, filter, sink);
+  if (channel.ended) sub.close();
 }

@@ -3,6 +3,7 @@ import type { EventFilter, EventRecord, NewEvent } from '../domain/event.js';
 import type { NewTimer, TimerRecord } from '../domain/timer.js';
 import type { MigrationStatus, Store, StoreKind, TimerTx } from '../engine/ports.js';
 import { AccessQueries } from './access.repo.js';
+import { AssignmentQueries } from './assignments.repo.js';
 import { RunQueries } from './runs.repo.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
@@ -25,6 +26,7 @@ class KyselyTx implements TimerTx {
   readonly events: EventAppender;
   readonly access: AccessQueries;
   readonly runs: RunQueries;
+  readonly assignments: AssignmentQueries;
   timersChanged = false;
   readonly #trx: Transaction<Database>;
   readonly #kind: StoreKind;
@@ -37,6 +39,7 @@ class KyselyTx implements TimerTx {
     this.events = new EventAppender(trx, kind, now);
     this.access = new AccessQueries(trx, now);
     this.runs = new RunQueries(trx, kind);
+    this.assignments = new AssignmentQueries(trx, kind);
   }
 
   appendEvent(event: NewEvent): Promise<EventRecord> {
@@ -51,6 +54,9 @@ class KyselyTx implements TimerTx {
   }
   cancelTimersFor(subjectKind: string, subjectId: string, action?: string): Promise<number> {
     return timers.cancelTimersFor(this.#trx, subjectKind, subjectId, action);
+  }
+  hasPendingTimer(subjectKind: string, subjectId: string, action: string): Promise<boolean> {
+    return timers.hasPendingTimer(this.#trx, subjectKind, subjectId, action);
   }
   claimDueTimer(now: number): Promise<TimerRecord | null> {
     return timers.claimDueTimer(this.#trx, this.#kind, now);
@@ -68,6 +74,7 @@ export class KyselyStore implements Store {
   readonly kind: StoreKind;
   readonly access: AccessQueries;
   readonly runs: RunQueries;
+  readonly assignments: AssignmentQueries;
   readonly #db: Kysely<Database>;
   readonly #notifier: Notifier | null;
   readonly #now: () => number;
@@ -92,6 +99,7 @@ export class KyselyStore implements Store {
     this.#now = now;
     this.access = new AccessQueries(db, now);
     this.runs = new RunQueries(db, kind);
+    this.assignments = new AssignmentQueries(db, kind);
   }
 
   /** Starts cross-instance wake-ups; call once after migrating. */

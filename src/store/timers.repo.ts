@@ -154,3 +154,22 @@ export async function overdueTimers(
     .execute();
   return rows.map(toTimerRecord);
 }
+
+/** Plain read, no lock: a transaction may ask without queueing behind the scheduler's claim of the row. */
+export async function hasPendingTimer(
+  trx: Transaction<Database>,
+  subjectKind: string,
+  subjectId: string,
+  action: string,
+): Promise<boolean> {
+  const row = await trx
+    .selectFrom('timers')
+    .select('id')
+    .where('subject_kind', '=', subjectKind)
+    .where('subject_id', '=', subjectId)
+    .where('action', '=', action)
+    .where('state', '=', 'pending')
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

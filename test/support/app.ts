@@ -5,6 +5,18 @@ import { freshTarget, type TestStoreTarget } from './stores.js';
 
 export const ADMIN = 'fab_test_admin_token_0123456789abcdef';
 
+/**
+ * Settings every test server starts with. The watchdog thresholds are high so that a loaded test machine
+ * does not add watchdog events to logs whose exact contents a test asserts (watchdog tests set their own).
+ */
+export const TEST_ENV: Record<string, string> = {
+  FABRICA_ADMIN_TOKEN: ADMIN,
+  FABRICA_LOG_LEVEL: 'info',
+  FABRICA_TIMER_POLL_MS: '100',
+  FABRICA_WATCHDOG_SOFT_MS: '10000',
+  FABRICA_WATCHDOG_HARD_MS: '20000',
+};
+
 export interface TestFabrica {
   readonly fabrica: Fabrica;
   readonly target: TestStoreTarget;
@@ -28,13 +40,7 @@ export async function startTestFabrica(
 ): Promise<TestFabrica> {
   const t = target ?? (await freshTarget(kind));
   const config = loadConfig({
-    env: {
-      FABRICA_ADMIN_TOKEN: ADMIN,
-      FABRICA_LOG_LEVEL: 'info',
-      FABRICA_TIMER_POLL_MS: '100',
-      ...t.env,
-      ...env,
-    },
+    env: { ...TEST_ENV, ...t.env, ...env },
     cwd: process.cwd(),
   });
   const logs: string[] = [];

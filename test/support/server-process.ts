@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { ADMIN } from './app.js';
+import { ADMIN, TEST_ENV } from './app.js';
 
 export interface ServerProcess {
   readonly url: string;
@@ -25,9 +25,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0'], {
     env: {
       ...process.env,
-      FABRICA_ADMIN_TOKEN: ADMIN,
-      FABRICA_LOG_LEVEL: 'info',
-      FABRICA_TIMER_POLL_MS: '100',
+      ...TEST_ENV,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

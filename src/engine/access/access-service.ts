@@ -271,10 +271,11 @@ export class AccessService {
       if (token === null) return fail('not_found', `no token ${id}`);
       if (token.state === 'revoked') return ok(token);
       const revokedAt = new Date(this.#clock.now()).toISOString();
+      // Timer rows first, then the token: the scheduler locks in that order too, so the two never deadlock.
+      await tx.cancelTimersFor('token', id, TOKEN_EXPIRY_ACTION);
       if (!(await tx.access.updateTokenState(id, token.version, 'revoked', revokedAt))) {
         return fail('conflict', `token ${id} changed while it was being revoked; try again`);
       }
-      await tx.cancelTimersFor('token', id, TOKEN_EXPIRY_ACTION);
       const after = { ...token, state: 'revoked' as const, revokedAt, version: token.version + 1 };
       await tx.appendEvent({
         type: 'token.revoked',

@@ -166,8 +166,13 @@ export class RunService {
     });
   }
 
+  /**
+   * One pending supervise timer per run is enough: it loads the run after taking the run's lock, so it
+   * sees this change. Checked with a plain read — locking timer rows here while holding the run lock
+   * would invert the scheduler's order (timer row, then run) and deadlock on PostgreSQL.
+   */
   async #scheduleSupervise(tx: Tx, runId: string): Promise<void> {
-    await tx.cancelTimersFor('run', runId, SUPERVISE_ACTION);
+    if (await tx.hasPendingTimer('run', runId, SUPERVISE_ACTION)) return;
     await tx.scheduleTimer({
       at: this.#clock.now(),
       subjectKind: 'run',

@@ -1,0 +1,55 @@
+import type { Assignment, Room } from './assignments.js';
+
+/** Wire shapes of rooms and inbox items (snake_case, like the rest of the LLM factory family). */
+export const roomView = (r: Room) => ({
+  id: r.id,
+  tenant: r.tenant,
+  name: r.name,
+  created_at: r.createdAt,
+  created_by: r.createdBy,
+});
+
+/** What `dispatch` answers: the assignment as it was queued. */
+export const dispatchedView = (a: Assignment) => ({
+  assignment_id: a.id,
+  run_id: a.runId,
+  issue_id: a.issueId,
+  room_id: a.roomId,
+  state: a.state,
+  prompt: a.prompt,
+  attempts: a.attempts,
+  created_at: a.createdAt,
+});
+
+/** What a worker receives from the inbox: the prompt and the lease it must answer under. */
+export const claimedView = (a: Assignment) => ({
+  assignment_id: a.id,
+  run_id: a.runId,
+  issue_id: a.issueId,
+  room_id: a.roomId,
+  prompt: a.prompt,
+  lease_token: a.leaseToken,
+  lease_expires_at: a.leaseUntil === null ? null : new Date(a.leaseUntil).toISOString(),
+  attempts: a.attempts,
+  created_at: a.createdAt,
+});
+
+export const resultView = (a: Assignment) => ({
+  assignment_id: a.id,
+  run_id: a.runId,
+  issue_id: a.issueId,
+  room_id: a.roomId,
+  state: a.state,
+  attempts: a.attempts,
+  result:
+    a.result === null
+      ? null
+      : {
+          status: a.result.status,
+          summary: a.result.summary,
+          notes: a.result.notes,
+          applied: a.result.applied,
+          reported_at: a.result.reportedAt,
+          reported_by: a.result.reportedBy,
+        },
+});

@@ -1,0 +1,84 @@
+import { actorOf, type Principal } from '../../domain/access.js';
+import { fail, ok, type Result } from '../../domain/errors.js';
+import type { Room } from '../../domain/runs/assignments.js';
+import type { IdGenerator } from '../ids.js';
+import type { Clock, Store, Tx } from '../ports.js';
+import type { AssignmentsReads, AssignmentsRepo, RoomListQuery } from './assignment-ports.js';
+import type { Caller } from './run-service.js';
+
+/** Rooms: the bounded place a tenant's dispatched prompts wait for a worker (the seed's execution primitive). */
+export class RoomService {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #ids: IdGenerator;
+
+  constructor(store: Store, clock: Clock, ids: IdGenerator) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#ids = ids;
+  }
+
+  async create(input: { tenant: string; name: string }, principal: Principal): Promise<Room> {
+    const room: Room = {
+      id: this.#ids.next('room'),
+      tenant: input.tenant,
+      name: input.name,
+      createdAt: new Date(this.#clock.now()).toISOString(),
+      createdBy: actorOf(principal),
+    };
+    await this.#store.transaction(async (tx) => {
+      await tx.assignments.insertRoom(room);
+      await tx.appendEvent({
+        type: 'room.created',
+        subjectKind: 'room',
+        subjectId: room.id,
+        tenant: room.tenant,
+        actor: room.createdBy,
+        data: { action: 'room.create', after: { name: room.name, tenant: room.tenant } },
+      });
+    });
+    return room;
+  }
+
+  list(q: RoomListQuery): Promise<Room[]> {
+    return this.#store.assignments.rooms(q);
+  }
+
+  get(id: string, caller: Caller): Promise<Result<Room>> {
+    return visibleRoom(this.#store.assignments, id, caller);
+  }
+
+  /** Inside a transaction, so the room read and what is done with it commit (or fail) together. */
+  getIn(tx: Tx, id: string, caller: Caller): Promise<Result<Room>> {
+    return visibleRoom(tx.assignments, id, caller);
+  }
+
+  /**
+   * The room a dispatch for `tenant`'s run goes to: the one named (it must be the run's tenant's), or
+   * else the tenant's oldest room.
+   */
+  async resolveIn(tx: Tx, tenant: string, roomId: string | undefined): Promise<Result<Room>> {
+    if (roomId === undefined) {
+      const oldest = await tx.assignments.oldestRoom(tenant);
+      return oldest === null
+        ? fail('invalid_request', `tenant ${tenant} has no room: create a room first (POST /llm/rooms)`, {
+            details: { field: 'body.room_id' },
+          })
+        : ok(oldest);
+    }
+    const room = await tx.assignments.room(roomId);
+    // Another tenant's room is reported as absent, as the policy does for every tenant-scoped record.
+    return room === null || room.tenant !== tenant ? fail('not_found', `no room ${roomId}`) : ok(room);
+  }
+}
+
+async function visibleRoom(
+  repo: AssignmentsReads | AssignmentsRepo,
+  id: string,
+  caller: Caller,
+): Promise<Result<Room>> {
+  const room = await repo.room(id);
+  if (room === null) return fail('not_found', `no room ${id}`);
+  const denied = caller.guard(room.tenant);
+  return denied === null ? ok(room) : { ok: false, error: denied };
+}

@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { fail, ok, type Result } from '../../domain/errors.js';
+import { isTerminal, latestOf, type RunStatus } from '../../domain/runs/run-model.js';
+import {
+  runVerification,
+  validateCommands,
+  type RunnerOptions,
+  type VerificationOutcome,
+} from '../../runtime/verification-runner.js';
+import { recordVerification } from './run-lifecycle.js';
+import type { Caller, RunService } from './run-service.js';
+
+export interface VerifyResult {
+  readonly artifactId: string;
+  readonly status: RunStatus;
+  readonly outcome: VerificationOutcome;
+}
+
+/**
+ * Host verification: commands from the request or from the run's latest `verification_plan`, run outside
+ * any transaction (they may take minutes), then the report is stored — and a failure sends a verifying
+ * run back to implementing — in one transaction.
+ */
+export class RunVerification {
+  readonly #runs: RunService;
+  readonly #opts: RunnerOptions;
+
+  constructor(runs: RunService, opts: RunnerOptions) {
+    this.#runs = runs;
+    this.#opts = opts;
+    mkdirSync(opts.workspaceRoot, { recursive: true });
+  }
+
+  async verify(runId: string, caller: Caller, requested: unknown): Promise<Result<VerifyResult>> {
+    const current = await this.#runs.get(runId, caller);
+    if (!current.ok) return current;
+    const agg = current.value;
+    if (isTerminal(agg.run.status)) return fail('invalid_transition', `run ${runId} is ${agg.run.status}`);
+    const plan = latestOf(agg.artifacts, ['verification_plan']);
+    const raw = requested ?? (plan?.payload as { commands?: unknown } | undefined)?.commands;
+    if (raw === undefined) {
+      return fail(
+        'invalid_request',
+        'no commands: send {commands: [...]} or create a verification_plan artifact first',
+      );
+    }
+    const commands = validateCommands(raw, this.#opts);
+    if (!commands.ok) return commands;
+    const outcome = await runVerification(commands.value, this.#opts);
+    const stored = await this.#runs.change(runId, caller, (d) =>
+      recordVerification(
+        d,
+        { ...outcome, source: requested === undefined ? 'verification_plan' : 'request' },
+        requested === undefined && plan !== undefined ? [plan.id] : [],
+      ),
+    );
+    if (!stored.ok) return stored;
+    return ok({ artifactId: stored.value.reportId, status: stored.value.status, outcome });
+  }
+}

@@ -1,0 +1,105 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { WebSocket } from 'ws';
+import type { EventFilter } from '../../domain/event.js';
+import type { Failure } from '../../domain/errors.js';
+import type { ActionSpec } from '../../domain/policy.js';
+import { statusView } from '../../domain/runs/views.js';
+import type { AppDeps } from '../app.js';
+import { ERROR_STATUS } from '../error-status.js';
+import { sendFailure } from '../errors.js';
+import { callerOf } from '../llm-envelope.js';
+import { openRunLiveStream } from '../run-live-stream.js';
+import { resumePoint } from './events.routes.js';
+
+const LiveQuery = Type.Object(
+  {
+    run_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Only this run (default: every visible run).',
+      }),
+    ),
+    after: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Deliver events with seq greater than this (resume point).' }),
+    ),
+    token: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+const LIVE_READ: ActionSpec = { name: 'runs.read', access: 'read' };
+
+/** A refusal after the upgrade: an `error` frame, then close code 4000 + the HTTP status (4404: no such run). */
+function refuse(socket: WebSocket, f: Failure): void {
+  socket.send(JSON.stringify({ type: 'error', code: f.code, message: f.reason }));
+  // A close reason may hold at most 123 bytes.
+  socket.close(4000 + ERROR_STATUS[f.code], Buffer.from(f.reason).subarray(0, 120).toString());
+}
+
+/**
+ * `WS /llm/live`: the LLM live bus. Run events as `factory.event` frames, each followed by the run's
+ * status aggregate as a `factory.snapshot` frame; `?run_id=` narrows to one run, `?after=<seq>` resumes.
+ * A tenant token sees its tenant's runs; the admin token sees every run.
+ */
+export const llmLiveRoutes =
+  (deps: AppDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.route({
+      method: 'GET',
+      url: '/llm/live',
+      schema: {
+        tags: ['llm factory'],
+        summary:
+          'Live run events and status snapshots (WebSocket only): factory.event, factory.snapshot, heartbeat.',
+        querystring: LiveQuery,
+      },
+      config: { action: LIVE_READ },
+      handler: (req, reply) =>
+        sendFailure(req, reply, {
+          code: 'invalid_request',
+          reason: '/llm/live is a WebSocket endpoint: connect with Upgrade: websocket',
+        }),
+      wsHandler: async (socket: WebSocket, req) => {
+        if (deps.lifecycle.shuttingDown) {
+          socket.close(1001, 'shutting_down');
+          return;
+        }
+        // Taken before any await: events committed while the run is checked are not missed.
+        const after = resumePoint(req, deps.hub.head);
+        const runId = (req.query as { run_id?: string }).run_id ?? null;
+        const caller = callerOf(req, deps.access);
+        if (runId !== null) {
+          const found = await deps.runs.get(runId, caller);
+          if (!found.ok) {
+            refuse(socket, found.error);
+            return;
+          }
+        }
+        if (socket.readyState !== socket.OPEN) return;
+        const p = caller.principal;
+        const filter: EventFilter = {
+          subjectKind: 'run',
+          ...(runId === null ? {} : { subjectId: runId }),
+          ...(p.kind === 'tenant' ? { tenant: p.tenant } : {}),
+        };
+        openRunLiveStream(
+          socket,
+          {
+            hub: deps.hub,
+            heartbeatMs: deps.heartbeatMs,
+            bufferLimitBytes: deps.streamBufferBytes,
+            snapshot: async (id) => {
+              const r = await deps.runs.get(id, caller);
+              return r.ok ? statusView(r.value) : null;
+            },
+            onError: (e) => req.log.error({ err: e }, 'run live stream: snapshot read failed'),
+          },
+          after,
+          filter,
+          runId,
+        );
+      },
+    });
+  };

@@ -1,0 +1,56 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ActionSpec } from '../../domain/policy.js';
+import type { AppDeps } from '../app.js';
+import { callerOf, sendData } from '../llm-envelope.js';
+import { RunParams } from './runs.schemas.js';
+
+/** Root only, and gated: running commands on the host is the most dangerous thing the kernel does. */
+export const RUN_VERIFY: ActionSpec = {
+  name: 'runs.verify',
+  access: 'root',
+  write: true,
+  capability: 'factory_verify',
+};
+
+export const runVerifyRoutes =
+  (deps: AppDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/llm/factory/runs/:id/verify',
+      {
+        schema: {
+          tags: ['llm factory'],
+          summary: 'Execute verification commands (argument vectors, never a shell) and store a report.',
+          params: RunParams,
+          body: Type.Object(
+            {
+              commands: Type.Optional(
+                Type.Array(Type.Unknown(), { description: '{program, args[], cwd?, timeout_ms?, env?}' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        config: { action: RUN_VERIFY },
+      },
+      async (req, reply) => {
+        const r = await deps.verification.verify(
+          req.params.id,
+          callerOf(req, deps.access),
+          req.body.commands,
+        );
+        return sendData(
+          req,
+          reply,
+          r,
+          (v) => ({
+            artifact_id: v.artifactId,
+            success: v.outcome.success,
+            status: v.status,
+            report: v.outcome,
+          }),
+          201,
+        );
+      },
+    );
+  };
