@@ -12,6 +12,12 @@ import { DispatchService } from './engine/runs/dispatch-service.js';
 import { RoomService } from './engine/runs/room-service.js';
 import { RunService, SUPERVISE_ACTION } from './engine/runs/run-service.js';
 import { RunVerification } from './engine/runs/run-verification.js';
+import { CellInvoker } from './engine/cells/cell-invoker.js';
+import { cellMetrics } from './engine/cells/cell-metrics.js';
+import { CellService } from './engine/cells/cell-service.js';
+import { TemplateCatalog } from './engine/cells/template-catalog.js';
+import { catalogFileProblem } from './runtime/catalog-files.js';
+import { nodeCatalogDir } from './runtime/catalog-dir.js';
 import { Watchdog, type WatchdogLog } from './engine/watchdog.js';
 import { buildApp, type App } from './http/app.js';
 import type { KyselyStore } from './store/kysely-store.js';
@@ -30,6 +36,8 @@ export interface Fabrica {
   /** Areas register the counts `GET /introspection/status` shows. */
   readonly introspection: Introspection;
   readonly runs: RunService;
+  readonly cells: CellService;
+  readonly cellInvoker: CellInvoker;
   /** The admin secret when this start generated it (print it once), else null. */
   readonly generatedAdminToken: string | null;
   readonly lifecycle: { shuttingDown: boolean };
@@ -101,7 +109,29 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       onAlarm: (kind, level) => metrics.countAlarm(kind, level),
       onError: (e) => report(e, 'watchdog'),
     });
+    const factoryMetrics = cellMetrics(metrics);
+    const cellInvoker = new CellInvoker(store, factoryMetrics, {
+      canary: config.canaryPercent / 100,
+      experimental: config.experimentalPercent / 100,
+    });
+    const cells = new CellService(store, clock, factoryMetrics, (id) => cellInvoker.invalidate(id));
+    // The heal runs inside the timer's transaction: it reads the template there, and only the file here.
+    cells.registerTimers(scheduler, catalogFileProblem);
+    // Any change to a cell, here or on another instance, drops its cached runtime.
+    hub.onEvent((e) => {
+      if (e.subjectKind === 'cell') cellInvoker.invalidate(e.subjectId);
+    });
+    // The template catalog directory: registers its files, quarantines cells whose file was tampered with.
+    const catalog = new TemplateCatalog({
+      dir: nodeCatalogDir(config.templatesDir),
+      store,
+      clock,
+      metrics: factoryMetrics,
+      onCellChange: (id) => cellInvoker.invalidate(id),
+      onError: (e, context) => report(e, context),
+    });
     const introspection = new Introspection();
+    introspection.addCounts('cells', () => store.cells.countRevisionsByState());
     introspection.addCounts('runs', () => store.runs.countByStatus());
     const lifecycle = { shuttingDown: false };
     const app = await buildApp({
@@ -122,6 +152,9 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       runs,
       rooms,
       dispatch,
+      cells,
+      cellInvoker,
+      cellMetrics: factoryMetrics,
       verification: new RunVerification(runs, {
         workspaceRoot: config.workspaceRoot,
         defaultTimeoutMs: config.verifyTimeoutMs,
@@ -136,11 +169,13 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     watchdogLog = (level, details, msg) => app.log[level](details, msg);
     scheduler.start();
     watchdog.start();
+    await catalog.start();
     let closing: Promise<void> | null = null;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
         lifecycle.shuttingDown = true;
         await watchdog.stop();
+        await catalog.stop();
         await hub.stop();
         await scheduler.stop();
         const timeout = new Promise<void>((r) => setTimeout(r, config.shutdownTimeoutMs).unref());
@@ -158,6 +193,8 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       watchdog,
       introspection,
       runs,
+      cells,
+      cellInvoker,
       generatedAdminToken,
       lifecycle,
       close,

@@ -62,6 +62,11 @@ export function loadConfig(src: ConfigSources): Config {
     const p = values[key] as string;
     values[key] = isAbsolute(p) ? p : resolve(src.cwd, p);
   }
+  if ((values.canaryPercent as number) + (values.experimentalPercent as number) > 100) {
+    throw new ConfigError(
+      'invalid configuration: FABRICA_CANARY_PERCENT + FABRICA_EXPERIMENTAL_PERCENT must be at most 100',
+    );
+  }
   if ((values.watchdogHardMs as number) < (values.watchdogSoftMs as number)) {
     throw new ConfigError(
       'invalid configuration: FABRICA_WATCHDOG_HARD_MS must be at least FABRICA_WATCHDOG_SOFT_MS',

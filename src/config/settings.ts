@@ -262,6 +262,20 @@ export const SETTINGS = {
     unit: 'bytes',
     doc: 'How much of the end of each command’s stdout and stderr the report keeps.',
   }),
+  canaryPercent: spec({
+    env: ['FABRICA_CANARY_PERCENT'],
+    default: 10,
+    parse: int(0, 100),
+    unit: '%',
+    doc: 'Share of a cell’s traffic its canary revision takes.',
+  }),
+  experimentalPercent: spec({
+    env: ['FABRICA_EXPERIMENTAL_PERCENT'],
+    default: 50,
+    parse: int(0, 100),
+    unit: '%',
+    doc: 'Share of a cell’s traffic its experimental revision takes.',
+  }),
   watchdogSoftMs: spec({
     env: ['FABRICA_WATCHDOG_SOFT_MS'],
     default: 200,

@@ -20,6 +20,15 @@ export const ERROR_CODES = {
   invalid_transition:
     'The record is in a state that does not allow this move; the reason names the allowed ones.',
   lease_lost: 'The lease on a claimed prompt expired or belongs to another claim; claim it again.',
+  invalid_template:
+    'A cell or organ template fails validation; `problems` lists every one with its JSON path.',
+  version_exists:
+    'A template with this id and version is registered with different content; bump the version.',
+  not_serving:
+    'The cell has no revision that serves traffic (none is canary, experimental or stable), or the forced revision cannot serve.',
+  quarantined: 'The cell is quarantined after an integrity violation; it serves nothing until healed.',
+  backend_unavailable: 'The requested cell backend has no runtime in this build (only `adapter` cells run).',
+  cell_error: 'The cell failed while handling the call; the reason says why.',
   unavailable: 'The server is shutting down or the store is unreachable; retry later.',
   internal: 'An unexpected server fault; the log holds the details under the request id.',
 } as const;

@@ -3,6 +3,7 @@ import type { NewTimer, TimerRecord } from '../domain/timer.js';
 import type { AccessRepo, AccessReads } from './access/access-ports.js';
 import type { AssignmentsReads, AssignmentsRepo } from './runs/assignment-ports.js';
 import type { RunsReads, RunsRepo } from './runs/run-ports.js';
+import type { CellsReads, CellsRepo } from './cells/cell-ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -16,6 +17,7 @@ export interface Tx {
   hasPendingTimer(subjectKind: string, subjectId: string, action: string): Promise<boolean>;
   readonly access: AccessRepo;
   readonly runs: RunsRepo;
+  readonly cells: CellsRepo;
   readonly assignments: AssignmentsRepo;
 }
 
@@ -33,7 +35,11 @@ export interface MigrationStatus {
 
 export interface Store {
   readonly kind: StoreKind;
-  /** Runs `work` in one transaction; `afterCommit` listeners see the events it appended. */
+  /**
+   * Runs `work` in one transaction; `onCommitted` listeners see the events it appended. Inside `work`, use
+   * only `tx`: on SQLite the store has one connection, so a query on the store itself would wait for the
+   * transaction forever.
+   */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   timerTransaction<T>(work: (tx: TimerTx) => Promise<T>): Promise<T>;
   eventsAfter(afterSeq: number, limit: number, filter?: EventFilter): Promise<EventRecord[]>;
@@ -45,6 +51,7 @@ export interface Store {
   overdueTimers(dueBy: number, limit: number): Promise<TimerRecord[]>;
   readonly access: AccessReads;
   readonly runs: RunsReads;
+  readonly cells: CellsReads;
   readonly assignments: AssignmentsReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: { events: boolean; timers: boolean }) => void): () => void;

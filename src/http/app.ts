@@ -19,6 +19,9 @@ import type { Store } from '../engine/ports.js';
 import type { DispatchService } from '../engine/runs/dispatch-service.js';
 import type { RoomService } from '../engine/runs/room-service.js';
 import type { RunService } from '../engine/runs/run-service.js';
+import type { CellInvoker } from '../engine/cells/cell-invoker.js';
+import type { CellMetrics } from '../engine/cells/cell-metrics.js';
+import type { CellService } from '../engine/cells/cell-service.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/watchdog.js';
 import { registerAuth } from './auth.plugin.js';
@@ -35,6 +38,9 @@ import { metricsRoutes } from './routes/metrics.routes.js';
 import { roomsRoutes } from './routes/rooms.routes.js';
 import { runRecordsRoutes } from './routes/run-records.routes.js';
 import { runsRoutes } from './routes/runs.routes.js';
+import { cellsRoutes } from './routes/cells.routes.js';
+import { factoryCellsRoutes } from './routes/factory-cells.routes.js';
+import { factoryCellStreamRoutes } from './routes/factory-cell-stream.routes.js';
 import { runVerifyRoutes } from './routes/run-verify.routes.js';
 import { buildValidatorCompiler } from './validation.js';
 
@@ -63,6 +69,9 @@ export interface AppDeps {
   readonly rooms: RoomService;
   readonly dispatch: DispatchService;
   readonly verification: RunVerification;
+  readonly cells: CellService;
+  readonly cellInvoker: CellInvoker;
+  readonly cellMetrics: CellMetrics;
 }
 
 export type App = FastifyInstance<
@@ -175,6 +184,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(runRecordsRoutes(deps));
   await app.register(roomsRoutes(deps));
   await app.register(runVerifyRoutes(deps));
+  await app.register(cellsRoutes(deps));
+  await app.register(factoryCellsRoutes(deps));
+  await app.register(factoryCellStreamRoutes(deps));
 
   app.get(
     '/openapi.json',

@@ -16,6 +16,12 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_artifact: 400,
   invalid_transition: 409,
   lease_lost: 409,
+  invalid_template: 400,
+  version_exists: 409,
+  not_serving: 409,
+  quarantined: 409,
+  backend_unavailable: 400,
+  cell_error: 502,
   unavailable: 503,
   internal: 500,
 };

@@ -5,6 +5,7 @@ import type { MigrationStatus, Store, StoreKind, TimerTx } from '../engine/ports
 import { AccessQueries } from './access.repo.js';
 import { AssignmentQueries } from './assignments.repo.js';
 import { RunQueries } from './runs.repo.js';
+import { CellQueries } from './cells.repo.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -26,6 +27,7 @@ class KyselyTx implements TimerTx {
   readonly events: EventAppender;
   readonly access: AccessQueries;
   readonly runs: RunQueries;
+  readonly cells: CellQueries;
   readonly assignments: AssignmentQueries;
   timersChanged = false;
   readonly #trx: Transaction<Database>;
@@ -39,6 +41,7 @@ class KyselyTx implements TimerTx {
     this.events = new EventAppender(trx, kind, now);
     this.access = new AccessQueries(trx, now);
     this.runs = new RunQueries(trx, kind);
+    this.cells = new CellQueries(trx, kind);
     this.assignments = new AssignmentQueries(trx, kind);
   }
 
@@ -74,6 +77,7 @@ export class KyselyStore implements Store {
   readonly kind: StoreKind;
   readonly access: AccessQueries;
   readonly runs: RunQueries;
+  readonly cells: CellQueries;
   readonly assignments: AssignmentQueries;
   readonly #db: Kysely<Database>;
   readonly #notifier: Notifier | null;
@@ -99,6 +103,7 @@ export class KyselyStore implements Store {
     this.#now = now;
     this.access = new AccessQueries(db, now);
     this.runs = new RunQueries(db, kind);
+    this.cells = new CellQueries(db, kind);
     this.assignments = new AssignmentQueries(db, kind);
   }
 

@@ -109,6 +109,36 @@ export interface AssignmentsTable {
   version: number;
 }
 
+export interface CellTemplatesTable {
+  template_id: string;
+  version: string;
+  cell_type: string;
+  content: string;
+  sha256: string;
+  source: string;
+  source_path: string | null;
+  created_at: string;
+  created_by: string;
+}
+
+export interface CellsTable {
+  id: string;
+  template_id: string;
+  doc: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CellRevisionsTable {
+  id: string;
+  cell_id: string;
+  state: string;
+  doc: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   events: EventsTable;
   event_head: EventHeadTable;
@@ -120,4 +150,7 @@ export interface Database {
   run_records: RunRecordsTable;
   rooms: RoomsTable;
   assignments: AssignmentsTable;
+  cell_templates: CellTemplatesTable;
+  cells: CellsTable;
+  cell_revisions: CellRevisionsTable;
 }

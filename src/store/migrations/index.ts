@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { foundation } from './001-foundation.js';
 import { access } from './002-access.js';
 import { runs } from './003-runs.js';
+import { cells } from './004-cells.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-foundation': foundation,
   '002-access': access,
   '003-runs': runs,
+  '004-cells': cells,
 };
 
 export const migrationProvider: MigrationProvider = {

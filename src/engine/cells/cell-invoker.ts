@@ -1,0 +1,158 @@
+import { isServing, pickRevision, type TrafficShares } from '../../domain/cells/cell-lifecycle.js';
+import type { CellAggregate, Revision, StoredTemplate } from '../../domain/cells/cell-model.js';
+import { fail, ok, type Result } from '../../domain/errors.js';
+import { operationFor } from '../../runtime/adapter/registry.js';
+import type { Operation, OperationConfig } from '../../runtime/adapter/operation.js';
+import type { Store } from '../ports.js';
+import type { CellMetrics } from './cell-metrics.js';
+
+interface Runnable {
+  readonly revision: Revision;
+  readonly op: Operation;
+  readonly config: OperationConfig;
+}
+
+interface Loaded {
+  readonly agg: CellAggregate;
+  readonly runnable: ReadonlyMap<string, Runnable>;
+}
+
+/** Calls, errors and a reservoir of recent latencies for one revision (since this process started). */
+class RevisionStats {
+  calls = 0;
+  errors = 0;
+  readonly #latencies: number[] = [];
+  record(ms: number, failed: boolean): void {
+    this.calls += 1;
+    if (failed) this.errors += 1;
+    if (this.#latencies.length >= 1000) this.#latencies.splice(0, 500);
+    this.#latencies.push(ms);
+  }
+  view() {
+    const sorted = [...this.#latencies].sort((a, b) => a - b);
+    const q = (p: number) =>
+      sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+    return { calls: this.calls, errors: this.errors, p50_ms: q(0.5), p95_ms: q(0.95) };
+  }
+}
+
+export interface InvokeResult {
+  readonly output: unknown;
+  readonly revision: string;
+  readonly durationMs: number;
+}
+
+/**
+ * The hot path: cells are cached with their operations ready to run, and dropped from the cache when
+ * the event log says they changed (here or on another instance). Traffic is split by revision state.
+ */
+export class CellInvoker {
+  readonly #store: Store;
+  readonly #metrics: CellMetrics;
+  readonly #shares: TrafficShares;
+  readonly #random: () => number;
+  readonly #cache = new Map<string, Promise<Loaded | null>>();
+  readonly #stats = new Map<string, RevisionStats>();
+
+  constructor(store: Store, metrics: CellMetrics, shares: TrafficShares, random: () => number = Math.random) {
+    this.#store = store;
+    this.#metrics = metrics;
+    this.#shares = shares;
+    this.#random = random;
+  }
+
+  invalidate(cellId: string): void {
+    this.#cache.delete(cellId);
+  }
+
+  stats(revisionId: string) {
+    return (this.#stats.get(revisionId) ?? new RevisionStats()).view();
+  }
+
+  async #load(cellId: string): Promise<Loaded | null> {
+    let p = this.#cache.get(cellId);
+    if (p === undefined) {
+      p = this.#read(cellId);
+      this.#cache.set(cellId, p);
+      p.catch(() => this.#cache.delete(cellId));
+    }
+    return p;
+  }
+
+  async #read(cellId: string): Promise<Loaded | null> {
+    const agg = await this.#store.cells.cell(cellId);
+    if (agg === null) return null;
+    const runnable = new Map<string, Runnable>();
+    for (const r of agg.revisions) {
+      const t: StoredTemplate | null = await this.#store.cells.template(
+        agg.cell.templateId,
+        r.templateVersion,
+      );
+      const op = t === null ? undefined : operationFor(t.cellType);
+      if (t === null || op === undefined) continue;
+      runnable.set(r.id, {
+        revision: r,
+        op,
+        config: {
+          metadata: t.template.metadata,
+          links: t.template.links,
+          ...(t.template.confidence_threshold === undefined
+            ? {}
+            : { confidenceThreshold: t.template.confidence_threshold }),
+        },
+      });
+    }
+    return { agg, runnable };
+  }
+
+  /** Runs one call on the revision the traffic split picks, or on `forced` (a version or revision id). */
+  async invoke(cellId: string, input: unknown, forced?: string): Promise<Result<InvokeResult>> {
+    const loaded = await this.#load(cellId);
+    if (loaded === null) return fail('not_found', `no cell ${cellId}`);
+    const { agg, runnable } = loaded;
+    if (agg.cell.quarantine !== null) {
+      return fail('quarantined', `cell ${cellId} is quarantined: ${agg.cell.quarantine.reason}`);
+    }
+    let revision: Revision | null;
+    if (forced !== undefined) {
+      revision = agg.revisions.find((r) => r.templateVersion === forced || r.id === forced) ?? null;
+      if (revision === null) return fail('not_found', `cell ${cellId} has no revision ${forced}`);
+      if (!isServing(revision.state) && revision.state !== 'draft') {
+        return fail(
+          'not_serving',
+          `revision ${revision.templateVersion} is ${revision.state} and serves nothing`,
+        );
+      }
+    } else {
+      revision = pickRevision(agg.revisions, this.#shares, this.#random());
+      if (revision === null)
+        return fail('not_serving', `cell ${cellId} has no canary, experimental or stable revision`);
+    }
+    const run = runnable.get(revision.id);
+    if (run === undefined)
+      return fail('cell_error', `revision ${revision.templateVersion} cannot be initialised`);
+    const started = performance.now();
+    let outcome: ReturnType<Operation['run']>;
+    try {
+      outcome = run.op.run(input, run.config);
+    } catch (e) {
+      outcome = { ok: false, reason: `operation ${run.op.name} threw: ${(e as Error).message}` };
+    }
+    const durationMs = performance.now() - started;
+    let stats = this.#stats.get(revision.id);
+    if (stats === undefined) {
+      stats = new RevisionStats();
+      this.#stats.set(revision.id, stats);
+    }
+    stats.record(durationMs, !outcome.ok);
+    this.#metrics.calls.labels(cellId, revision.templateVersion).inc();
+    this.#metrics.latency.labels(cellId, revision.templateVersion).observe(durationMs / 1000);
+    if (!outcome.ok) {
+      this.#metrics.execErrors.labels(cellId).inc();
+      return fail('cell_error', `cell ${cellId} (${revision.templateVersion}): ${outcome.reason}`, {
+        details: { cell: cellId, revision: revision.templateVersion },
+      });
+    }
+    return ok({ output: outcome.output, revision: revision.templateVersion, durationMs });
+  }
+}

@@ -1,0 +1,351 @@
+import { actorOf, type Principal } from '../../domain/access.js';
+import { nextState, type LifecycleCommand, type RevisionState } from '../../domain/cells/cell-lifecycle.js';
+import {
+  cellIdOf,
+  revisionIdOf,
+  type Cell,
+  type CellAggregate,
+  type Revision,
+  type StoredTemplate,
+  type Transition,
+} from '../../domain/cells/cell-model.js';
+import {
+  cellTypeOf,
+  templateHash,
+  type Backend,
+  type CellTemplate,
+} from '../../domain/cells/cell-template.js';
+import { compareSemver } from '../../domain/cells/semver.js';
+import { fail, ok, type Result } from '../../domain/errors.js';
+import { operationFor } from '../../runtime/adapter/registry.js';
+import type { Clock, Store, Tx } from '../ports.js';
+import type { Scheduler } from '../scheduler.js';
+import type { CellMetrics } from './cell-metrics.js';
+import { registerTemplateIn } from './cell-registry.js';
+
+export const HEAL_ACTION = 'cell.heal';
+
+export interface CommandOutcome {
+  readonly id: string;
+  readonly state: RevisionState;
+  readonly version: string;
+}
+
+/** Problems an adapter template has for its operation: unknown operation, bad configuration. */
+export function adapterProblems(t: CellTemplate): string[] {
+  const op = operationFor(cellTypeOf(t));
+  if (op === undefined)
+    return [
+      `$.${t.analysis_type === undefined ? 'action_type' : 'analysis_type'}: the adapter backend has no operation "${cellTypeOf(t)}"`,
+    ];
+  return op.validateConfig({
+    metadata: t.metadata,
+    links: t.links,
+    ...(t.confidence_threshold === undefined ? {} : { confidenceThreshold: t.confidence_threshold }),
+  });
+}
+
+/**
+ * The state a heal returns a revision to: the one it is in, or for a `failed` revision (only a failed heal
+ * leads there) the state it had before its first failed heal.
+ */
+const healReturnState = (r: Revision): RevisionState =>
+  r.state !== 'failed'
+    ? r.state
+    : ([...r.history].reverse().find((h) => h.to === 'healing' && h.from !== null && h.from !== 'failed')
+        ?.from ?? 'draft');
+
+/**
+ * Cells and their revisions: fabrication of draft revisions, the lifecycle commands, and auto-heal as a
+ * durable timer. Each change locks the cell row, writes revisions, cell and events in one transaction.
+ */
+export class CellService {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #metrics: CellMetrics;
+  readonly #onChange: (cellId: string) => void;
+
+  constructor(store: Store, clock: Clock, metrics: CellMetrics, onChange: (cellId: string) => void) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#metrics = metrics;
+    this.#onChange = onChange;
+  }
+
+  #now(): string {
+    return new Date(this.#clock.now()).toISOString();
+  }
+
+  /** Registers the template if needed and creates a draft revision of `<backend>:<template id>`. */
+  async fabricate(
+    backend: Backend,
+    template: CellTemplate,
+    hitl: boolean,
+    principal: Principal,
+  ): Promise<Result<CommandOutcome>> {
+    if (backend !== 'adapter') {
+      return fail(
+        'backend_unavailable',
+        `the ${backend} backend has no runtime in this build; fabricate adapter cells`,
+      );
+    }
+    const problems = adapterProblems(template);
+    if (problems.length > 0)
+      return fail('invalid_template', `invalid cell template: ${problems.join('; ')}`, {
+        details: { problems },
+      });
+    const actor = actorOf(principal);
+    const id = cellIdOf(backend, template.id);
+    const result = await this.#store.transaction(
+      async (tx): Promise<Result<CommandOutcome & { created: boolean }>> => {
+        const now = this.#now();
+        const reg = await registerTemplateIn(tx, template, { source: 'api', sourcePath: null, actor, now });
+        if (!reg.ok) return reg;
+        const existing = await tx.cells.lockCell(id);
+        const revId = revisionIdOf(id, template.version);
+        const already = existing?.revisions.find((r) => r.id === revId);
+        if (already !== undefined)
+          return ok({ id, state: already.state, version: already.templateVersion, created: false });
+        const cell: Cell = existing?.cell ?? {
+          id,
+          backend,
+          templateId: template.id,
+          hitl,
+          quarantine: null,
+          createdAt: now,
+          updatedAt: now,
+          createdBy: actor,
+          version: 0,
+        };
+        await tx.cells.putCell({ ...cell, hitl, updatedAt: now, version: cell.version + 1 });
+        const revision: Revision = {
+          id: revId,
+          cellId: id,
+          templateVersion: template.version,
+          state: 'draft',
+          priorState: null,
+          history: [{ from: null, to: 'draft', command: 'create', actor, at: now }],
+          createdAt: now,
+          updatedAt: now,
+        };
+        await tx.cells.putRevision(revision);
+        await tx.appendEvent({
+          type: 'cell.revision_created',
+          subjectKind: 'cell',
+          subjectId: id,
+          actor,
+          data: {
+            action: 'cell.fabricate',
+            revision: revId,
+            version: template.version,
+            before: null,
+            after: { state: 'draft' },
+            hitl,
+          },
+        });
+        return ok({ id, state: 'draft', version: template.version, created: true });
+      },
+    );
+    if (result.ok && result.value.created) {
+      this.#metrics.created.inc();
+      this.#metrics.createdLegacy.inc();
+      this.#onChange(id);
+    }
+    return result;
+  }
+
+  /** Applies one lifecycle command to a revision (`version`, default the newest). */
+  async command(
+    cellId: string,
+    command: LifecycleCommand,
+    opts: { version?: string; actor: string; reason?: string },
+  ): Promise<Result<CommandOutcome>> {
+    const started = this.#clock.now();
+    const result = await this.#store.transaction(async (tx) => {
+      const agg = await tx.cells.lockCell(cellId);
+      if (agg === null) return fail('not_found', `no cell ${cellId}`);
+      return this.#apply(tx, agg, command, opts);
+    });
+    if (result.ok) {
+      if (command === 'approve') this.#metrics.approvals.inc();
+      if (command === 'rollback' || command === 'auto_rollback') this.#metrics.rollbacks.inc();
+      if (command === 'auto_heal') this.#metrics.autoHeals.inc();
+      if (command === 'auto_rollback') {
+        this.#metrics.autoRollbacks.inc();
+        this.#metrics.autoResponse.observe(this.#clock.now() - started);
+      }
+      this.#onChange(cellId);
+    }
+    return result;
+  }
+
+  async #apply(
+    tx: Tx,
+    agg: CellAggregate,
+    command: LifecycleCommand,
+    opts: { version?: string; actor: string; reason?: string },
+  ): Promise<Result<CommandOutcome>> {
+    const target =
+      opts.version === undefined
+        ? agg.revisions.at(-1)
+        : agg.revisions.find((r) => r.templateVersion === opts.version);
+    if (target === undefined) {
+      return fail(
+        'not_found',
+        opts.version === undefined
+          ? `cell ${agg.cell.id} has no revision`
+          : `cell ${agg.cell.id} has no revision ${opts.version}`,
+      );
+    }
+    const move = nextState(target.state, command);
+    if (!move.ok) {
+      return fail(
+        'invalid_transition',
+        `cannot ${command} revision ${target.templateVersion} in state ${target.state}; allowed: ${move.allowed.join(', ') || 'none'}`,
+        {
+          details: { state: target.state, allowed: move.allowed },
+        },
+      );
+    }
+    const now = this.#now();
+    const changes: [Revision, RevisionState, Transition['command']][] = [[target, move.to, command]];
+    if (move.to === 'stable') {
+      for (const r of agg.revisions)
+        if (r.state === 'stable' && r.id !== target.id) changes.push([r, 'deprecated', 'superseded']);
+    }
+    if (move.to === 'rolled_back' && target.state === 'stable') {
+      // Serving returns to the last stable revision: the newest one this revision had superseded.
+      const previous = agg.revisions
+        .filter((r) => r.state === 'deprecated' && r.id !== target.id)
+        .sort((a, b) => compareSemver(a.templateVersion, b.templateVersion))
+        .at(-1);
+      if (previous !== undefined) changes.push([previous, 'stable', 'restored']);
+    }
+    for (const [r, to, cmd] of changes) {
+      const transition: Transition = {
+        from: r.state,
+        to,
+        command: cmd,
+        actor: opts.actor,
+        at: now,
+        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+      };
+      const next: Revision = {
+        ...r,
+        state: to,
+        priorState: to === 'healing' ? healReturnState(r) : null,
+        history: [...r.history, transition],
+        updatedAt: now,
+      };
+      await tx.cells.putRevision(next);
+      this.#metrics.transitions.labels(r.state, to).inc();
+      await tx.appendEvent({
+        type:
+          cmd === 'auto_heal'
+            ? 'factory.auto_heal'
+            : cmd === 'auto_rollback'
+              ? 'factory.auto_rollback'
+              : 'cell.transition',
+        subjectKind: 'cell',
+        subjectId: agg.cell.id,
+        actor: opts.actor,
+        data: {
+          action: `cell.${cmd}`,
+          revision: r.id,
+          version: r.templateVersion,
+          before: { state: r.state },
+          after: { state: to },
+          ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+        },
+      });
+    }
+    await tx.cells.putCell({ ...agg.cell, updatedAt: now, version: agg.cell.version + 1 });
+    if (move.to === 'healing') {
+      await tx.scheduleTimer({
+        at: this.#clock.now(),
+        subjectKind: 'cell',
+        subjectId: agg.cell.id,
+        action: HEAL_ACTION,
+        payload: { revision: target.id },
+      });
+    }
+    return ok({ id: agg.cell.id, state: move.to, version: target.templateVersion });
+  }
+
+  /**
+   * The heal itself, run by a durable timer: re-check the template (stored hash), re-initialise the
+   * runtime (operation and configuration), run a smoke invocation. Success returns the revision to the
+   * state it had (and lifts a quarantine); failure leaves it `failed`.
+   */
+  registerTimers(scheduler: Scheduler, integrity: (stored: StoredTemplate) => Promise<string | null>): void {
+    scheduler.register(HEAL_ACTION, async (tx, timer) => {
+      const agg = await tx.cells.lockCell(timer.subjectId);
+      const revId = (timer.payload as { revision?: string }).revision;
+      const rev = agg?.revisions.find((r) => r.id === revId);
+      if (agg === null || rev?.state !== 'healing') return;
+      const stored = await tx.cells.template(agg.cell.templateId, rev.templateVersion);
+      const problems: string[] = [];
+      if (stored === null) problems.push('template is not registered');
+      else {
+        if (templateHash(stored.template) !== stored.sha256)
+          problems.push('stored template does not match its hash');
+        const fileProblem = await integrity(stored);
+        if (fileProblem !== null) problems.push(fileProblem);
+        problems.push(...adapterProblems(stored.template));
+        if (problems.length === 0) {
+          const op = operationFor(stored.cellType)!;
+          const smoke = op.run(stored.template.metadata.smoke_input ?? 'smoke test', {
+            metadata: stored.template.metadata,
+            links: stored.template.links,
+            ...(stored.template.confidence_threshold === undefined
+              ? {}
+              : { confidenceThreshold: stored.template.confidence_threshold }),
+          });
+          if (!smoke.ok) problems.push(`smoke invocation failed: ${smoke.reason}`);
+        }
+      }
+      const now = this.#now();
+      const healed = problems.length === 0;
+      const to: RevisionState = healed ? (rev.priorState ?? 'draft') : 'failed';
+      await tx.cells.putRevision({
+        ...rev,
+        state: to,
+        priorState: null,
+        history: [
+          ...rev.history,
+          {
+            from: 'healing',
+            to,
+            command: healed ? 'heal_succeeded' : 'heal_failed',
+            actor: 'system',
+            at: now,
+            ...(healed ? {} : { reason: problems.join('; ') }),
+          },
+        ],
+        updatedAt: now,
+      });
+      await tx.cells.putCell({
+        ...agg.cell,
+        quarantine: healed ? null : agg.cell.quarantine,
+        updatedAt: now,
+        version: agg.cell.version + 1,
+      });
+      await tx.appendEvent({
+        type: healed ? 'factory.auto_heal.succeeded' : 'factory.auto_heal.failed',
+        subjectKind: 'cell',
+        subjectId: agg.cell.id,
+        actor: 'system',
+        data: {
+          action: 'cell.heal',
+          revision: rev.id,
+          before: { state: 'healing' },
+          after: { state: to },
+          problems,
+        },
+      });
+      this.#metrics.transitions.labels('healing', to).inc();
+      this.#metrics.autoResponse.observe(Math.max(0, this.#clock.now() - Date.parse(timer.createdAt)));
+      // The invoker's cache learns of it from the event log.
+    });
+  }
+}

@@ -1,0 +1,250 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf } from '../../domain/access.js';
+import {
+  LIFECYCLE_COMMANDS,
+  REVISION_STATES,
+  type LifecycleCommand,
+} from '../../domain/cells/cell-lifecycle.js';
+import type { CellAggregate } from '../../domain/cells/cell-model.js';
+import { readFabricationRequest, validateCellTemplate } from '../../domain/cells/cell-template.js';
+import type { ActionSpec } from '../../domain/policy.js';
+import { dryRun } from '../../engine/cells/cell-dryrun.js';
+import { selectCell } from '../../engine/cells/cell-selector.js';
+import type { AppDeps } from '../app.js';
+import { cellView as sharedCellView } from '../cell-view.js';
+import { sendFailure } from '../errors.js';
+import { StringEnum } from '../schemas.js';
+
+const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
+const DRYRUN: ActionSpec = { name: 'factory.cells.dryrun', adminOnly: true };
+const CREATE: ActionSpec = {
+  name: 'factory.cells.create',
+  adminOnly: true,
+  write: true,
+  capability: 'factory_adapter',
+};
+const LIFECYCLE: ActionSpec = { name: 'factory.cells.lifecycle', adminOnly: true, write: true };
+const INVOKE: ActionSpec = { name: 'factory.cells.invoke', adminOnly: true };
+const SELECT: ActionSpec = { name: 'factory.select', adminOnly: true };
+const tags = ['factory'];
+
+const Id = Type.Object({ id: Type.String({ minLength: 1 }) });
+const VersionQuery = Type.Object({
+  version: Type.Optional(Type.String({ minLength: 1 })),
+  token: Type.Optional(Type.String()),
+});
+
+/** The fabrication routes, under `/factory/cells` and their deprecated alias `/factory/nodes`. */
+export const factoryCellsRoutes =
+  (deps: AppDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const { store, cells, cellInvoker, access } = deps;
+    const cellView = (agg: CellAggregate) => sharedCellView(agg, cellInvoker);
+    const deprecated = (reply: FastifyReply, legacy: boolean) => {
+      if (legacy)
+        reply.header('deprecation', 'true').header('link', '</factory/cells>; rel="successor-version"');
+    };
+
+    for (const prefix of ['/factory/cells', '/factory/nodes']) {
+      const legacy = prefix === '/factory/nodes';
+      const hide = legacy ? { hide: true } : {};
+
+      app.post(
+        `${prefix}/dryrun`,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary: 'What fabricating this template would do; no side effect but the metric.',
+          },
+          config: { action: DRYRUN },
+        },
+        async (req, reply) => {
+          deprecated(reply, legacy);
+          deps.cellMetrics.dryruns.inc();
+          const request = readFabricationRequest(req.body);
+          if (!request.ok) return sendFailure(req, reply, request.error);
+          const tpl = validateCellTemplate(request.value.template);
+          if (!tpl.ok) return sendFailure(req, reply, tpl.error);
+          return dryRun(store, request.value.backend, tpl.value, (name) => access.capabilityLevel(name));
+        },
+      );
+
+      app.post(
+        `${prefix}`,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary: 'Fabricate: register the template if needed and create a draft revision.',
+          },
+          config: { action: CREATE },
+        },
+        async (req, reply) => {
+          deprecated(reply, legacy);
+          const request = readFabricationRequest(req.body);
+          if (!request.ok) return sendFailure(req, reply, request.error);
+          const { backend, hitl } = request.value;
+          if (backend !== 'adapter') {
+            const gate = access.decide(req.principal, {
+              ...CREATE,
+              capability: backend === 'script' ? 'factory_script' : 'factory_wasm',
+            });
+            if (!gate.allow) return sendFailure(req, reply, gate);
+          }
+          const tpl = validateCellTemplate(request.value.template);
+          if (!tpl.ok) return sendFailure(req, reply, tpl.error);
+          const r = await cells.fabricate(backend, tpl.value, hitl, req.principal!);
+          if (!r.ok) return sendFailure(req, reply, r.error);
+          return reply.code(201).send({ id: r.value.id, state: r.value.state, version: r.value.version });
+        },
+      );
+
+      app.get(
+        `${prefix}`,
+        {
+          schema: {
+            tags,
+            ...hide,
+            querystring: Type.Object(
+              {
+                state: Type.Optional(StringEnum(REVISION_STATES)),
+                after: Type.Optional(Type.String()),
+                limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+              },
+              { additionalProperties: false },
+            ),
+          },
+          config: { action: READ },
+        },
+        async (req, reply) => {
+          deprecated(reply, legacy);
+          const limit = req.query.limit ?? 100;
+          const rows = await store.cells.cells({
+            limit,
+            ...(req.query.state === undefined ? {} : { state: req.query.state }),
+            ...(req.query.after === undefined ? {} : { after: req.query.after }),
+          });
+          return {
+            cells: rows.map(cellView),
+            next_cursor: rows.length === limit ? rows.at(-1)!.cell.id : null,
+          };
+        },
+      );
+
+      app.get(
+        `${prefix}/:id`,
+        { schema: { tags, ...hide, params: Id }, config: { action: READ } },
+        async (req, reply) => {
+          deprecated(reply, legacy);
+          const agg = await store.cells.cell(req.params.id);
+          if (agg === null)
+            return sendFailure(req, reply, { code: 'not_found', reason: `no cell ${req.params.id}` });
+          return cellView(agg);
+        },
+      );
+
+      for (const command of LIFECYCLE_COMMANDS) {
+        app.post(
+          `${prefix}/:id/${command}`,
+          {
+            schema: {
+              tags,
+              ...hide,
+              summary: `${command} a revision (\`?version=\`; default the newest).`,
+              params: Id,
+              querystring: VersionQuery,
+              body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })),
+            },
+            config: { action: LIFECYCLE },
+          },
+          async (req, reply) => {
+            deprecated(reply, legacy);
+            return runCommand(
+              req,
+              reply,
+              command,
+              req.params.id,
+              req.query.version,
+              (req.body as { reason?: string } | undefined)?.reason,
+            );
+          },
+        );
+      }
+
+      app.post(
+        `${prefix}/:id/invoke`,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary:
+              'Call the cell on the revision the traffic split picks (`X-Fabrica-Revision` forces one).',
+            params: Id,
+            body: Type.Object({ input: Type.Unknown() }),
+          },
+          config: { action: INVOKE },
+        },
+        async (req, reply) => {
+          deprecated(reply, legacy);
+          const forced = req.headers['x-fabrica-revision'];
+          const r = await cellInvoker.invoke(
+            req.params.id,
+            req.body.input,
+            typeof forced === 'string' && forced !== '' ? forced : undefined,
+          );
+          if (!r.ok) return sendFailure(req, reply, r.error);
+          return {
+            output: r.value.output,
+            revision: r.value.revision,
+            duration_ms: Math.round(r.value.durationMs * 1000) / 1000,
+          };
+        },
+      );
+    }
+
+    const runCommand = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      command: LifecycleCommand,
+      id: string,
+      version: string | undefined,
+      reason: string | undefined,
+    ) => {
+      const r = await cells.command(id, command, {
+        actor: actorOf(req.principal),
+        ...(version === undefined ? {} : { version }),
+        ...(reason === undefined ? {} : { reason }),
+      });
+      if (!r.ok) return sendFailure(req, reply, r.error);
+      return reply.send({ id: r.value.id, state: r.value.state, version: r.value.version });
+    };
+
+    app.post(
+      '/factory/select',
+      {
+        schema: {
+          tags,
+          summary: 'Reuse a cell of this type, or get a fabrication request ready to dry-run.',
+          body: Type.Object(
+            {
+              analysis_type: Type.String({ minLength: 1 }),
+              prefer_id: Type.Optional(Type.String()),
+              allowed_types: Type.Optional(Type.Array(Type.String())),
+              blocked_types: Type.Optional(Type.Array(Type.String())),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        config: { action: SELECT },
+      },
+      async (req) =>
+        selectCell(store, {
+          analysisType: req.body.analysis_type,
+          ...(req.body.prefer_id === undefined ? {} : { preferId: req.body.prefer_id }),
+          ...(req.body.allowed_types === undefined ? {} : { allowedTypes: req.body.allowed_types }),
+          ...(req.body.blocked_types === undefined ? {} : { blockedTypes: req.body.blocked_types }),
+        }),
+    );
+  };
