@@ -188,7 +188,13 @@ for (const { kind, skip } of STORE_KINDS) {
     });
 
     it('streams a quarantine after the catalog file of the cell was tampered with', async () => {
-      const tpl = { id: 'stream.catalog.v1', version: '1.0.0', analysis_type: 'echo', links: [], metadata: { schema: 'v1' } };
+      const tpl = {
+        id: 'stream.catalog.v1',
+        version: '1.0.0',
+        analysis_type: 'echo',
+        links: [],
+        metadata: { schema: 'v1' },
+      };
       const path = join(dir, 'stream.catalog.json');
       writeFileSync(path, JSON.stringify(tpl));
       const deadline = Date.now() + 5000;
@@ -197,6 +203,7 @@ for (const { kind, skip } of STORE_KINDS) {
         await new Promise((r) => setTimeout(r, 20));
       }
       const id = await fabricate('stream.catalog.v1');
+      await f.fabrica.hub.settle();
       const s = openStream(base, streamPath(id));
       await s.waitFor('the snapshot', (x) => x.frames.length > 0);
       assert.equal(s.frames[0].cell.quarantine, null);
@@ -232,6 +239,7 @@ for (const { kind, skip } of STORE_KINDS) {
 
     it('serves the alias /factory/nodes/:id/stream', async () => {
       const id = await fabricate('stream.alias.v1');
+      await f.fabrica.hub.settle();
       const s = openStream(base, streamPath(id, '/factory/nodes'));
       await s.waitFor('the snapshot', (x) => x.frames.length > 0);
       assert.equal(s.frames[0].cell.id, id);

@@ -30,7 +30,7 @@ for (const { kind, skip } of STORE_KINDS) {
     it('applies every migration and reports none pending', async () => {
       const m = await store.migrationStatus();
       assert.deepEqual(m.pending, []);
-      assert.deepEqual(m.applied, ['001-foundation', '002-access', '003-runs', '004-cells']);
+      assert.deepEqual(m.applied, ['001-foundation', '002-access', '003-runs', '004-cells', '005-organs']);
       assert.deepEqual(await store.migrate(), []);
     });
 

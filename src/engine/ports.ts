@@ -4,6 +4,7 @@ import type { AccessRepo, AccessReads } from './access/access-ports.js';
 import type { AssignmentsReads, AssignmentsRepo } from './runs/assignment-ports.js';
 import type { RunsReads, RunsRepo } from './runs/run-ports.js';
 import type { CellsReads, CellsRepo } from './cells/cell-ports.js';
+import type { OrgansReads, OrgansRepo } from './organs/organ-ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -18,6 +19,7 @@ export interface Tx {
   readonly access: AccessRepo;
   readonly runs: RunsRepo;
   readonly cells: CellsRepo;
+  readonly organs: OrgansRepo;
   readonly assignments: AssignmentsRepo;
 }
 
@@ -52,6 +54,7 @@ export interface Store {
   readonly access: AccessReads;
   readonly runs: RunsReads;
   readonly cells: CellsReads;
+  readonly organs: OrgansReads;
   readonly assignments: AssignmentsReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: { events: boolean; timers: boolean }) => void): () => void;

@@ -6,6 +6,7 @@ import { AccessQueries } from './access.repo.js';
 import { AssignmentQueries } from './assignments.repo.js';
 import { RunQueries } from './runs.repo.js';
 import { CellQueries } from './cells.repo.js';
+import { OrganQueries } from './organs.repo.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -28,6 +29,7 @@ class KyselyTx implements TimerTx {
   readonly access: AccessQueries;
   readonly runs: RunQueries;
   readonly cells: CellQueries;
+  readonly organs: OrganQueries;
   readonly assignments: AssignmentQueries;
   timersChanged = false;
   readonly #trx: Transaction<Database>;
@@ -42,6 +44,7 @@ class KyselyTx implements TimerTx {
     this.access = new AccessQueries(trx, now);
     this.runs = new RunQueries(trx, kind);
     this.cells = new CellQueries(trx, kind);
+    this.organs = new OrganQueries(trx, kind);
     this.assignments = new AssignmentQueries(trx, kind);
   }
 
@@ -78,6 +81,7 @@ export class KyselyStore implements Store {
   readonly access: AccessQueries;
   readonly runs: RunQueries;
   readonly cells: CellQueries;
+  readonly organs: OrganQueries;
   readonly assignments: AssignmentQueries;
   readonly #db: Kysely<Database>;
   readonly #notifier: Notifier | null;
@@ -104,6 +108,7 @@ export class KyselyStore implements Store {
     this.access = new AccessQueries(db, now);
     this.runs = new RunQueries(db, kind);
     this.cells = new CellQueries(db, kind);
+    this.organs = new OrganQueries(db, kind);
     this.assignments = new AssignmentQueries(db, kind);
   }
 

@@ -139,6 +139,21 @@ export interface CellRevisionsTable {
   updated_at: string;
 }
 
+export interface OrgansTable {
+  id: string;
+  seq: number;
+  state: string;
+  doc: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_head: EventHeadTable;
@@ -153,4 +168,6 @@ export interface Database {
   cell_templates: CellTemplatesTable;
   cells: CellsTable;
   cell_revisions: CellRevisionsTable;
+  organs: OrgansTable;
+  counters: CountersTable;
 }

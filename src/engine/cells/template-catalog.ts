@@ -62,6 +62,8 @@ export class TemplateCatalog {
   #scanning: Promise<void> | null = null;
   #again = false;
   #scans = 0;
+  /** Set while watching fails (e.g. no inotify watches left): said once, the rescan carries on. */
+  #watchFailed = false;
   #stopped = true;
 
   constructor(opts: TemplateCatalogOptions) {
@@ -154,8 +156,10 @@ export class TemplateCatalog {
           this.#o.onError(e, `template catalog: watching ${this.#o.dir.path}`);
         },
       );
+      this.#watchFailed = false;
     } catch (e) {
-      this.#o.onError(e, `template catalog: watching ${this.#o.dir.path}`);
+      if (!this.#watchFailed) this.#o.onError(e, `template catalog: watching ${this.#o.dir.path}`);
+      this.#watchFailed = true;
     }
   }
 

@@ -3,6 +3,7 @@ import { foundation } from './001-foundation.js';
 import { access } from './002-access.js';
 import { runs } from './003-runs.js';
 import { cells } from './004-cells.js';
+import { organs } from './005-organs.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -10,6 +11,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '002-access': access,
   '003-runs': runs,
   '004-cells': cells,
+  '005-organs': organs,
 };
 
 export const migrationProvider: MigrationProvider = {
