@@ -33,11 +33,14 @@ export class RunQueries implements RunsRepo {
 
   async aggregate(id: string): Promise<RunAggregate | null> {
     const run = await this.run(id);
-    if (run === null) return null;
+    return run === null ? null : this.aggregateOf(run);
+  }
+
+  async aggregateOf(run: Run): Promise<RunAggregate> {
     const rows = await this.#db
       .selectFrom('run_records')
       .select(['record_type', 'doc', 'version'])
-      .where('run_id', '=', id)
+      .where('run_id', '=', run.id)
       .where('record_type', '!=', 'review')
       .orderBy('id')
       .execute();
@@ -116,19 +119,34 @@ export class RunQueries implements RunsRepo {
   }
 
   async putRecords(runId: string, records: readonly RunRecord[]): Promise<void> {
-    for (const rec of records) {
+    if (records.length === 0) return;
+    // The last write of a record wins (a draft may put one record several times in a change).
+    const latest = new Map<string, RunRecord>();
+    for (const rec of records) latest.set((rec.value as { id: string }).id, rec);
+    const rows = [...latest.values()].map((rec) => {
       const v = rec.value as { id: string; createdAt: string; updatedAt?: string; version?: number };
-      const rowVersion =
-        rec.type === 'artifact' || rec.type === 'gate' || rec.type === 'review' ? 1 : (v.version ?? 1);
-      const values = {
+      return {
+        id: v.id,
+        run_id: runId,
+        record_type: rec.type,
+        created_at: v.createdAt,
         doc: JSON.stringify(rec.value),
-        version: rowVersion,
+        version:
+          rec.type === 'artifact' || rec.type === 'gate' || rec.type === 'review' ? 1 : (v.version ?? 1),
         updated_at: v.updatedAt ?? v.createdAt,
       };
+    });
+    for (let i = 0; i < rows.length; i += 500) {
       await this.#db
         .insertInto('run_records')
-        .values({ id: v.id, run_id: runId, record_type: rec.type, created_at: v.createdAt, ...values })
-        .onConflict((oc) => oc.column('id').doUpdateSet(values))
+        .values(rows.slice(i, i + 500))
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            doc: eb.ref('excluded.doc'),
+            version: eb.ref('excluded.version'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
         .execute();
     }
   }

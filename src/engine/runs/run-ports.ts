@@ -46,6 +46,8 @@ export interface RunsReads {
 
 export interface RunsRepo extends RunsReads {
   insertRun(run: Run): Promise<void>;
+  /** The records of a run already loaded (e.g. by `lockRun`), without reading the run row again. */
+  aggregateOf(run: Run): Promise<RunAggregate>;
   /** Loads the run and holds its row lock until commit (PostgreSQL): changes to one run are serialised. */
   lockRun(id: string): Promise<Run | null>;
   updateRun(run: Run): Promise<void>;

@@ -127,10 +127,10 @@ export class RunService {
     if (opts.needsOpenRun === true && isTerminal(run.status)) {
       return fail('invalid_transition', `run ${id} is ${run.status}; it takes no more changes`);
     }
-    const agg = await tx.runs.aggregate(id);
+    const agg = await tx.runs.aggregateOf(run);
     const now = new Date(this.#clock.now()).toISOString();
     const actor = caller === null ? 'system' : actorOf(caller.principal);
-    const draft = new RunDraft(agg!, { now, actor, newId: (p) => this.#ids.next(p) });
+    const draft = new RunDraft(agg, { now, actor, newId: (p) => this.#ids.next(p) });
     const result = work(draft);
     if (!result.ok) return result;
     draft.reconcile();
