@@ -15,6 +15,7 @@ import { RunVerification } from './engine/runs/run-verification.js';
 import { CellInvoker } from './engine/cells/cell-invoker.js';
 import { cellMetrics } from './engine/cells/cell-metrics.js';
 import { CellService } from './engine/cells/cell-service.js';
+import { OrganBuilder } from './engine/organs/organ-builder.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
 import { nodeCatalogDir } from './runtime/catalog-dir.js';
@@ -38,6 +39,7 @@ export interface Fabrica {
   readonly runs: RunService;
   readonly cells: CellService;
   readonly cellInvoker: CellInvoker;
+  readonly organs: OrganBuilder;
   /** The admin secret when this start generated it (print it once), else null. */
   readonly generatedAdminToken: string | null;
   readonly lifecycle: { shuttingDown: boolean };
@@ -130,7 +132,16 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       onCellChange: (id) => cellInvoker.invalidate(id),
       onError: (e, context) => report(e, context),
     });
+    // The builder logs through the app's logger, which exists only once the app is built.
+    let organLog: (msg: string, details: Record<string, unknown>) => void = () => undefined;
+    const organs = new OrganBuilder(store, clock, cellInvoker, {
+      delays: config.stageDelays,
+      metrics,
+      log: (msg, details) => organLog(msg, details),
+    });
+    organs.registerTimers(scheduler);
     const introspection = new Introspection();
+    introspection.addCounts('organs', () => store.organs.countByState());
     introspection.addCounts('cells', () => store.cells.countRevisionsByState());
     introspection.addCounts('runs', () => store.runs.countByStatus());
     const lifecycle = { shuttingDown: false };
@@ -155,6 +166,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       cells,
       cellInvoker,
       cellMetrics: factoryMetrics,
+      organs,
       verification: new RunVerification(runs, {
         workspaceRoot: config.workspaceRoot,
         defaultTimeoutMs: config.verifyTimeoutMs,
@@ -167,6 +179,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     if (runtime.onError === undefined)
       report = (e, context) => app.log.error({ err: e }, `${context} failed`);
     watchdogLog = (level, details, msg) => app.log[level](details, msg);
+    organLog = (msg, details) => app.log.info(details, msg);
     scheduler.start();
     watchdog.start();
     await catalog.start();
@@ -195,6 +208,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       runs,
       cells,
       cellInvoker,
+      organs,
       generatedAdminToken,
       lifecycle,
       close,

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/config.js';
 import { clientSettings, configFromProcess } from './config-sources.js';
+import { registerFactoryCommands } from './factory.commands.js';
 import { CliError } from './http-client.js';
 import { registerOperatorCommands } from './operator.commands.js';
 import { registerRunsCommands } from './runs.commands.js';
@@ -37,6 +38,7 @@ program
 registerStoreCommands(program, () => configFromProcess(), version);
 registerOperatorCommands(program, (o) => clientSettings(o));
 registerRunsCommands(program, (o) => clientSettings(o));
+registerFactoryCommands(program, (o) => clientSettings(o));
 
 try {
   await program.parseAsync(process.argv);

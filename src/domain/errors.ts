@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   quarantined: 'The cell is quarantined after an integrity violation; it serves nothing until healed.',
   backend_unavailable: 'The requested cell backend has no runtime in this build (only `adapter` cells run).',
   cell_error: 'The cell failed while handling the call; the reason says why.',
+  not_running:
+    'The organ build is no longer running (it finished, failed or was stopped), so it cannot be cancelled.',
   unavailable: 'The server is shutting down or the store is unreachable; retry later.',
   internal: 'An unexpected server fault; the log holds the details under the request id.',
 } as const;

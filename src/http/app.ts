@@ -22,6 +22,7 @@ import type { RunService } from '../engine/runs/run-service.js';
 import type { CellInvoker } from '../engine/cells/cell-invoker.js';
 import type { CellMetrics } from '../engine/cells/cell-metrics.js';
 import type { CellService } from '../engine/cells/cell-service.js';
+import type { OrganBuilder } from '../engine/organs/organ-builder.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/watchdog.js';
 import { registerAuth } from './auth.plugin.js';
@@ -40,7 +41,9 @@ import { runRecordsRoutes } from './routes/run-records.routes.js';
 import { runsRoutes } from './routes/runs.routes.js';
 import { cellsRoutes } from './routes/cells.routes.js';
 import { factoryCellsRoutes } from './routes/factory-cells.routes.js';
+import { organsRoutes } from './routes/organs.routes.js';
 import { factoryCellStreamRoutes } from './routes/factory-cell-stream.routes.js';
+import { organStreamRoutes } from './routes/organ-stream.routes.js';
 import { runVerifyRoutes } from './routes/run-verify.routes.js';
 import { buildValidatorCompiler } from './validation.js';
 
@@ -72,6 +75,7 @@ export interface AppDeps {
   readonly cells: CellService;
   readonly cellInvoker: CellInvoker;
   readonly cellMetrics: CellMetrics;
+  readonly organs: OrganBuilder;
 }
 
 export type App = FastifyInstance<
@@ -186,7 +190,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(runVerifyRoutes(deps));
   await app.register(cellsRoutes(deps));
   await app.register(factoryCellsRoutes(deps));
+  await app.register(organsRoutes(deps));
   await app.register(factoryCellStreamRoutes(deps));
+  await app.register(organStreamRoutes(deps));
 
   app.get(
     '/openapi.json',

@@ -22,6 +22,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   quarantined: 409,
   backend_unavailable: 400,
   cell_error: 502,
+  not_running: 409,
   unavailable: 503,
   internal: 500,
 };

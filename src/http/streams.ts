@@ -2,7 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import type { WebSocket } from 'ws';
 import { toPublicEvent, type EventFilter, type EventRecord } from '../domain/event.js';
+import type { Failure } from '../domain/errors.js';
 import type { EventHub, SubscriberSink, Subscription } from '../engine/event-hub.js';
+import { ERROR_STATUS } from './error-status.js';
 
 export interface StreamOptions {
   readonly hub: EventHub;
@@ -169,15 +171,19 @@ export function openWsChannel(socket: WebSocket, opts: StreamOptions, onEnd: () 
 }
 
 /**
- * WebSocket: every frame is JSON — `{type: "hello", after, head}` first, then `{type: "event", event}`,
- * `{type: "heartbeat", head}`, and a last `{type: "close", reason, resume_after}` before the server closes
- * (code 4008 for a slow consumer).
+ * A WebSocket stream of one JSON frame per event: `first` at once, then `toFrame(e)` for each event after
+ * `after` that matches `filter` (seq order, no gap, no duplicate), with the heartbeats, the slow-consumer
+ * rule and the clean end of every WebSocket stream (`openWsChannel`); `resume_after` in the last frame is
+ * the seq of the last event sent. For frames that need no store read (those that do send from a queue,
+ * as `openCellStream` does).
  */
-export function openWsStream(
+export function openWsEventFrames(
   socket: WebSocket,
   opts: StreamOptions,
   after: number,
   filter: EventFilter,
+  first: unknown,
+  toFrame: (e: EventRecord) => unknown,
 ): void {
   let last = after;
   let sub: Subscription | null = null;
@@ -189,14 +195,41 @@ export function openWsStream(
         channel.finish({ reason: 'slow_consumer', resume_after: last });
         return false;
       }
-      channel.send({ type: 'event', event: toPublicEvent(e) });
+      channel.send(toFrame(e));
       last = e.seq;
       return true;
     },
     ready: () => channel.drained(),
     end: (reason) => channel.finish({ reason: endReasonOf(reason), resume_after: last }),
   };
-  channel.send({ type: 'hello', after, head: opts.hub.head });
+  channel.send(first);
   sub = opts.hub.subscribe(after, filter, sink);
   if (channel.ended) sub.close();
+}
+
+/**
+ * WebSocket: every frame is JSON — `{type: "hello", after, head}` first, then `{type: "event", event}`,
+ * `{type: "heartbeat", head}`, and a last `{type: "close", reason, resume_after}` before the server closes
+ * (code 4008 for a slow consumer).
+ */
+export function openWsStream(
+  socket: WebSocket,
+  opts: StreamOptions,
+  after: number,
+  filter: EventFilter,
+): void {
+  openWsEventFrames(socket, opts, after, filter, { type: 'hello', after, head: opts.hub.head }, (e) => ({
+    type: 'event',
+    event: toPublicEvent(e),
+  }));
+}
+
+/**
+ * Refuses a WebSocket after the upgrade (the subject is unknown, say): an `{type: "error", code, message}`
+ * frame, then close code 4000 + the HTTP status of the code (4404: not found) with the reason.
+ */
+export function refuseWs(socket: WebSocket, f: Failure): void {
+  socket.send(JSON.stringify({ type: 'error', code: f.code, message: f.reason }));
+  // A close reason may hold at most 123 bytes.
+  socket.close(4000 + ERROR_STATUS[f.code], Buffer.from(f.reason).subarray(0, 120).toString());
 }

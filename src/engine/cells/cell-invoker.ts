@@ -5,6 +5,7 @@ import { operationFor } from '../../runtime/adapter/registry.js';
 import type { Operation, OperationConfig } from '../../runtime/adapter/operation.js';
 import type { Store } from '../ports.js';
 import type { CellMetrics } from './cell-metrics.js';
+import type { CellsReads } from './cell-ports.js';
 
 interface Runnable {
   readonly revision: Revision;
@@ -79,15 +80,12 @@ export class CellInvoker {
     return p;
   }
 
-  async #read(cellId: string): Promise<Loaded | null> {
-    const agg = await this.#store.cells.cell(cellId);
+  async #read(cellId: string, reads: CellsReads = this.#store.cells): Promise<Loaded | null> {
+    const agg = await reads.cell(cellId);
     if (agg === null) return null;
     const runnable = new Map<string, Runnable>();
     for (const r of agg.revisions) {
-      const t: StoredTemplate | null = await this.#store.cells.template(
-        agg.cell.templateId,
-        r.templateVersion,
-      );
+      const t: StoredTemplate | null = await reads.template(agg.cell.templateId, r.templateVersion);
       const op = t === null ? undefined : operationFor(t.cellType);
       if (t === null || op === undefined) continue;
       runnable.set(r.id, {
@@ -105,9 +103,20 @@ export class CellInvoker {
     return { agg, runnable };
   }
 
+  /**
+   * The same call, reading the cell through `reads` (a transaction's) instead of the cache: for checks
+   * that run inside a transaction, where reading the store itself would wait on it (SQLite).
+   */
+  async invokeUsing(reads: CellsReads, cellId: string, input: unknown): Promise<Result<InvokeResult>> {
+    return this.#call(await this.#read(cellId, reads), cellId, input);
+  }
+
   /** Runs one call on the revision the traffic split picks, or on `forced` (a version or revision id). */
   async invoke(cellId: string, input: unknown, forced?: string): Promise<Result<InvokeResult>> {
-    const loaded = await this.#load(cellId);
+    return this.#call(await this.#load(cellId), cellId, input, forced);
+  }
+
+  #call(loaded: Loaded | null, cellId: string, input: unknown, forced?: string): Result<InvokeResult> {
     if (loaded === null) return fail('not_found', `no cell ${cellId}`);
     const { agg, runnable } = loaded;
     if (agg.cell.quarantine !== null) {

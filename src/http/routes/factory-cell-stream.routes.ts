@@ -1,12 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { WebSocket } from 'ws';
-import type { Failure } from '../../domain/errors.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app.js';
 import { openCellStream } from '../cell-stream.js';
 import { cellView } from '../cell-view.js';
-import { ERROR_STATUS } from '../error-status.js';
 import { sendFailure } from '../errors.js';
+import { refuseWs } from '../streams.js';
 import { resumePoint } from './events.routes.js';
 
 const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
@@ -21,13 +20,6 @@ const StreamQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** A refusal after the upgrade: an `error` frame, then close code 4000 + the HTTP status (4404: no such cell). */
-function refuse(socket: WebSocket, f: Failure): void {
-  socket.send(JSON.stringify({ type: 'error', code: f.code, message: f.reason }));
-  // A close reason may hold at most 123 bytes.
-  socket.close(4000 + ERROR_STATUS[f.code], Buffer.from(f.reason).subarray(0, 120).toString());
-}
 
 /**
  * `WS /factory/cells/:id/stream` (and the deprecated alias under `/factory/nodes`): one cell's snapshot,
@@ -72,7 +64,7 @@ export const factoryCellStreamRoutes =
             return;
           }
           if (agg === null) {
-            refuse(socket, { code: 'not_found', reason: `no cell ${id}` });
+            refuseWs(socket, { code: 'not_found', reason: `no cell ${id}` });
             return;
           }
           if (socket.readyState !== socket.OPEN) return;

@@ -21,7 +21,7 @@ export const organs: Migration = {
       .execute();
     await db
       .insertInto('counters' as never)
-      .values({ name: 'organ', value: 0 } as never)
+      .values({ name: 'organ', value: 0 })
       .execute();
   },
 };

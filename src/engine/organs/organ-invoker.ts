@@ -1,0 +1,72 @@
+import { organCellId, type OrganTemplate } from '../../domain/organs/organ-template.js';
+import { fail, ok, type Result } from '../../domain/errors.js';
+import type { CellInvoker } from '../cells/cell-invoker.js';
+
+export interface TraceStep {
+  readonly cell: string;
+  readonly revision: string;
+  readonly duration_ms: number;
+}
+
+/** Calls, errors and recent latencies of one organ's invocations (since this process started). */
+export class OrganStats {
+  calls = 0;
+  errors = 0;
+  readonly #latencies: number[] = [];
+  record(ms: number, failed: boolean): void {
+    this.calls += 1;
+    if (failed) this.errors += 1;
+    if (this.#latencies.length >= 1000) this.#latencies.splice(0, 500);
+    this.#latencies.push(ms);
+  }
+  percentile(p: number): number | null {
+    if (this.#latencies.length === 0) return null;
+    const sorted = [...this.#latencies].sort((a, b) => a - b);
+    return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 1000) / 1000;
+  }
+}
+
+/**
+ * Runs a pathway: each cell's output is the next one's input, each on its serving revision. A failing
+ * cell stops the pathway with its error and id.
+ */
+export async function runPathway(
+  call: (cellId: string, input: unknown) => ReturnType<CellInvoker['invoke']>,
+  template: OrganTemplate,
+  pathwayName: string | undefined,
+  input: unknown,
+): Promise<Result<{ output: unknown; trace: TraceStep[]; pathway: string }>> {
+  const pathway =
+    pathwayName === undefined
+      ? (template.pathways[0] ?? { name: 'default', cells: template.cells })
+      : template.pathways.find((p) => p.name === pathwayName);
+  if (pathway === undefined) {
+    return fail(
+      'not_found',
+      `organ ${template.id} has no pathway ${pathwayName}; pathways: ${template.pathways.map((p) => p.name).join(', ') || 'none'}`,
+    );
+  }
+  const trace: TraceStep[] = [];
+  let value = input;
+  for (const ref of pathway.cells) {
+    const id = organCellId(ref);
+    const r = await call(id, value);
+    if (!r.ok) {
+      return {
+        ok: false,
+        error: {
+          ...r.error,
+          reason: `pathway ${pathway.name} stopped at cell ${id}: ${r.error.reason}`,
+          details: { ...r.error.details, cell: id, trace },
+        },
+      };
+    }
+    trace.push({
+      cell: id,
+      revision: r.value.revision,
+      duration_ms: Math.round(r.value.durationMs * 1000) / 1000,
+    });
+    value = r.value.output;
+  }
+  return ok({ output: value, trace, pathway: pathway.name });
+}
