@@ -142,6 +142,10 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     organs.registerTimers(scheduler);
     const introspection = new Introspection();
     introspection.addCounts('organs', () => store.organs.countByState());
+    // HITL organs waiting at experimental for a human.
+    introspection.addPendingApprovals(async () =>
+      (await store.organs.list({ state: 'experimental', limit: 10_000 })).filter((o) => o.awaitingApproval).length,
+    );
     introspection.addCounts('cells', () => store.cells.countRevisionsByState());
     introspection.addCounts('runs', () => store.runs.countByStatus());
     const lifecycle = { shuttingDown: false };

@@ -133,6 +133,9 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(s.state, 'experimental');
       await sleep(300);
       assert.equal((await status(id)).state, 'experimental', 'no timer moves a HITL organ to stable');
+      const intro = await f.request('GET', '/api/neira/introspection/status');
+      assert.equal(intro.body.pending_approvals, 1);
+      assert.ok(intro.body.counts.organs.experimental >= 1);
       const ok = await f.request('POST', `/organs/${id}/approve`, {
         rawBody: '',
         headers: { 'content-type': 'application/json' },
