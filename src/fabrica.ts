@@ -111,7 +111,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       onAlarm: (kind, level) => metrics.countAlarm(kind, level),
       onError: (e) => report(e, 'watchdog'),
     });
-    const factoryMetrics = cellMetrics(metrics);
+    const factoryMetrics = cellMetrics(metrics, () => store.cells.countServingCells());
     const cellInvoker = new CellInvoker(store, factoryMetrics, {
       canary: config.canaryPercent / 100,
       experimental: config.experimentalPercent / 100,
@@ -143,8 +143,10 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     const introspection = new Introspection();
     introspection.addCounts('organs', () => store.organs.countByState());
     // HITL organs waiting at experimental for a human.
-    introspection.addPendingApprovals(async () =>
-      (await store.organs.list({ state: 'experimental', limit: 10_000 })).filter((o) => o.awaitingApproval).length,
+    introspection.addPendingApprovals(
+      async () =>
+        (await store.organs.list({ state: 'experimental', limit: 10_000 })).filter((o) => o.awaitingApproval)
+          .length,
     );
     introspection.addCounts('cells', () => store.cells.countRevisionsByState());
     introspection.addCounts('runs', () => store.runs.countByStatus());

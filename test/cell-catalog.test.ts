@@ -308,7 +308,7 @@ for (const { kind, skip } of STORE_KINDS) {
         dir,
         store: f.fabrica.store,
         clock: { now: () => Date.now() },
-        metrics: cellMetrics(new Metrics({ processMetrics: false })),
+        metrics: cellMetrics(new Metrics({ processMetrics: false }), () => Promise.resolve(0)),
         rescanMs: 3_600_000,
         deepEvery: 1,
         onCellChange: () => undefined,

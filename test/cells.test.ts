@@ -285,6 +285,8 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(bad.body.code, 'cell_error');
       const metrics = await f.request('GET', '/metrics');
       assert.match(metrics.text, /factory_exec_errors_total\{cell="adapter:analysis.text_normalize.v1"\} 1/);
+      const active = Number(/^factory_cells_active (\d+)$/m.exec(metrics.text)?.[1]);
+      assert.ok(active >= 2, `factory_cells_active ${active}`);
       assert.equal((await f.request('GET', '/healthz')).status, 200);
     });
 

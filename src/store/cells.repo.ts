@@ -147,6 +147,23 @@ export class CellQueries implements CellsRepo {
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   }
 
+  async countServingCells(): Promise<number> {
+    const rows = await this.#db
+      .selectFrom('cells')
+      .select('doc')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('cell_revisions')
+            .select('cell_revisions.id')
+            .whereRef('cell_revisions.cell_id', '=', 'cells.id')
+            .where('cell_revisions.state', 'in', ['canary', 'experimental', 'stable']),
+        ),
+      )
+      .execute();
+    return rows.filter((r) => (JSON.parse(r.doc) as Cell).quarantine === null).length;
+  }
+
   async putCell(cell: Cell): Promise<void> {
     const { version, ...doc } = cell;
     const values = { doc: JSON.stringify(doc), version, updated_at: cell.updatedAt };

@@ -1,14 +1,22 @@
 import type { Metrics } from '../metrics.js';
 
 /** The seed's factory_* series (and the `nodes` name kept while the alias routes live). */
-export function cellMetrics(m: Metrics) {
+export function cellMetrics(m: Metrics, countServing: () => Promise<number>) {
   return {
     created: m.counter('factory_cells_created_total', 'Cell revisions fabricated.'),
     createdLegacy: m.counter(
       'factory_nodes_created_total',
       'Deprecated name of factory_cells_created_total.',
     ),
-    active: m.gauge('factory_cells_active', 'Cells with a revision that serves traffic.'),
+    active: m.gauge(
+      'factory_cells_active',
+      'Cells with a revision that serves traffic (read from the store at scrape).',
+      {
+        async collect() {
+          this.set(await countServing());
+        },
+      },
+    ),
     execErrors: m.counter<'cell'>('factory_exec_errors_total', 'Cell calls that failed inside the cell.', {
       labelNames: ['cell'],
     }),

@@ -22,6 +22,8 @@ export interface CellsReads {
   /** Cells paged by id; with `state`, only cells that have a revision in that state. */
   cells(q: CellQuery): Promise<CellAggregate[]>;
   countRevisionsByState(): Promise<Record<string, number>>;
+  /** Cells not quarantined with a canary, experimental or stable revision. */
+  countServingCells(): Promise<number>;
 }
 
 export interface CellsRepo extends CellsReads {
