@@ -109,6 +109,32 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.match(r.body.reason, /must have required property 'on'/);
     });
 
+    it('applies every one of concurrent plain updates (no expected version): last writer wins, none refused', async () => {
+      const before = (await f.request('GET', '/capabilities/self_edit')).body.version as number;
+      const puts = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          f.request('PUT', '/capabilities/self_edit', {
+            body: { level: i % 2 ? 'locked' : 'experimental', reason: `w${i}` },
+          }),
+        ),
+      );
+      assert.deepEqual(
+        puts.map((r) => r.status),
+        Array(10).fill(200),
+      );
+      assert.equal((await f.request('GET', '/capabilities/self_edit')).body.version, before + 10);
+      const toggles = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          f.request('POST', '/safe-mode', { body: { on: i % 2 === 0, reason: `t${i}` } }),
+        ),
+      );
+      assert.deepEqual(
+        toggles.map((r) => r.status),
+        Array(6).fill(200),
+      );
+      await f.request('POST', '/safe-mode', { body: { on: false, reason: 'done' } });
+    });
+
     it('gives one of two concurrent conflicting updates 409 conflict', async () => {
       const current = (await f.request('GET', '/capabilities/factory_wasm')).body.version as number;
       const [a, b] = await Promise.all([

@@ -30,6 +30,9 @@ import { hashSecret, newSecret, newTokenId, sameHash } from './token-secrets.js'
 
 export const TOKEN_EXPIRY_ACTION = 'token.expire';
 
+/** How often a plain write that lost a race to a concurrent write is tried again. */
+const RACE_RETRIES = 10;
+
 export type AuthResult = { principal: Principal } | { denied: string };
 
 interface CachedToken {
@@ -302,6 +305,22 @@ export class AccessService {
     actor: string,
     expectedVersion?: number,
   ): Promise<Result<CapabilityRecord>> {
+    // Without an expected version the caller asked for "set it", not compare-and-set: a write that lost
+    // the race to a concurrent one (PostgreSQL runs them side by side) is simply tried again.
+    for (let attempt = 1; ; attempt += 1) {
+      const r = await this.#setCapabilityOnce(name, level, reason, actor, expectedVersion);
+      if (r.ok || expectedVersion !== undefined || r.error.code !== 'conflict' || attempt >= RACE_RETRIES)
+        return r;
+    }
+  }
+
+  async #setCapabilityOnce(
+    name: CapabilityName,
+    level: CapabilityLevel,
+    reason: string,
+    actor: string,
+    expectedVersion?: number,
+  ): Promise<Result<CapabilityRecord>> {
     const result = await this.#store.transaction(async (tx): Promise<Result<CapabilityRecord>> => {
       const current = await tx.access.capability(name);
       const currentVersion = current?.version ?? 0;
@@ -343,8 +362,20 @@ export class AccessService {
     return result;
   }
 
-  async setSafeMode(on: boolean, reason: string, actor: string): Promise<SafeModeState> {
-    const next = await this.#store.transaction(async (tx) => {
+  /** Turns safe mode on or off; a write that lost a race to a concurrent one is tried again. */
+  async setSafeMode(on: boolean, reason: string, actor: string): Promise<Result<SafeModeState>> {
+    for (let attempt = 1; ; attempt += 1) {
+      const next = await this.#setSafeModeOnce(on, reason, actor);
+      if (next !== null) {
+        this.#safeMode = next;
+        return ok(next);
+      }
+      if (attempt >= RACE_RETRIES) return fail('conflict', 'safe mode kept changing concurrently; try again');
+    }
+  }
+
+  #setSafeModeOnce(on: boolean, reason: string, actor: string): Promise<SafeModeState | null> {
+    return this.#store.transaction(async (tx) => {
       const current = await tx.access.safeMode();
       const state: SafeModeState = {
         on,
@@ -353,9 +384,7 @@ export class AccessService {
         by: actor,
         version: current.version + 1,
       };
-      if (!(await tx.access.putSafeMode(state, current.version))) {
-        throw new Error('safe mode changed concurrently');
-      }
+      if (!(await tx.access.putSafeMode(state, current.version))) return null;
       await tx.appendEvent({
         type: 'safe_mode.changed',
         subjectKind: 'system',
@@ -365,8 +394,6 @@ export class AccessService {
       });
       return state;
     });
-    this.#safeMode = next;
-    return next;
   }
 }
 

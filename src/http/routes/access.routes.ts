@@ -114,8 +114,13 @@ export const accessRoutes =
         },
         config: { action: { name: 'safe_mode.update', adminOnly: true, write: true } },
       },
-      async (req) =>
-        presentSafeMode(await access.setSafeMode(req.body.on, req.body.reason, actorOf(req.principal))),
+      async (req, reply) =>
+        sendResult(
+          req,
+          reply,
+          await access.setSafeMode(req.body.on, req.body.reason, actorOf(req.principal)),
+          presentSafeMode,
+        ),
     );
 
     app.post(
