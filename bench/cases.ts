@@ -1,0 +1,126 @@
+import type { RequestSpec } from './load.js';
+import { BENCH_ADMIN_TOKEN } from './settings.js';
+import type { TargetKind } from './targets.js';
+
+/** A server process the HTTP cases run against. */
+export interface TargetDef {
+  readonly label: string;
+  readonly kind: TargetKind;
+  /** Runs on a fresh PostgreSQL schema (skipped without a database URL). */
+  readonly postgres: boolean;
+}
+
+export interface CaseDef {
+  readonly id: string;
+  readonly name: string;
+  readonly target: string;
+  readonly requests: readonly RequestSpec[];
+  /** Case whose req/s this one is compared with, and the least ratio aimed for (null: informative). */
+  readonly baseline: string | null;
+  readonly goal: number | null;
+  /** Server counter read around each run, to check one row or event per write. */
+  readonly counter?: 'rows' | 'headSeq';
+  /** Overrides BENCH_CONNECTIONS for this case. */
+  readonly connections?: number;
+}
+
+export const TARGETS: readonly TargetDef[] = [
+  { label: 'hello', kind: 'hello', postgres: false },
+  { label: 'sqlite insert', kind: 'sqlite-insert', postgres: false },
+  { label: 'fabrica (sqlite)', kind: 'fabrica', postgres: false },
+  { label: 'postgres insert', kind: 'pg-insert', postgres: true },
+  { label: 'fabrica (postgres)', kind: 'fabrica', postgres: true },
+];
+
+const ADMIN = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
+const CAP = '/capabilities/factory_script';
+const levels = ['experimental', 'stable'].map((level) => JSON.stringify({ level, reason: 'bench' }));
+/** Two PUTs, `experimental` then `stable`: each connection alternates between them. */
+const puts = (path: string, headers: Record<string, string> = {}): RequestSpec[] =>
+  levels.map((body) => ({ method: 'PUT', path, headers, body }));
+const get = (path: string, headers: Record<string, string> = {}): RequestSpec[] => [
+  { method: 'GET', path, headers },
+];
+
+export const CASES: readonly CaseDef[] = [
+  {
+    id: 'hello',
+    name: 'bare Fastify GET /hello',
+    target: 'hello',
+    requests: get('/hello'),
+    baseline: null,
+    goal: null,
+  },
+  {
+    id: 'sqlite-insert',
+    name: 'bare Fastify + SQLite insert',
+    target: 'sqlite insert',
+    requests: puts('/items'),
+    baseline: null,
+    goal: null,
+    counter: 'rows',
+  },
+  {
+    id: 'write-sqlite',
+    name: `fabrica PUT ${CAP} (sqlite)`,
+    target: 'fabrica (sqlite)',
+    requests: puts(CAP, ADMIN),
+    baseline: 'sqlite-insert',
+    goal: 0.6,
+    counter: 'headSeq',
+  },
+  {
+    id: 'read-sqlite',
+    name: `fabrica GET ${CAP} (sqlite)`,
+    target: 'fabrica (sqlite)',
+    requests: get(CAP, ADMIN),
+    baseline: 'hello',
+    goal: 0.6,
+  },
+  {
+    // The same store read as the route above, on a public bench-only route: no authentication.
+    id: 'read-public-sqlite',
+    name: 'fabrica same read, public route (sqlite)',
+    target: 'fabrica (sqlite)',
+    requests: get('/bench/capability'),
+    baseline: 'hello',
+    goal: null,
+  },
+  {
+    id: 'healthz-sqlite',
+    name: 'fabrica GET /healthz (sqlite)',
+    target: 'fabrica (sqlite)',
+    requests: get('/healthz'),
+    baseline: 'hello',
+    goal: null,
+  },
+  {
+    id: 'pg-insert',
+    name: 'bare Fastify + PostgreSQL insert',
+    target: 'postgres insert',
+    requests: puts('/items'),
+    baseline: null,
+    goal: null,
+    counter: 'rows',
+  },
+  {
+    id: 'write-postgres',
+    name: `fabrica PUT ${CAP} (postgres)`,
+    target: 'fabrica (postgres)',
+    requests: puts(CAP, ADMIN),
+    baseline: 'pg-insert',
+    goal: 0.6,
+    counter: 'headSeq',
+  },
+  {
+    // No concurrent writers on the row: the write path's own cost, without compare-and-set misses.
+    id: 'write-postgres-1conn',
+    name: `fabrica PUT ${CAP} (postgres)`,
+    target: 'fabrica (postgres)',
+    requests: puts(CAP, ADMIN),
+    baseline: null,
+    goal: null,
+    counter: 'headSeq',
+    connections: 1,
+  },
+];

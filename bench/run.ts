@@ -1,0 +1,214 @@
+/**
+ * fabrica benchmark: `npm run bench` (add `-- --json` for JSON on stdout). Loopback only, bounded,
+ * stops by itself. Knobs: see docs/benchmarks.md and bench/settings.ts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { CASES, TARGETS, type CaseDef } from './cases.js';
+import { runFanout, type FanoutResult } from './fanout.js';
+import { measureSlice, summarize, warmUp, type Slice } from './load.js';
+import { freshSchema, type BenchSchema } from './pg-schema.js';
+import { renderReport, type BenchReport, type CaseResult, type Derived } from './report.js';
+import { readSettings } from './settings.js';
+import { spawnTarget, type TargetHandle } from './target-client.js';
+
+const settings = readSettings(process.env, process.argv.slice(2));
+const progress = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+const wanted = (id: string) => settings.only.length === 0 || settings.only.includes(id);
+
+interface Running {
+  readonly def: CaseDef;
+  readonly target: TargetHandle;
+  readonly slices: Slice[];
+  ok2xx: number;
+  written: number;
+}
+
+/**
+ * Starts every target process the wanted cases need, warms each case up, then runs the measured time
+ * of every case in `rounds` slices, round-robin, and stops the targets.
+ */
+async function httpCases(
+  targetsInfo: Record<string, Record<string, unknown>>,
+  skipped: string[],
+): Promise<CaseResult[]> {
+  const pg = settings.databaseUrl;
+  const onPostgres = (c: CaseDef) => TARGETS.find((d) => d.label === c.target)!.postgres;
+  const cases = CASES.filter((c) => wanted(c.id) && (pg !== null || !onPostgres(c)));
+  const withoutPg = CASES.filter((c) => wanted(c.id) && pg === null && onPostgres(c)).map((c) => c.id);
+  if (withoutPg.length > 0) {
+    skipped.push(`${withoutPg.join(', ')}: set FABRICA_TEST_DATABASE_URL or BENCH_DATABASE_URL`);
+  }
+  const schemas: BenchSchema[] = [];
+  const handles = new Map<string, TargetHandle>();
+  try {
+    for (const def of TARGETS.filter((t) => cases.some((c) => c.target === t.label))) {
+      let databaseUrl: string | undefined;
+      if (def.postgres) {
+        const schema = await freshSchema(pg!, def.kind === 'fabrica' ? 'fabrica' : 'insert');
+        schemas.push(schema);
+        databaseUrl = schema.url;
+      }
+      const handle = await spawnTarget(def.kind, databaseUrl === undefined ? {} : { databaseUrl });
+      handles.set(def.label, handle);
+      targetsInfo[def.label] = handle.info;
+    }
+    const running: Running[] = cases.map((def) => ({
+      def,
+      target: handles.get(def.target)!,
+      slices: [],
+      ok2xx: 0,
+      written: 0,
+    }));
+    const conns = (c: CaseDef) => c.connections ?? settings.connections;
+    for (const r of running) {
+      progress(`warming up ${r.def.name} …`);
+      const w = await warmUp(r.target, r.def.requests, settings.warmupSeconds, conns(r.def), r.def.counter);
+      r.ok2xx += w.ok2xx;
+      r.written += w.written;
+    }
+    const sliceSeconds = settings.seconds / settings.rounds;
+    for (let round = 1; round <= settings.rounds; round++) {
+      progress(`round ${round}/${settings.rounds} (${sliceSeconds} s per case) …`);
+      for (const r of running) {
+        const s = await measureSlice(r.target, r.def.requests, sliceSeconds, conns(r.def), r.def.counter);
+        r.slices.push(s);
+        r.ok2xx += s.ok2xx;
+        r.written += s.written;
+      }
+    }
+    return running.map((r) => ({
+      ...summarize(r.slices),
+      id: r.def.id,
+      name: r.def.name,
+      baseline: r.def.baseline !== null && cases.some((c) => c.id === r.def.baseline) ? r.def.baseline : null,
+      goal: r.def.baseline !== null && cases.some((c) => c.id === r.def.baseline) ? r.def.goal : null,
+      connections: conns(r.def),
+      ...(r.def.counter === undefined ? {} : { written: r.written, ok2xxIncludingWarmup: r.ok2xx }),
+    }));
+  } finally {
+    await Promise.all([...handles.values()].map((h) => h.stop()));
+    for (const s of schemas) await s.drop();
+  }
+}
+
+function derive(results: readonly CaseResult[], targets: Record<string, Record<string, unknown>>): Derived[] {
+  const by = (id: string) => results.find((r) => r.id === id);
+  const out: Derived[] = [];
+  const read = by('read-sqlite');
+  const pub = by('read-public-sqlite');
+  const health = by('healthz-sqlite');
+  const hello = by('hello');
+  const metrics = (targets['fabrica (sqlite)']?.metricsRoute as string | undefined) ?? 'absent';
+  const info = (name: string, value: number, unit: Derived['unit'], note: string): Derived => ({
+    name,
+    value,
+    unit,
+    goal: null,
+    met: null,
+    note,
+  });
+  if (read && pub) {
+    const cpu = read.server.cpuMsPerRequest - pub.server.cpuMsPerRequest;
+    out.push(
+      info(
+        'authorization overhead (read route)',
+        1 - read.rps / pub.rps,
+        '%',
+        `req/s lost to the admin-token check on the same store read; ${(cpu * 1000).toFixed(0)} µs CPU/req more`,
+      ),
+    );
+  }
+  if (read && health) {
+    out.push(
+      info(
+        'read route vs /healthz (same app)',
+        read.rps / health.rps,
+        '%',
+        `auth + store read vs a public route without store; /metrics route ${metrics} (its hook runs on both)`,
+      ),
+    );
+  }
+  if (health && hello) {
+    out.push(
+      info(
+        'fabrica /healthz vs bare hello',
+        health.rps / hello.rps,
+        '%',
+        "fabrica's Fastify stack alone (hooks, request ids, metrics, auth hook on a public route)",
+      ),
+    );
+  }
+  for (const r of results) {
+    if (r.written !== undefined && r.ok2xxIncludingWarmup !== undefined && r.ok2xxIncludingWarmup > 0) {
+      out.push(
+        info(
+          `rows or events per 2xx write (${r.id})`,
+          r.written / r.ok2xxIncludingWarmup,
+          'x',
+          'one row (baseline) or one hash-chained event (fabrica) per write; cut-off requests may add a few',
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const caseCount = CASES.length;
+  const budgetMs =
+    (caseCount * (settings.seconds + settings.warmupSeconds + settings.rounds * 0.5) +
+      settings.fanout.seconds +
+      90) *
+    1000;
+  setTimeout(() => {
+    progress(`benchmark exceeded its ${Math.round(budgetMs / 1000)} s budget; stopping`);
+    process.exit(2);
+  }, budgetMs).unref();
+
+  const loadBefore = loadavg()[0]!;
+  const targets: Record<string, Record<string, unknown>> = {};
+  const skipped: string[] = [];
+  const results = await httpCases(targets, skipped);
+
+  let fanout: FanoutResult | null = null;
+  if (wanted('fanout')) {
+    const f = settings.fanout;
+    progress(`fan-out: ${f.subscribers} SSE subscribers, ${f.rate} events/s for ${f.seconds} s …`);
+    fanout = await runFanout(settings);
+  }
+
+  const cpu = cpus();
+  const report: BenchReport = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: {
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+      node: process.version,
+      loadAverage: { before: loadBefore, after: loadavg()[0]! },
+    },
+    settings: {
+      seconds: settings.seconds,
+      rounds: settings.rounds,
+      warmupSeconds: settings.warmupSeconds,
+      connections: settings.connections,
+      sqliteSynchronous: process.env.FABRICA_SQLITE_SYNCHRONOUS ?? 'full',
+      postgres: settings.databaseUrl !== null,
+      fanout: settings.fanout,
+    },
+    targets,
+    cases: results,
+    derived: derive(results, targets),
+    fanout,
+    skipped,
+  };
+  mkdirSync(dirname(settings.outFile), { recursive: true });
+  writeFileSync(settings.outFile, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(settings.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`);
+  progress(`results written to ${settings.outFile}`);
+}
+
+await main();

@@ -1,0 +1,65 @@
+/**
+ * Milliseconds on the process-wide monotonic clock (`process.hrtime`): the same on every thread of
+ * the process, so a timestamp taken by the producer can be compared with one taken by a subscriber.
+ */
+export function nowMs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+}
+
+export interface Distribution {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** Nearest-rank percentiles of a set of samples (sorted in place). */
+export function distribution(samples: Float64Array): Distribution {
+  const n = samples.length;
+  if (n === 0) return { count: 0, p50: NaN, p99: NaN, max: NaN, mean: NaN };
+  samples.sort();
+  const at = (q: number) => samples[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!;
+  let sum = 0;
+  for (const v of samples) sum += v;
+  return { count: n, p50: at(0.5), p99: at(0.99), max: samples[n - 1]!, mean: sum / n };
+}
+
+/** Joins several sample arrays into one. */
+export function concat(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+export const round = (v: number, digits = 2): number =>
+  Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : v;
+
+/** A growable list of samples, stored unboxed. */
+export class Samples {
+  #data = new Float64Array(1 << 16);
+  #length = 0;
+
+  push(v: number): void {
+    if (this.#length === this.#data.length) {
+      const bigger = new Float64Array(this.#data.length * 2);
+      bigger.set(this.#data);
+      this.#data = bigger;
+    }
+    this.#data[this.#length++] = v;
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** A copy of the samples so far. */
+  toArray(): Float64Array {
+    return this.#data.slice(0, this.#length);
+  }
+}

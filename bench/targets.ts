@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { loadConfig, type Config } from '../src/config/config.js';
+import { createFabrica, type Fabrica } from '../src/fabrica.js';
+import { BENCH_ADMIN_TOKEN } from './settings.js';
+
+/** The servers the benchmark loads: two bare Fastify baselines per store, and fabrica itself. */
+export type TargetKind = 'hello' | 'sqlite-insert' | 'pg-insert' | 'fabrica';
+
+export interface TargetOptions {
+  /** PostgreSQL URL (search_path set to a fresh schema) for `pg-insert`, or for `fabrica` on PostgreSQL. */
+  readonly databaseUrl?: string;
+}
+
+export interface Target {
+  readonly url: string;
+  /** What the target is made of (store, durability mode, plugins found…), for the report. */
+  readonly info: Record<string, unknown>;
+  /** Counters read after a run, e.g. rows or events written. */
+  stats(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+/** `PUT` body shape shared by the bare insert routes and fabrica's capability route. */
+interface LevelBody {
+  readonly level: string;
+  readonly reason: string;
+}
+
+const SYNCHRONOUS = (process.env.FABRICA_SQLITE_SYNCHRONOUS ?? 'full').trim().toLowerCase();
+
+export async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('no TCP address');
+  return `http://127.0.0.1:${addr.port}`;
+}
+
+/** 1. The baseline of every read: Fastify with no plugin and one route. */
+async function hello(): Promise<Target> {
+  const app = Fastify({ logger: false });
+  app.get('/hello', async () => ({ hello: 'world' }));
+  const url = await listen(app);
+  return { url, info: { fastify: app.version }, stats: async () => ({}), close: () => app.close() };
+}
+
+/** 2. The baseline of a durable write: one better-sqlite3 insert per request, WAL, fabrica's sync mode. */
+async function sqliteInsert(): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'fabrica-bench-sqlite-'));
+  const db = new BetterSqlite3(join(dir, 'bench.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${SYNCHRONOUS === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.exec(
+    'create table items (id integer primary key, ts text not null, level text not null, reason text not null)',
+  );
+  const insert = db.prepare('insert into items (ts, level, reason) values (?, ?, ?)');
+  const count = db.prepare<[], { n: number }>('select count(*) as n from items');
+  const app = Fastify({ logger: false });
+  app.put('/items', async (req) => {
+    const body = req.body as LevelBody;
+    const r = insert.run(new Date().toISOString(), body.level, body.reason);
+    return { id: Number(r.lastInsertRowid) };
+  });
+  const url = await listen(app);
+  return {
+    url,
+    info: { synchronous: db.pragma('synchronous', { simple: true }), journal: 'wal' },
+    stats: async () => ({ rows: count.get()!.n }),
+    close: async () => {
+      await app.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** 6b. The PostgreSQL baseline: one insert per request through a pool the size of fabrica's default. */
+async function pgInsert(opts: TargetOptions): Promise<Target> {
+  if (opts.databaseUrl === undefined) throw new Error('pg-insert needs a database URL');
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+  await pool.query(
+    'create table items (id bigserial primary key, ts text not null, level text not null, reason text not null)',
+  );
+  const app = Fastify({ logger: false });
+  app.put('/items', async (req) => {
+    const body = req.body as LevelBody;
+    const r = await pool.query<{ id: string }>(
+      'insert into items (ts, level, reason) values ($1, $2, $3) returning id',
+      [new Date().toISOString(), body.level, body.reason],
+    );
+    return { id: Number(r.rows[0]!.id) };
+  });
+  const url = await listen(app);
+  return {
+    url,
+    info: { pool: 10 },
+    stats: async () => {
+      const r = await pool.query<{ n: string }>('select count(*) as n from items');
+      return { rows: Number(r.rows[0]!.n) };
+    },
+    close: async () => {
+      await app.close();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * 3–6. fabrica as `serve` builds it (createFabrica), on a fresh SQLite data dir or the given PostgreSQL
+ * schema, plus one bench-only public route that runs the capability read route's store read without
+ * authentication, so the cost of authorization can be told apart from the cost of the read.
+ */
+async function fabrica(opts: TargetOptions): Promise<Target> {
+  const { fabrica: f, config, cleanup } = await benchFabrica(opts);
+  f.app.get(
+    '/bench/capability',
+    { schema: { hide: true }, config: { action: { name: 'bench.capability', public: true } } },
+    async () => {
+      const rec = await f.store.access.capability('factory_script');
+      return rec ?? { name: 'factory_script', level: 'locked', version: 0 };
+    },
+  );
+  const url = await listen(f.app);
+  const metrics = await f.app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` },
+  });
+  return {
+    url,
+    info: {
+      store: f.store.kind,
+      ...(f.store.kind === 'sqlite' ? { synchronous: config.sqliteSynchronous } : {}),
+      ...(f.store.kind === 'postgres' ? { pool: config.pgPoolSize } : {}),
+      metricsRoute: metrics.statusCode === 404 ? 'absent' : `present (${metrics.statusCode})`,
+    },
+    stats: async () => ({ headSeq: await f.store.headSeq() }),
+    close: cleanup,
+  };
+}
+
+export interface BenchFabrica {
+  readonly fabrica: Fabrica;
+  readonly config: Config;
+  /** Closes fabrica and removes its data directory. */
+  readonly cleanup: () => Promise<void>;
+}
+
+/**
+ * createFabrica on a fresh data directory (and the given PostgreSQL schema, if any), with the bench admin
+ * token and logging off. Other FABRICA_* variables of the environment apply (e.g. the SQLite sync mode).
+ */
+export async function benchFabrica(opts: TargetOptions): Promise<BenchFabrica> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fabrica-bench-data-'));
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.DATABASE_URL;
+  const config = loadConfig({
+    env: {
+      ...env,
+      FABRICA_DATA_DIR: dataDir,
+      FABRICA_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+      FABRICA_LOG_LEVEL: 'silent',
+      ...(opts.databaseUrl === undefined ? {} : { DATABASE_URL: opts.databaseUrl }),
+    },
+    cwd: dataDir,
+  });
+  const fabrica = await createFabrica(config, { version: 'bench' }).catch((e: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  });
+  return {
+    fabrica,
+    config,
+    cleanup: async () => {
+      await fabrica.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function startTarget(kind: TargetKind, opts: TargetOptions): Promise<Target> {
+  switch (kind) {
+    case 'hello':
+      return hello();
+    case 'sqlite-insert':
+      return sqliteInsert();
+    case 'pg-insert':
+      return pgInsert(opts);
+    case 'fabrica':
+      return fabrica(opts);
+  }
+}
