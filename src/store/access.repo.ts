@@ -8,6 +8,7 @@ import {
   type SafeModeState,
 } from '../domain/capabilities.js';
 import type { AccessReads, AccessRepo } from '../engine/access/access-ports.js';
+import type { StoreKind } from '../engine/ports.js';
 import type { CapabilitiesTable, Database, TokensTable } from './schema.js';
 
 const toToken = (r: TokensTable): TokenRecord => ({
@@ -40,9 +41,11 @@ const ADMIN_HASH_KEY = 'admin_token_hash';
 export class AccessQueries implements AccessReads, AccessRepo {
   readonly #db: Kysely<Database>;
   readonly #now: () => number;
-  constructor(db: Kysely<Database>, now: () => number) {
+  readonly #kind: StoreKind;
+  constructor(db: Kysely<Database>, now: () => number, kind: StoreKind) {
     this.#db = db;
     this.#now = now;
+    this.#kind = kind;
   }
 
   async tokenByHash(secretHash: string): Promise<TokenRecord | null> {
@@ -112,6 +115,13 @@ export class AccessQueries implements AccessReads, AccessRepo {
       .selectAll()
       .where('name', '=', name)
       .executeTakeFirst();
+    return r === undefined ? null : toCapability(r);
+  }
+
+  async lockCapability(name: CapabilityName): Promise<CapabilityRecord | null> {
+    let q = this.#db.selectFrom('capabilities').selectAll().where('name', '=', name);
+    if (this.#kind === 'postgres') q = q.forUpdate();
+    const r = await q.executeTakeFirst();
     return r === undefined ? null : toCapability(r);
   }
 

@@ -41,7 +41,7 @@ class KyselyTx implements TimerTx {
     this.#kind = kind;
     this.#now = now;
     this.events = new EventAppender(trx, kind, now);
-    this.access = new AccessQueries(trx, now);
+    this.access = new AccessQueries(trx, now, kind);
     this.runs = new RunQueries(trx, kind);
     this.cells = new CellQueries(trx, kind);
     this.organs = new OrganQueries(trx, kind);
@@ -105,7 +105,7 @@ export class KyselyStore implements Store {
     this.kind = kind;
     this.#notifier = notifier;
     this.#now = now;
-    this.access = new AccessQueries(db, now);
+    this.access = new AccessQueries(db, now, kind);
     this.runs = new RunQueries(db, kind);
     this.cells = new CellQueries(db, kind);
     this.organs = new OrganQueries(db, kind);

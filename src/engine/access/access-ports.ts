@@ -22,6 +22,8 @@ export interface AccessRepo {
   ): Promise<boolean>;
   tokenById(id: string): Promise<TokenRecord | null>;
   capability(name: CapabilityName): Promise<CapabilityRecord | null>;
+  /** Reads the capability holding its row lock until commit (PostgreSQL): concurrent writers queue. */
+  lockCapability(name: CapabilityName): Promise<CapabilityRecord | null>;
   /** Insert (expectedVersion 0) or compare-and-set update; false on a version conflict. */
   putCapability(rec: CapabilityRecord, expectedVersion: number): Promise<boolean>;
   safeMode(): Promise<SafeModeState>;

@@ -322,7 +322,7 @@ export class AccessService {
     expectedVersion?: number,
   ): Promise<Result<CapabilityRecord>> {
     const result = await this.#store.transaction(async (tx): Promise<Result<CapabilityRecord>> => {
-      const current = await tx.access.capability(name);
+      const current = await tx.access.lockCapability(name);
       const currentVersion = current?.version ?? 0;
       if (expectedVersion !== undefined && expectedVersion !== currentVersion) {
         return fail(
