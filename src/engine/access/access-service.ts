@@ -24,7 +24,7 @@ import {
   type PolicyState,
   type Resource,
 } from '../../domain/policy.js';
-import type { Clock, Store, Tx } from '../ports.js';
+import type { Clock, Store } from '../ports.js';
 import type { Scheduler } from '../scheduler.js';
 import { hashSecret, newSecret, newTokenId, sameHash } from './token-secrets.js';
 
@@ -397,4 +397,3 @@ export class AccessService {
   }
 }
 
-export type { Tx };
