@@ -95,6 +95,36 @@ export const CASES: readonly CaseDef[] = [
     goal: null,
   },
   {
+    id: 'cell-invoke-sqlite',
+    name: 'fabrica POST /factory/cells/…echo…/invoke (sqlite)',
+    target: 'fabrica (sqlite)',
+    requests: [
+      {
+        method: 'POST',
+        path: `/factory/cells/${encodeURIComponent('adapter:analysis.echo_adapter.v1')}/invoke`,
+        headers: { ...ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 'hello' }),
+      },
+    ],
+    baseline: 'hello',
+    goal: 0.7,
+  },
+  {
+    id: 'organ-invoke-sqlite',
+    name: 'fabrica POST /organs/organ-1/invoke, 3 cells (sqlite)',
+    target: 'fabrica (sqlite)',
+    requests: [
+      {
+        method: 'POST',
+        path: '/organs/organ-1/invoke',
+        headers: { ...ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 'Нейра говорит' }),
+      },
+    ],
+    baseline: 'hello',
+    goal: 0.6,
+  },
+  {
     id: 'pg-insert',
     name: 'bare Fastify + PostgreSQL insert',
     target: 'postgres insert',

@@ -4,7 +4,7 @@ import type { TargetHandle } from './target-client.js';
 
 /** One HTTP request shape; several are cycled through by each connection, in order. */
 export interface RequestSpec {
-  readonly method: 'GET' | 'PUT';
+  readonly method: 'GET' | 'PUT' | 'POST';
   readonly path: string;
   readonly headers?: Record<string, string>;
   readonly body?: string;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -6,6 +6,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { createFabrica, type Fabrica } from '../src/fabrica.js';
+import { ADMIN_PRINCIPAL } from '../src/domain/access.js';
+import { validateCellTemplate } from '../src/domain/cells/cell-template.js';
+import { parseOrganTemplate } from '../src/domain/organs/organ-template.js';
 import { BENCH_ADMIN_TOKEN } from './settings.js';
 
 /** The servers the benchmark loads: two bare Fastify baselines per store, and fabrica itself. */
@@ -124,6 +127,7 @@ async function fabrica(opts: TargetOptions): Promise<Target> {
       return rec ?? { name: 'factory_script', level: 'locked', version: 0 };
     },
   );
+  await exampleOrgan(f);
   const url = await listen(f.app);
   const metrics = await f.app.inject({
     method: 'GET',
@@ -141,6 +145,38 @@ async function fabrica(opts: TargetOptions): Promise<Target> {
     stats: async () => ({ headSeq: await f.store.headSeq() }),
     close: cleanup,
   };
+}
+
+/**
+ * The cells and organ the invoke cases call: the example voice cells (and echo), approved to stable,
+ * and the three-cell voice organ built to stable (stage waits are 0 in the bench).
+ */
+async function exampleOrgan(f: Fabrica): Promise<void> {
+  const dir = new URL('../examples/', import.meta.url);
+  const names = [
+    'analysis.echo_adapter.v1',
+    'analysis.text_normalize.v1',
+    'analysis.text_to_phonemes.v1',
+    'analysis.speak_adapter.v1',
+  ];
+  for (const name of names) {
+    const tpl = validateCellTemplate(JSON.parse(readFileSync(new URL(`cells/${name}.json`, dir), 'utf8')));
+    if (!tpl.ok) throw new Error(`example cell ${name}: ${tpl.error.reason}`);
+    const made = await f.cells.fabricate('adapter', tpl.value, true, ADMIN_PRINCIPAL);
+    if (!made.ok) throw new Error(`example cell ${name}: ${made.error.reason}`);
+    for (let i = 0; i < 3; i += 1) await f.cells.command(made.value.id, 'approve', { actor: 'bench' });
+  }
+  const organ = parseOrganTemplate(
+    JSON.parse(readFileSync(new URL('organs/organ.voice.v1.json', dir), 'utf8')),
+  );
+  if (!organ.ok) throw new Error(`example organ: ${organ.error.reason}`);
+  const built = await f.organs.build(organ.value, ADMIN_PRINCIPAL);
+  if (!built.ok) throw new Error(`example organ: ${built.error.reason}`);
+  for (let i = 0; i < 500; i += 1) {
+    if ((await f.store.organs.organ(built.value.id))?.state === 'stable') return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the example organ did not reach stable');
 }
 
 export interface BenchFabrica {
@@ -164,6 +200,7 @@ export async function benchFabrica(opts: TargetOptions): Promise<BenchFabrica> {
       FABRICA_DATA_DIR: dataDir,
       FABRICA_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
       FABRICA_LOG_LEVEL: 'silent',
+      ORGANS_BUILDER_STAGE_DELAYS: '0,0,0',
       ...(opts.databaseUrl === undefined ? {} : { DATABASE_URL: opts.databaseUrl }),
     },
     cwd: dataDir,
