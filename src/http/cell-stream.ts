@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { EventRecord } from '../domain/event.js';
-import type { SubscriberSink, Subscription } from '../engine/event-hub.js';
-import { endReasonOf, openWsChannel, type StreamEnd, type StreamOptions } from './streams.js';
+import { openQueuedWsStream } from './queued-ws-stream.js';
+import type { StreamOptions } from './streams.js';
 
 export interface CellStreamOptions extends StreamOptions {
   /** The cell as `GET /factory/cells/:id` shows it now (null if it is gone). */
@@ -30,62 +30,23 @@ export function openCellStream(
   cellId: string,
   initial: unknown,
 ): void {
-  const queue: EventRecord[] = [];
-  let pendingBytes = 0;
-  let draining = false;
-  /** Seq of the last event sent: where a client cut off now resumes. */
-  let sent = after;
-  let sub: Subscription | null = null;
-  const channel = openWsChannel(socket, opts, () => {
-    sub?.close();
-    queue.length = 0;
-    pendingBytes = 0;
-  });
-  const end = (reason: StreamEnd['reason']) => channel.finish({ reason, resume_after: sent });
-
-  const drain = async (): Promise<void> => {
-    try {
-      for (let e = queue.shift(); e !== undefined && !channel.ended; e = queue.shift()) {
-        pendingBytes -= frameBytes(e);
-        channel.send({
-          type: 'event',
-          seq: e.seq,
-          ts: e.ts,
-          event_type: e.type,
-          actor: e.actor,
-          data: JSON.parse(e.data) as unknown,
-        });
-        sent = e.seq;
-        const cell = await opts.snapshot();
-        if (cell !== null) channel.send({ type: 'snapshot', seq: e.seq, cell });
-      }
-    } catch (err) {
-      opts.onError(err);
-      end('read_failed');
-    } finally {
-      draining = false;
-    }
-  };
-
-  const sink: SubscriberSink = {
-    deliver: (e) => {
-      if (channel.ended) return false;
-      if (channel.tooSlow(pendingBytes)) {
-        end('slow_consumer');
-        return false;
-      }
-      queue.push(e);
-      pendingBytes += frameBytes(e);
-      if (!draining) {
-        draining = true;
-        queueMicrotask(() => void drain());
-      }
-      return true;
+  openQueuedWsStream(socket, opts, {
+    first: { type: 'snapshot', seq: after, cell: initial },
+    after,
+    filter: { subjectKind: 'cell', subjectId: cellId },
+    frameBytes,
+    onError: opts.onError,
+    send: async (channel, e) => {
+      channel.send({
+        type: 'event',
+        seq: e.seq,
+        ts: e.ts,
+        event_type: e.type,
+        actor: e.actor,
+        data: JSON.parse(e.data) as unknown,
+      });
+      const cell = await opts.snapshot();
+      if (cell !== null) channel.send({ type: 'snapshot', seq: e.seq, cell });
     },
-    ready: () => channel.drained(() => pendingBytes),
-    end: (reason) => end(endReasonOf(reason)),
-  };
-  channel.send({ type: 'snapshot', seq: after, cell: initial });
-  sub = opts.hub.subscribe(after, { subjectKind: 'cell', subjectId: cellId }, sink);
-  if (channel.ended) sub.close();
+  });
 }

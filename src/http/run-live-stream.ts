@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { EventFilter, EventRecord } from '../domain/event.js';
-import type { SubscriberSink, Subscription } from '../engine/event-hub.js';
-import { endReasonOf, openWsChannel, type StreamEnd, type StreamOptions } from './streams.js';
+import { openQueuedWsStream } from './queued-ws-stream.js';
+import type { StreamOptions } from './streams.js';
 
 export interface RunLiveOptions extends StreamOptions {
   /** The run's status aggregate as it stands now, or null when the caller may no longer see the run. */
@@ -70,58 +70,18 @@ export function openRunLiveStream(
   filter: EventFilter,
   runId: string | null,
 ): void {
-  const queue: EventRecord[] = [];
-  let pendingBytes = 0;
-  let draining = false;
-  /** Seq of the last event sent: where a client cut off now resumes. */
-  let sent = after;
-  let sub: Subscription | null = null;
-  const channel = openWsChannel(socket, opts, () => {
-    sub?.close();
-    queue.length = 0;
-    pendingBytes = 0;
-  });
-  const end = (reason: StreamEnd['reason']) => channel.finish({ reason, resume_after: sent });
-
-  const drain = async (): Promise<void> => {
-    try {
-      for (let e = queue.shift(); e !== undefined && !channel.ended; e = queue.shift()) {
-        pendingBytes -= frameBytes(e);
-        const frame = factoryEvent(e);
-        channel.send(frame);
-        sent = e.seq;
-        if (queue[0]?.subjectId === e.subjectId) continue;
-        const data = await opts.snapshot(frame.run_id);
-        if (data !== null) channel.send({ type: 'factory.snapshot', seq: e.seq, run_id: frame.run_id, data });
-      }
-    } catch (err) {
-      opts.onError(err);
-      end('read_failed');
-    } finally {
-      draining = false;
-    }
-  };
-
-  const sink: SubscriberSink = {
-    deliver: (e) => {
-      if (channel.ended) return false;
-      if (channel.tooSlow(pendingBytes)) {
-        end('slow_consumer');
-        return false;
-      }
-      queue.push(e);
-      pendingBytes += frameBytes(e);
-      if (!draining) {
-        draining = true;
-        // After the hub's synchronous hand-over of a whole page, so consecutive events can coalesce.
-        queueMicrotask(() => void drain());
-      }
-      return true;
+  openQueuedWsStream(socket, opts, {
+    first: { type: 'hello', after, head: opts.hub.head, run_id: runId },
+    after,
+    filter,
+    frameBytes,
+    onError: opts.onError,
+    send: async (channel, e, next) => {
+      const frame = factoryEvent(e);
+      channel.send(frame);
+      if (next?.subjectId === e.subjectId) return; // the snapshot follows the last of the run's events
+      const data = await opts.snapshot(frame.run_id);
+      if (data !== null) channel.send({ type: 'factory.snapshot', seq: e.seq, run_id: frame.run_id, data });
     },
-    ready: () => channel.drained(() => pendingBytes),
-    end: (reason) => end(endReasonOf(reason)),
-  };
-  channel.send({ type: 'hello', after, head: opts.hub.head, run_id: runId });
-  sub = opts.hub.subscribe(after, filter, sink);
-  if (channel.ended) sub.close();
+  });
 }
