@@ -78,11 +78,20 @@ export const CASES: readonly CaseDef[] = [
     goal: 0.6,
   },
   {
-    // The same store read as the route above, on a public bench-only route: no authentication.
+    // The same read as the route above, on a public bench-only route: no authentication.
     id: 'read-public-sqlite',
     name: 'fabrica same read, public route (sqlite)',
     target: 'fabrica (sqlite)',
     requests: get('/bench/capability'),
+    baseline: 'hello',
+    goal: null,
+  },
+  {
+    // A read that goes to the database: the organ row, its cells' states and its call counters.
+    id: 'read-store-sqlite',
+    name: 'fabrica GET /organs/organ-1/status (sqlite)',
+    target: 'fabrica (sqlite)',
+    requests: get('/organs/organ-1/status', ADMIN),
     baseline: 'hello',
     goal: null,
   },

@@ -114,7 +114,7 @@ async function pgInsert(opts: TargetOptions): Promise<Target> {
 
 /**
  * 3–6. fabrica as `serve` builds it (createFabrica), on a fresh SQLite data dir or the given PostgreSQL
- * schema, plus one bench-only public route that runs the capability read route's store read without
+ * schema, plus one bench-only public route that makes the capability read route's read without
  * authentication, so the cost of authorization can be told apart from the cost of the read.
  */
 async function fabrica(opts: TargetOptions): Promise<Target> {
@@ -122,10 +122,7 @@ async function fabrica(opts: TargetOptions): Promise<Target> {
   f.app.get(
     '/bench/capability',
     { schema: { hide: true }, config: { action: { name: 'bench.capability', public: true } } },
-    async () => {
-      const rec = await f.store.access.capability('factory_script');
-      return rec ?? { name: 'factory_script', level: 'locked', version: 0 };
-    },
+    () => f.access.capability('factory_script'),
   );
   await exampleOrgan(f);
   const url = await listen(f.app);

@@ -99,6 +99,38 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal((await verifyChain(store)).ok, true);
     });
 
+    it('rolls back only the failing one of concurrent transactions, and answers after commit', async () => {
+      const head = await store.headSeq();
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          store
+            .transaction(async (tx) => {
+              const e = await tx.appendEvent({
+                type: 't.mix',
+                subjectKind: 'mix',
+                subjectId: String(i),
+                actor: 'me',
+              });
+              if (i % 3 === 1) throw new Error(`tx ${i} failed`);
+              return e.seq;
+            })
+            // Told it is done, a reader outside the transaction must already see the event.
+            .then(async (seq) => (await store.eventsAfter(seq - 1, 1))[0]?.subjectId),
+        ),
+      );
+      outcomes.forEach((o, i) => {
+        if (i % 3 === 1) assert.equal(o.status, 'rejected');
+        else assert.deepEqual(o, { status: 'fulfilled', value: String(i) });
+      });
+      const rows = await store.eventsAfter(head, 1000);
+      assert.deepEqual(
+        rows.map((r) => r.subjectId),
+        Array.from({ length: 30 }, (_, i) => String(i)).filter((_, i) => i % 3 !== 1),
+      );
+      assert.equal(await store.headSeq(), head + 20);
+      assert.equal((await verifyChain(store)).ok, true);
+    });
+
     it('filters events by subject, type, tenant, actor and time', async () => {
       assert.deepEqual(
         (await store.eventsAfter(0, 100, { subjectKind: 'k', subjectId: '2' })).map((e) => e.type),

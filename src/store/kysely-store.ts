@@ -7,6 +7,7 @@ import { AssignmentQueries } from './assignments.repo.js';
 import { RunQueries } from './runs.repo.js';
 import { CellQueries } from './cells.repo.js';
 import { OrganQueries } from './organs.repo.js';
+import type { GroupCommit } from './group-commit.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -75,6 +76,18 @@ class KyselyTx implements TimerTx {
   }
 }
 
+export interface StoreOptions {
+  /** PostgreSQL schema holding the tables (and Kysely's migration bookkeeping). */
+  readonly schema?: string;
+  /**
+   * Where reads outside a transaction go (default: the same handle). On SQLite a second, read-only
+   * connection: in WAL mode it sees only committed data and never waits for a writer.
+   */
+  readonly reader?: Kysely<Database>;
+  /** Carries concurrent transactions in one commit (SQLite); absent: one database transaction each. */
+  readonly groupCommit?: GroupCommit;
+}
+
 /** The one store implementation; the dialect (SQLite or PostgreSQL) is chosen by whoever opens it. */
 export class KyselyStore implements Store {
   readonly kind: StoreKind;
@@ -84,6 +97,8 @@ export class KyselyStore implements Store {
   readonly organs: OrganQueries;
   readonly assignments: AssignmentQueries;
   readonly #db: Kysely<Database>;
+  readonly #reader: Kysely<Database>;
+  readonly #groupCommit: GroupCommit | null;
   readonly #notifier: Notifier | null;
   readonly #now: () => number;
   readonly #listeners = new Set<CommitListener>();
@@ -98,18 +113,21 @@ export class KyselyStore implements Store {
     kind: StoreKind,
     notifier: Notifier | null,
     now: () => number,
-    schema: string | null = null,
+    options: StoreOptions = {},
   ) {
-    this.#schema = schema;
+    this.#schema = options.schema ?? null;
     this.#db = db;
+    this.#reader = options.reader ?? db;
+    this.#groupCommit = options.groupCommit ?? null;
+    const reader = this.#reader;
     this.kind = kind;
     this.#notifier = notifier;
     this.#now = now;
-    this.access = new AccessQueries(db, now, kind);
-    this.runs = new RunQueries(db, kind);
-    this.cells = new CellQueries(db, kind);
-    this.organs = new OrganQueries(db, kind);
-    this.assignments = new AssignmentQueries(db, kind);
+    this.access = new AccessQueries(reader, now, kind);
+    this.runs = new RunQueries(reader, kind);
+    this.cells = new CellQueries(reader, kind);
+    this.organs = new OrganQueries(reader, kind);
+    this.assignments = new AssignmentQueries(reader, kind);
   }
 
   /** Starts cross-instance wake-ups; call once after migrating. */
@@ -135,14 +153,18 @@ export class KyselyStore implements Store {
   }
 
   async #transact<T>(work: (tx: KyselyTx) => Promise<T>): Promise<T> {
-    const [result, tx] = await this.#db.transaction().execute(async (trx) => {
+    const inTransaction = async (trx: Transaction<Database>) => {
       const tx = new KyselyTx(trx, this.kind, this.#now);
       const value = await work(tx);
       await tx.events.flush();
       const what = { events: tx.events.appended > 0, timers: tx.timersChanged };
       if (this.#notifier && (what.events || what.timers)) await this.#notifier.notifyInTx(trx, what);
       return [value, tx] as const;
-    });
+    };
+    const [result, tx] =
+      this.#groupCommit === null
+        ? await this.#db.transaction().execute(inTransaction)
+        : await this.#groupCommit.run(inTransaction);
     if (tx.events.appended > 0 || tx.timersChanged) {
       this.#emit({ events: tx.events.appended > 0, timers: tx.timersChanged });
     }
@@ -150,22 +172,22 @@ export class KyselyStore implements Store {
   }
 
   eventsAfter(afterSeq: number, limit: number, filter?: EventFilter): Promise<EventRecord[]> {
-    return eventsAfter(this.#db, afterSeq, limit, filter);
+    return eventsAfter(this.#reader, afterSeq, limit, filter);
   }
   eventsBetween(fromSeq: number, toSeq: number): Promise<EventRecord[]> {
-    return eventsBetween(this.#db, fromSeq, toSeq);
+    return eventsBetween(this.#reader, fromSeq, toSeq);
   }
   headSeq(): Promise<number> {
-    return headSeq(this.#db);
+    return headSeq(this.#reader);
   }
   nextTimerDue(): Promise<number | null> {
-    return timers.nextTimerDue(this.#db);
+    return timers.nextTimerDue(this.#reader);
   }
   timersFor(subjectKind: string, subjectId: string): Promise<TimerRecord[]> {
-    return timers.timersFor(this.#db, subjectKind, subjectId);
+    return timers.timersFor(this.#reader, subjectKind, subjectId);
   }
   overdueTimers(dueBy: number, limit: number): Promise<TimerRecord[]> {
-    return timers.overdueTimers(this.#db, dueBy, limit);
+    return timers.overdueTimers(this.#reader, dueBy, limit);
   }
 
   /** Observes every transaction's duration and outcome; returns the unsubscribe function. */
@@ -222,5 +244,6 @@ export class KyselyStore implements Store {
     this.#txListeners.clear();
     await this.#notifier?.close();
     await this.#db.destroy();
+    if (this.#reader !== this.#db) await this.#reader.destroy();
   }
 }

@@ -86,5 +86,5 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<KyselySt
   const schema = rows[0]?.schema ?? 'public';
   const channel = schema === 'public' ? 'fabrica_events' : `fabrica_events_${schema}`.slice(0, 63);
   const notifier = new PgNotifier(opts.url, channel, opts.onListenerError ?? (() => undefined));
-  return new KyselyStore(db, 'postgres', notifier, opts.now, schema);
+  return new KyselyStore(db, 'postgres', notifier, opts.now, schema === null ? {} : { schema });
 }

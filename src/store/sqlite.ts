@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
+import { GroupCommit } from './group-commit.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
+import { CachedSqliteDialect } from './sqlite-dialect.js';
 
 export interface SqliteOptions {
   readonly file: string;
@@ -12,13 +14,34 @@ export interface SqliteOptions {
   readonly now: () => number;
 }
 
+/**
+ * Concurrent transactions share a commit up to these bounds: a few milliseconds of work at most, so the
+ * first transaction of a batch is not held up for long by the ones that joined it.
+ */
+const GROUP_COMMIT = { maxBatch: 256, maxBatchMs: 5 } as const;
+
+/**
+ * SQLite in WAL mode with two connections: a writer that carries every transaction (grouped, see
+ * GroupCommit) and a read-only reader for reads outside transactions, which sees committed data only and
+ * never waits for the writer. An in-memory database has one connection for both.
+ */
 export function openSqliteStore(opts: SqliteOptions): KyselyStore {
-  if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-  const database = new BetterSqlite3(opts.file);
-  database.pragma('journal_mode = WAL');
-  database.pragma(`synchronous = ${opts.synchronous.toUpperCase()}`);
-  database.pragma('busy_timeout = 5000');
-  database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return new KyselyStore(db, 'sqlite', null, opts.now);
+  const inMemory = opts.file === ':memory:';
+  if (!inMemory) mkdirSync(dirname(opts.file), { recursive: true });
+  const writer = new BetterSqlite3(opts.file);
+  writer.pragma('journal_mode = WAL');
+  writer.pragma(`synchronous = ${opts.synchronous.toUpperCase()}`);
+  writer.pragma('busy_timeout = 5000');
+  writer.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new CachedSqliteDialect(writer) });
+  let reader = db;
+  if (!inMemory) {
+    const readOnly = new BetterSqlite3(opts.file, { readonly: true });
+    readOnly.pragma('busy_timeout = 5000');
+    reader = new Kysely<Database>({ dialect: new CachedSqliteDialect(readOnly) });
+  }
+  return new KyselyStore(db, 'sqlite', null, opts.now, {
+    reader,
+    groupCommit: new GroupCommit(db, GROUP_COMMIT),
+  });
 }

@@ -150,16 +150,20 @@ export class AccessService {
   }
 
   capabilityList(): CapabilityRecord[] {
-    return CAPABILITY_NAMES.map(
-      (name) =>
-        this.#capabilities.get(name) ?? {
-          name,
-          level: CAPABILITIES[name].level,
-          reason: 'default',
-          updatedAt: '',
-          updatedBy: 'default',
-          version: 0,
-        },
+    return CAPABILITY_NAMES.map((name) => this.capability(name));
+  }
+
+  /** A capability as set, or its default when nobody has set it. */
+  capability(name: CapabilityName): CapabilityRecord {
+    return (
+      this.#capabilities.get(name) ?? {
+        name,
+        level: CAPABILITIES[name].level,
+        reason: 'default',
+        updatedAt: '',
+        updatedBy: 'default',
+        version: 0,
+      }
     );
   }
 

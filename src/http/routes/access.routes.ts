@@ -49,11 +49,12 @@ export const accessRoutes =
         schema: { tags: ['operator'], params: Type.Object({ name: Type.String() }) },
         config: { action: { name: 'capabilities.read', access: 'read' } },
       },
+      // Served from the access service's copy, the one every authorization decision reads: it is set on
+      // commit by this instance and refreshed from the event log for changes made by others.
       async (req, reply) => {
         const { name } = req.params;
         if (!isCapabilityName(name)) return sendFailure(req, reply, unknownCapability(name));
-        const rec = await deps.store.access.capability(name);
-        return presentCapability(rec ?? access.capabilityList().find((c) => c.name === name)!);
+        return presentCapability(access.capability(name));
       },
     );
 
