@@ -88,7 +88,15 @@ export class EventHub {
   async start(): Promise<void> {
     this.#cursor = await this.#store.headSeq();
     this.#unlisten = this.#store.onCommitted((what) => {
-      if (what.events) this.wake();
+      if (!what.events) return;
+      if (
+        what.appended !== undefined &&
+        this.#reading === null &&
+        what.appended[0]?.seq === this.#cursor + 1
+      ) {
+        // This process committed them and nothing is missing before them: deliver without reading back.
+        this.#deliver(what.appended);
+      } else this.wake();
     });
     // A safety net: a lost notification costs at most one poll interval.
     this.#poll = setInterval(() => this.wake(), this.#pollMs);
@@ -130,18 +138,24 @@ export class EventHub {
   async #readNew(): Promise<void> {
     for (;;) {
       const rows = await this.#store.eventsAfter(this.#cursor, PAGE);
-      for (const e of rows) {
-        this.#cursor = e.seq;
-        for (const l of this.#listeners) {
-          try {
-            l(e);
-          } catch (err) {
-            this.#onError(err);
-          }
-        }
-        for (const s of this.#subs) if (s.live) s.push(e);
-      }
+      this.#deliver(rows);
       if (rows.length < PAGE) return;
+    }
+  }
+
+  /** Hands events, in seq order, to the listeners and the live subscribers; skips those already handed. */
+  #deliver(events: readonly EventRecord[]): void {
+    for (const e of events) {
+      if (e.seq <= this.#cursor) continue;
+      this.#cursor = e.seq;
+      for (const l of this.#listeners) {
+        try {
+          l(e);
+        } catch (err) {
+          this.#onError(err);
+        }
+      }
+      for (const s of this.#subs) if (s.live) s.push(e);
     }
   }
 

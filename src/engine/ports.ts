@@ -35,12 +35,23 @@ export interface MigrationStatus {
   readonly pending: readonly string[];
 }
 
+/** What a commit changed, as `onCommitted` listeners are told. */
+export interface Committed {
+  readonly events: boolean;
+  readonly timers: boolean;
+  /**
+   * The events the transaction appended, in seq order, when it ran in this process; absent when the
+   * wake-up came from another instance (whose events must be read from the store).
+   */
+  readonly appended?: readonly EventRecord[];
+}
+
 export interface Store {
   readonly kind: StoreKind;
   /**
    * Runs `work` in one transaction; `onCommitted` listeners see the events it appended. Inside `work`, use
-   * only `tx`: on SQLite the store has one connection, so a query on the store itself would wait for the
-   * transaction forever.
+   * only `tx`: a query on the store itself does not see the transaction's own writes (and on an in-memory
+   * SQLite database, with its one connection, it would wait for the transaction forever).
    */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   timerTransaction<T>(work: (tx: TimerTx) => Promise<T>): Promise<T>;
@@ -57,7 +68,7 @@ export interface Store {
   readonly organs: OrgansReads;
   readonly assignments: AssignmentsReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
-  onCommitted(listener: (what: { events: boolean; timers: boolean }) => void): () => void;
+  onCommitted(listener: (what: Committed) => void): () => void;
   ping(): Promise<void>;
   migrationStatus(): Promise<MigrationStatus>;
   migrate(): Promise<readonly string[]>;

@@ -41,6 +41,17 @@ function slowConsumerCheck(limitBytes: number): (unsent: () => number) => boolea
   };
 }
 
+/** Each event's SSE frame, built once however many clients it goes to (the hub hands all the same record). */
+const sseFrames = new WeakMap<EventRecord, string>();
+const sseFrame = (e: EventRecord): string => {
+  let frame = sseFrames.get(e);
+  if (frame === undefined) {
+    frame = `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(toPublicEvent(e))}\n\n`;
+    sseFrames.set(e, frame);
+  }
+  return frame;
+};
+
 /**
  * Server-Sent Events: `id` is the event's seq, so a reconnecting EventSource resumes by itself through
  * `Last-Event-ID`. Heartbeats are comments. A client whose unsent bytes pass the limit gets a final
@@ -85,7 +96,12 @@ export function openSseStream(
         finish({ reason: 'slow_consumer', resume_after: last });
         return false;
       }
-      res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(toPublicEvent(e))}\n\n`);
+      if (!res.writableCorked) {
+        // Events come a page at a time, within one tick: send the tick's frames in one write.
+        res.cork();
+        process.nextTick(() => res.uncork());
+      }
+      res.write(sseFrame(e));
       last = e.seq;
       return true;
     },

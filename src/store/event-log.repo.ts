@@ -24,6 +24,7 @@ export class EventAppender {
   #head: { seq: number; hash: string } | null = null;
   #appended = 0;
   #pending: EventRecord[] = [];
+  #written: EventRecord[] = [];
   readonly #trx: Transaction<Database>;
   readonly #kind: StoreKind;
   readonly #now: () => number;
@@ -36,6 +37,11 @@ export class EventAppender {
 
   get appended(): number {
     return this.#appended;
+  }
+
+  /** The events written by `flush`, in seq order. */
+  get written(): readonly EventRecord[] {
+    return this.#written;
   }
 
   async append(e: NewEvent): Promise<EventRecord> {
@@ -84,6 +90,7 @@ export class EventAppender {
       }));
       await this.#trx.insertInto('events').values(rows).execute();
     }
+    this.#written = this.#pending;
     this.#pending = [];
     await this.#trx
       .updateTable('event_head')

@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import type { EventFilter, EventRecord, NewEvent } from '../domain/event.js';
 import type { NewTimer, TimerRecord } from '../domain/timer.js';
-import type { MigrationStatus, Store, StoreKind, TimerTx } from '../engine/ports.js';
+import type { Committed, MigrationStatus, Store, StoreKind, TimerTx } from '../engine/ports.js';
 import { AccessQueries } from './access.repo.js';
 import { AssignmentQueries } from './assignments.repo.js';
 import { RunQueries } from './runs.repo.js';
@@ -13,7 +13,7 @@ import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import * as timers from './timers.repo.js';
 
-type CommitListener = (what: { events: boolean; timers: boolean }) => void;
+type CommitListener = (what: Committed) => void;
 /** Told the duration of every transaction and whether it committed (metrics read it). */
 export type TransactionListener = (durationMs: number, ok: boolean) => void;
 
@@ -166,7 +166,7 @@ export class KyselyStore implements Store {
         ? await this.#db.transaction().execute(inTransaction)
         : await this.#groupCommit.run(inTransaction);
     if (tx.events.appended > 0 || tx.timersChanged) {
-      this.#emit({ events: tx.events.appended > 0, timers: tx.timersChanged });
+      this.#emit({ events: tx.events.appended > 0, timers: tx.timersChanged, appended: tx.events.written });
     }
     return result;
   }
@@ -201,7 +201,7 @@ export class KyselyStore implements Store {
     return () => this.#listeners.delete(listener);
   }
 
-  #emit(what: { events: boolean; timers: boolean }): void {
+  #emit(what: Committed): void {
     for (const l of this.#listeners) l(what);
   }
 
