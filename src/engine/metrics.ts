@@ -42,6 +42,15 @@ export class Metrics {
   readonly #httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly #httpErrors: Counter<'method' | 'route' | 'status'>;
   readonly #httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Label sets resolved once per method, status and route template: label lookups cost more than the counting. */
+  readonly #httpSeries = new Map<
+    string,
+    {
+      requests: Counter.Internal;
+      errors: Counter.Internal | null;
+      duration: Histogram.Internal<'method' | 'route' | 'status'>;
+    }
+  >();
   readonly #storeTx: Histogram<'outcome'>;
   readonly #events: Counter<'type'>;
   readonly #timersFired: Counter<'action'>;
@@ -136,10 +145,20 @@ export class Metrics {
 
   /** `route` is the route template (`/capabilities/:name`) or UNMATCHED_ROUTE, never the raw URL. */
   observeHttp(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.#httpRequests.inc(labels);
-    if (status >= 400) this.#httpErrors.inc(labels);
-    this.#httpDuration.observe(labels, seconds);
+    const key = `${method} ${status} ${route}`;
+    let series = this.#httpSeries.get(key);
+    if (series === undefined) {
+      const labels = { method, route, status: String(status) };
+      series = {
+        requests: this.#httpRequests.labels(labels),
+        errors: status >= 400 ? this.#httpErrors.labels(labels) : null,
+        duration: this.#httpDuration.labels(labels),
+      };
+      this.#httpSeries.set(key, series);
+    }
+    series.requests.inc();
+    series.errors?.inc();
+    series.duration.observe(seconds);
   }
 
   observeTransaction(durationMs: number, ok: boolean): void {
