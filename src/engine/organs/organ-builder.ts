@@ -27,6 +27,8 @@ const organMetrics = (m: Metrics) => ({
  * durable timer, so a restart resumes from the stage reached. At each stage the organ's cells must exist
  * and serve, and with `policies.smoke_input` every pathway must answer it.
  */
+const TEMPLATE_CACHE_SIZE = 10_000;
+
 export class OrganBuilder {
   readonly #store: Store;
   readonly #clock: Clock;
@@ -35,6 +37,11 @@ export class OrganBuilder {
   readonly #metrics: ReturnType<typeof organMetrics>;
   readonly #log: (msg: string, details: Record<string, unknown>) => void;
   readonly #stats = new Map<string, OrganStats>();
+  /**
+   * Templates of invoked organs. An organ keeps the template it was built from for life (a rebuild builds
+   * the same one again) and ids are never reused, so an entry never goes stale; the bound only caps memory.
+   */
+  readonly #templates = new Map<string, OrganTemplate>();
 
   constructor(
     store: Store,
@@ -313,12 +320,18 @@ export class OrganBuilder {
   }
 
   async invoke(id: string, input: unknown, pathway?: string) {
-    const o = await this.#store.organs.organ(id);
-    if (o === null) return fail('not_found', `no organ ${id}`);
+    let template = this.#templates.get(id);
+    if (template === undefined) {
+      const o = await this.#store.organs.organ(id);
+      if (o === null) return fail('not_found', `no organ ${id}`);
+      template = o.template;
+      if (this.#templates.size >= TEMPLATE_CACHE_SIZE) this.#templates.clear();
+      this.#templates.set(id, template);
+    }
     const started = performance.now();
     const r = await runPathway(
       (cellId, value) => this.#cells.invoke(cellId, value),
-      o.template,
+      template,
       pathway,
       input,
     );
