@@ -13,6 +13,9 @@ export interface SchedulerOptions {
   readonly onFired?: (timer: TimerRecord, lateMs: number) => void;
 }
 
+/** Timers fired side by side when many are due (a burst of builds, timers that fell due while down). */
+const FIRING_CONCURRENCY = 4;
+
 /**
  * Fires due timers, one transaction each: claim (row-locked with SKIP LOCKED on PostgreSQL), run the
  * action, mark fired, commit. A crash before commit leaves the timer pending, so it fires after restart;
@@ -71,10 +74,15 @@ export class Scheduler {
   }
 
   async #fireDue(): Promise<void> {
-    while (!this.#stopped) {
-      const fired = await this.#fireOne();
-      if (!fired) return;
-    }
+    const worker = async () => {
+      while (!this.#stopped) {
+        const fired = await this.#fireOne();
+        if (!fired) return;
+      }
+    };
+    // Several due timers in flight at once: on SQLite they share commits (group commit), on PostgreSQL
+    // each claims a different row (SKIP LOCKED). Each still fires in its own transaction.
+    await Promise.all(Array.from({ length: FIRING_CONCURRENCY }, worker));
   }
 
   async #fireOne(): Promise<boolean> {
