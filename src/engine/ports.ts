@@ -10,7 +10,8 @@ export type StoreKind = 'sqlite' | 'postgres';
 
 /** The write side of one transaction: every state change and the events describing it commit together. */
 export interface Tx {
-  appendEvent(event: NewEvent): Promise<EventRecord>;
+  /** Queues an event; it is numbered, chained and written just before commit. */
+  appendEvent(event: NewEvent): Promise<void>;
   scheduleTimer(timer: NewTimer): Promise<string>;
   cancelTimer(id: string): Promise<boolean>;
   /** Cancels every pending timer of one subject (and action, if given); returns how many. */

@@ -17,13 +17,12 @@ export const toEventRecord = (r: EventsTable): EventRecord => ({
 });
 
 /**
- * Appends events inside one transaction. The chain head is read (and on PostgreSQL row-locked) at the
- * first append and written back once, just before commit.
+ * Appends events inside one transaction. Events are numbered and chained at `flush`, just before commit:
+ * only then is the chain head read (on PostgreSQL row-locked), so concurrent transactions wait for each
+ * other only for the few statements that write the events, not for the whole of their work.
  */
 export class EventAppender {
-  #head: { seq: number; hash: string } | null = null;
-  #appended = 0;
-  #pending: EventRecord[] = [];
+  #pending: Omit<EventRecord, 'seq' | 'prevHash' | 'hash'>[] = [];
   #written: EventRecord[] = [];
   readonly #trx: Transaction<Database>;
   readonly #kind: StoreKind;
@@ -36,7 +35,7 @@ export class EventAppender {
   }
 
   get appended(): number {
-    return this.#appended;
+    return this.#pending.length + this.#written.length;
   }
 
   /** The events written by `flush`, in seq order. */
@@ -44,15 +43,8 @@ export class EventAppender {
     return this.#written;
   }
 
-  async append(e: NewEvent): Promise<EventRecord> {
-    if (this.#head === null) {
-      let q = this.#trx.selectFrom('event_head').select(['seq', 'hash']).where('id', '=', 1);
-      if (this.#kind === 'postgres') q = q.forUpdate();
-      const row = await q.executeTakeFirstOrThrow();
-      this.#head = { seq: Number(row.seq), hash: row.hash };
-    }
-    const unhashed = {
-      seq: this.#head.seq + 1,
+  append(e: NewEvent): void {
+    this.#pending.push({
       ts: new Date(this.#now()).toISOString(),
       type: e.type,
       subjectKind: e.subjectKind,
@@ -60,23 +52,29 @@ export class EventAppender {
       tenant: e.tenant ?? null,
       actor: e.actor,
       data: JSON.stringify(e.data ?? {}),
-      prevHash: this.#head.hash,
-    };
-    const record: EventRecord = { ...unhashed, hash: eventHash(unhashed) };
-    this.#pending.push(record);
-    this.#head = { seq: record.seq, hash: record.hash };
-    this.#appended += 1;
-    return record;
+    });
   }
 
   /**
-   * Writes the transaction's events (one multi-row insert per page: fewer round trips than one per event)
-   * and the new head; call once, after the use case's work and before commit.
+   * Numbers and chains the transaction's events, writes them (one multi-row insert per page: fewer round
+   * trips than one per event) and the new head; call once, after the use case's work and before commit.
    */
   async flush(): Promise<void> {
-    if (this.#appended === 0 || this.#head === null) return;
-    for (let i = 0; i < this.#pending.length; i += FLUSH_PAGE) {
-      const rows = this.#pending.slice(i, i + FLUSH_PAGE).map((r) => ({
+    if (this.#pending.length === 0) return;
+    let q = this.#trx.selectFrom('event_head').select(['seq', 'hash']).where('id', '=', 1);
+    if (this.#kind === 'postgres') q = q.forUpdate();
+    const head = await q.executeTakeFirstOrThrow();
+    let seq = Number(head.seq);
+    let prevHash = head.hash;
+    const records = this.#pending.map((e): EventRecord => {
+      seq += 1;
+      const unhashed = { ...e, seq, prevHash };
+      const record = { ...unhashed, hash: eventHash(unhashed) };
+      prevHash = record.hash;
+      return record;
+    });
+    for (let i = 0; i < records.length; i += FLUSH_PAGE) {
+      const rows = records.slice(i, i + FLUSH_PAGE).map((r) => ({
         seq: r.seq,
         ts: r.ts,
         type: r.type,
@@ -90,13 +88,9 @@ export class EventAppender {
       }));
       await this.#trx.insertInto('events').values(rows).execute();
     }
-    this.#written = this.#pending;
+    await this.#trx.updateTable('event_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+    this.#written = records;
     this.#pending = [];
-    await this.#trx
-      .updateTable('event_head')
-      .set({ seq: this.#head.seq, hash: this.#head.hash })
-      .where('id', '=', 1)
-      .execute();
   }
 }
 

@@ -49,8 +49,8 @@ class KyselyTx implements TimerTx {
     this.assignments = new AssignmentQueries(trx, kind);
   }
 
-  appendEvent(event: NewEvent): Promise<EventRecord> {
-    return this.events.append(event);
+  async appendEvent(event: NewEvent): Promise<void> {
+    this.events.append(event);
   }
   scheduleTimer(timer: NewTimer): Promise<string> {
     this.timersChanged = true;
@@ -156,9 +156,10 @@ export class KyselyStore implements Store {
     const inTransaction = async (trx: Transaction<Database>) => {
       const tx = new KyselyTx(trx, this.kind, this.#now);
       const value = await work(tx);
-      await tx.events.flush();
       const what = { events: tx.events.appended > 0, timers: tx.timersChanged };
+      // Queued before the events are written, so that the chain head stays locked for as short as can be.
       if (this.#notifier && (what.events || what.timers)) await this.#notifier.notifyInTx(trx, what);
+      await tx.events.flush();
       return [value, tx] as const;
     };
     const [result, tx] =
