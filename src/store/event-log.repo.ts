@@ -73,22 +73,38 @@ export class EventAppender {
       prevHash = record.hash;
       return record;
     });
+    const pages = [];
     for (let i = 0; i < records.length; i += FLUSH_PAGE) {
-      const rows = records.slice(i, i + FLUSH_PAGE).map((r) => ({
-        seq: r.seq,
-        ts: r.ts,
-        type: r.type,
-        subject_kind: r.subjectKind,
-        subject_id: r.subjectId,
-        tenant: r.tenant,
-        actor: r.actor,
-        data: r.data,
-        prev_hash: r.prevHash,
-        hash: r.hash,
-      }));
-      await this.#trx.insertInto('events').values(rows).execute();
+      pages.push(
+        records.slice(i, i + FLUSH_PAGE).map((r) => ({
+          seq: r.seq,
+          ts: r.ts,
+          type: r.type,
+          subject_kind: r.subjectKind,
+          subject_id: r.subjectId,
+          tenant: r.tenant,
+          actor: r.actor,
+          data: r.data,
+          prev_hash: r.prevHash,
+          hash: r.hash,
+        })),
+      );
     }
-    await this.#trx.updateTable('event_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+    const last = pages.pop()!;
+    for (const rows of pages) await this.#trx.insertInto('events').values(rows).execute();
+    const moveHead = { seq, hash: prevHash };
+    if (this.#kind === 'postgres') {
+      // One round trip fewer while the head is locked: the last insert rides along with the head update.
+      await this.#trx
+        .with('written', (db) => db.insertInto('events').values(last))
+        .updateTable('event_head')
+        .set(moveHead)
+        .where('id', '=', 1)
+        .execute();
+    } else {
+      await this.#trx.insertInto('events').values(last).execute();
+      await this.#trx.updateTable('event_head').set(moveHead).where('id', '=', 1).execute();
+    }
     this.#written = records;
     this.#pending = [];
   }
