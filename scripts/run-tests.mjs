@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with node's test runner (TypeScript through tsx).
-// Suites that need PostgreSQL run when FABRICA_TEST_DATABASE_URL is set; otherwise they are skipped,
-// and this script says so before and after the run.
+// Suites that need PostgreSQL run when FABRICA_TEST_DATABASE_URL is set; the panel's browser tests run
+// when Chromium is installed (FABRICA_TEST_CHROMIUM, default /usr/bin/chromium) and the panel is built.
+// Otherwise they are skipped, and this script says so before and after the run.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
 
 const only = process.argv.slice(2);
 const found = [];
@@ -23,6 +24,14 @@ if (!process.env.FABRICA_TEST_DATABASE_URL) {
   skipped.push(
     'PostgreSQL suites (store contract, multi-instance, crash on PostgreSQL): FABRICA_TEST_DATABASE_URL is not set',
   );
+}
+if (files.some((f) => f.startsWith(join('test', 'panel') + sep))) {
+  const chromium = process.env.FABRICA_TEST_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(chromium)) {
+    skipped.push(`panel browser tests: no Chromium at ${chromium} (install Debian's chromium)`);
+  } else if (!existsSync(join('panel', 'dist', 'index.html'))) {
+    skipped.push('panel browser tests: the panel is not built (run npm run build)');
+  }
 }
 const notice = () => {
   for (const s of skipped) process.stdout.write(`skipped: ${s}\n`);

@@ -25,6 +25,10 @@ import type { KyselyStore } from './store/kysely-store.js';
 import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `panel/dist` of this package, from `src/` (tsx) and from `dist/` (built) alike. */
+const PACKAGE_PANEL_DIR = fileURLToPath(new URL('../panel/dist', import.meta.url));
 
 export interface Fabrica {
   readonly app: App;
@@ -53,6 +57,8 @@ export interface Runtime {
   readonly logStream?: DestinationStream;
   /** Where internal faults are reported (the app's logger once it exists). */
   readonly onError?: (e: unknown, context: string) => void;
+  /** Where the built operator panel is; by default `panel/dist` in the package. */
+  readonly panelDir?: string;
 }
 
 /** Opens the store named by the configuration (SQLite file in the data directory, or PostgreSQL). */
@@ -173,6 +179,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       cellInvoker,
       cellMetrics: factoryMetrics,
       organs,
+      panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
       verification: new RunVerification(runs, {
         workspaceRoot: config.workspaceRoot,
         defaultTimeoutMs: config.verifyTimeoutMs,

@@ -31,6 +31,7 @@ import { registerHttpMetrics } from './http-metrics.js';
 import { redactUrl } from './request-context.js';
 import { accessRoutes } from './routes/access.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { introspectionRoutes } from './routes/introspection.routes.js';
@@ -42,6 +43,7 @@ import { runsRoutes } from './routes/runs.routes.js';
 import { cellsRoutes } from './routes/cells.routes.js';
 import { factoryCellsRoutes } from './routes/factory-cells.routes.js';
 import { organsRoutes } from './routes/organs.routes.js';
+import { panelRoutes } from './routes/panel.routes.js';
 import { factoryCellStreamRoutes } from './routes/factory-cell-stream.routes.js';
 import { organStreamRoutes } from './routes/organ-stream.routes.js';
 import { runVerifyRoutes } from './routes/run-verify.routes.js';
@@ -76,6 +78,8 @@ export interface AppDeps {
   readonly cellInvoker: CellInvoker;
   readonly cellMetrics: CellMetrics;
   readonly organs: OrganBuilder;
+  /** The built operator panel (`panel/dist`), served at `/panel/`; missing means "not built" (503). */
+  readonly panelDir: string;
 }
 
 export type App = FastifyInstance<
@@ -180,6 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes(deps));
   await app.register(eventsRoutes(deps));
   await app.register(accessRoutes(deps));
+  await app.register(authRoutes());
   await app.register(auditRoutes(deps));
   await app.register(metricsRoutes(deps));
   await app.register(introspectionRoutes(deps));
@@ -193,6 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(organsRoutes(deps));
   await app.register(factoryCellStreamRoutes(deps));
   await app.register(organStreamRoutes(deps));
+  await app.register(panelRoutes(deps));
 
   app.get(
     '/openapi.json',

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { createFabrica, type Fabrica } from '../../src/fabrica.js';
+import { createFabrica, type Fabrica, type Runtime } from '../../src/fabrica.js';
 import { freshTarget, type TestStoreTarget } from './stores.js';
 
 export const ADMIN = 'fab_test_admin_token_0123456789abcdef';
@@ -37,6 +37,7 @@ export async function startTestFabrica(
   kind: 'sqlite' | 'postgres',
   env: Record<string, string> = {},
   target?: TestStoreTarget,
+  runtime: Pick<Runtime, 'panelDir'> = {},
 ): Promise<TestFabrica> {
   const t = target ?? (await freshTarget(kind));
   const config = loadConfig({
@@ -50,7 +51,7 @@ export async function startTestFabrica(
       cb();
     },
   });
-  const fabrica = await createFabrica(config, { version: 'test', logStream });
+  const fabrica = await createFabrica(config, { version: 'test', logStream, ...runtime });
   return {
     fabrica,
     target: t,

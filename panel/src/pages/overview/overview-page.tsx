@@ -1,0 +1,73 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { can } from '../../access';
+import type { IntrospectionStatus } from '../../api-types';
+import { Badge } from '../../components';
+import { useSignedIn } from '../../context';
+import { useLoad } from '../../hooks';
+import { openLive, type LiveState } from '../../live';
+import { Approvals } from './approvals';
+import { BuildDurations } from './build-durations';
+import { Capabilities } from './capabilities';
+import { Instance } from './instance';
+import { useMetricsSampler } from './metrics-sampler';
+import { SafeModePanel } from './safe-mode';
+import { StateCounts } from './state-counts';
+import { Traffic } from './traffic';
+
+/** Events after which the overview reads its figures again at once rather than at the next poll. */
+const CHANGES = 'capability.changed,safe_mode.changed,organ.stage_changed';
+
+/** The state of the whole installation at a glance, and the admin's switches for it. */
+export function OverviewPage() {
+  const { api, who, token } = useSignedIn();
+  const [refresh, setRefresh] = useState(0);
+  const bump = useCallback(() => setRefresh((n) => n + 1), []);
+  const [live, setLive] = useState<LiveState>('connecting');
+  const status = useLoad(() => api.get<IntrospectionStatus>('/introspection/status'), [api, refresh], {
+    everyMs: 5000,
+  });
+  const metrics = useMetricsSampler(api);
+
+  useEffect(() => {
+    // A burst of events (a build moving through its stages) refreshes once.
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    const stream = openLive<{ type: string }>({
+      path: '/events',
+      query: { type: CHANGES },
+      token,
+      onState: setLive,
+      onFrame: (f) => {
+        if (f.type === 'event' && pending === null) {
+          pending = setTimeout(() => {
+            pending = null;
+            bump();
+          }, 300);
+        }
+      },
+    });
+    return () => {
+      if (pending !== null) clearTimeout(pending);
+      stream.close();
+    };
+  }, [token, bump]);
+
+  return (
+    <>
+      <div class="page-head">
+        <h1>Overview</h1>
+        <span class="small" aria-live="polite">
+          Changes: <Badge state={live === 'open' ? 'live' : live} tone={live === 'open' ? 'good' : 'warn'} />
+        </span>
+      </div>
+      <div class="grid">
+        <Instance status={status} />
+        <SafeModePanel refresh={refresh} onChanged={bump} />
+        {can(who, { adminOnly: true }) && <Approvals refresh={refresh} />}
+        <Traffic metrics={metrics} />
+        <BuildDurations metrics={metrics} />
+        <StateCounts status={status} />
+        <Capabilities refresh={refresh} onChanged={bump} />
+      </div>
+    </>
+  );
+}
