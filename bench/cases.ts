@@ -28,6 +28,7 @@ export const TARGETS: readonly TargetDef[] = [
   { label: 'hello', kind: 'hello', postgres: false },
   { label: 'sqlite insert', kind: 'sqlite-insert', postgres: false },
   { label: 'fabrica (sqlite)', kind: 'fabrica', postgres: false },
+  { label: 'fabrica read route, bare (sqlite)', kind: 'fabrica-bare-read', postgres: false },
   { label: 'postgres insert', kind: 'pg-insert', postgres: true },
   { label: 'fabrica (postgres)', kind: 'fabrica', postgres: true },
 ];
@@ -78,11 +79,20 @@ export const CASES: readonly CaseDef[] = [
     goal: 0.6,
   },
   {
-    // The same read as the route above, on a public bench-only route: no authentication.
+    // The same route handler as above, on a public bench-only route of the same app: no authentication.
     id: 'read-public-sqlite',
     name: 'fabrica same read, public route (sqlite)',
     target: 'fabrica (sqlite)',
-    requests: get('/bench/capability'),
+    requests: get('/bench/capabilities/factory_script'),
+    baseline: 'hello',
+    goal: null,
+  },
+  {
+    // The same route handler on a bare Fastify: neither authorization nor metrics nor fabrica's other hooks.
+    id: 'read-bare-sqlite',
+    name: 'same read on bare Fastify, no hooks (sqlite)',
+    target: 'fabrica read route, bare (sqlite)',
+    requests: get(CAP),
     baseline: 'hello',
     goal: null,
   },

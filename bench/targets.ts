@@ -2,17 +2,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { Type } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { createFabrica, type Fabrica } from '../src/fabrica.js';
 import { ADMIN_PRINCIPAL } from '../src/domain/access.js';
+import { isCapabilityName } from '../src/domain/capabilities.js';
 import { validateCellTemplate } from '../src/domain/cells/cell-template.js';
+import { presentCapability } from '../src/http/routes/access.routes.js';
 import { parseOrganTemplate } from '../src/domain/organs/organ-template.js';
 import { BENCH_ADMIN_TOKEN } from './settings.js';
 
 /** The servers the benchmark loads: two bare Fastify baselines per store, and fabrica itself. */
-export type TargetKind = 'hello' | 'sqlite-insert' | 'pg-insert' | 'fabrica';
+export type TargetKind = 'hello' | 'sqlite-insert' | 'pg-insert' | 'fabrica' | 'fabrica-bare-read';
 
 export interface TargetOptions {
   /** PostgreSQL URL (search_path set to a fresh schema) for `pg-insert`, or for `fabrica` on PostgreSQL. */
@@ -120,9 +123,12 @@ async function pgInsert(opts: TargetOptions): Promise<Target> {
 async function fabrica(opts: TargetOptions): Promise<Target> {
   const { fabrica: f, config, cleanup } = await benchFabrica(opts);
   f.app.get(
-    '/bench/capability',
-    { schema: { hide: true }, config: { action: { name: 'bench.capability', public: true } } },
-    () => f.access.capability('factory_script'),
+    '/bench/capabilities/:name',
+    {
+      schema: { hide: true, params: CapabilityParams },
+      config: { action: { name: 'bench.capability', public: true } },
+    },
+    readCapability(f),
   );
   await exampleOrgan(f);
   const url = await listen(f.app);
@@ -141,6 +147,39 @@ async function fabrica(opts: TargetOptions): Promise<Target> {
     },
     stats: async () => ({ headSeq: await f.store.headSeq() }),
     close: cleanup,
+  };
+}
+
+const CapabilityParams = Type.Object({ name: Type.String() });
+
+/** What `GET /capabilities/:name` does once authorized: the same validation, read and presentation. */
+const readCapability =
+  (f: Fabrica) =>
+  async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const { name } = req.params as { name: string };
+    if (!isCapabilityName(name))
+      return reply.code(404).send({ code: 'not_found', reason: `no capability ${name}` });
+    return presentCapability(f.access.capability(name));
+  };
+
+/**
+ * 7. fabrica's capability read route on a bare Fastify: fabrica's access service and the route's own
+ * validation, read and presentation, but none of fabrica's hooks (no authorization, no metrics, no request
+ * ids), so that what authorization and metrics cost together can be measured.
+ */
+async function fabricaBareRead(opts: TargetOptions): Promise<Target> {
+  const { fabrica: f, cleanup } = await benchFabrica(opts);
+  const app = Fastify({ logger: false });
+  app.get('/capabilities/:name', { schema: { params: CapabilityParams } }, readCapability(f));
+  const url = await listen(app);
+  return {
+    url,
+    info: { store: f.store.kind, hooks: 'none' },
+    stats: async () => ({}),
+    close: async () => {
+      await app.close();
+      await cleanup();
+    },
   };
 }
 
@@ -226,5 +265,7 @@ export function startTarget(kind: TargetKind, opts: TargetOptions): Promise<Targ
       return pgInsert(opts);
     case 'fabrica':
       return fabrica(opts);
+    case 'fabrica-bare-read':
+      return fabricaBareRead(opts);
   }
 }

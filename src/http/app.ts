@@ -125,13 +125,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setValidatorCompiler(buildValidatorCompiler());
   registerHttpMetrics(app, deps.metrics);
-  app.addHook('onSend', async (req, reply) => {
+  // Hooks that never wait are callback hooks: an async one costs a promise on every request.
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
 
   // A POST/PUT/PATCH with no body at all means `{}` too (action routes need nothing).
-  app.addHook('preValidation', async (req) => {
+  app.addHook('preValidation', (req, _reply, done) => {
     if (req.body === undefined && ['POST', 'PUT', 'PATCH'].includes(req.method)) req.body = {};
+    done();
   });
 
   // An empty body with Content-Type: application/json means `{}` (clients call action routes that way).

@@ -138,12 +138,18 @@ export class AccessService {
     }
   }
 
-  get policyState(): PolicyState {
+  /** One object for every decision (it reads the current state when asked), not one per request. */
+  readonly policyState: PolicyState = (() => {
+    const capabilityLevel = (name: CapabilityName) => this.capabilityLevel(name);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below is not a method of this class
+    const service = this;
     return {
-      capabilityLevel: (name) => this.capabilityLevel(name),
-      safeMode: this.#safeMode.on,
+      capabilityLevel,
+      get safeMode() {
+        return service.#safeMode.on;
+      },
     };
-  }
+  })();
 
   capabilityLevel(name: CapabilityName): CapabilityLevel {
     return this.#capabilities.get(name)?.level ?? CAPABILITIES[name].level;
@@ -203,19 +209,33 @@ export class AccessService {
 
   /** Resolves a bearer secret to a principal, or says why it cannot. Never logs or stores the secret. */
   async authenticate(secret: string | null): Promise<AuthResult> {
+    const known = this.authenticateKnown(secret);
+    if (known !== undefined) return known;
+    const hash = hashSecret(secret!);
+    const record = await this.#store.access.tokenByHash(hash);
+    const cached =
+      record === null || !sameHash(record.secretHash, hash)
+        ? null
+        : { record, expiresAtMs: record.expiresAt === null ? null : Date.parse(record.expiresAt) };
+    if (this.#tokens.size > 10_000) this.#tokens.clear();
+    this.#tokens.set(hash, cached);
+    return this.#resolved(cached);
+  }
+
+  /**
+   * `authenticate` without the store: the answer when the admin token, a token seen before or no token at
+   * all is presented, and undefined when the token must be looked up. Lets every request after a token's
+   * first be authenticated without waiting on anything.
+   */
+  authenticateKnown(secret: string | null): AuthResult | undefined {
     if (secret === null || secret === '') return { denied: 'a bearer token is required' };
     const hash = hashSecret(secret);
     if (this.#adminHash !== null && sameHash(hash, this.#adminHash)) return { principal: ADMIN_PRINCIPAL };
-    let cached = this.#tokens.get(hash);
-    if (cached === undefined) {
-      const record = await this.#store.access.tokenByHash(hash);
-      cached =
-        record === null || !sameHash(record.secretHash, hash)
-          ? null
-          : { record, expiresAtMs: record.expiresAt === null ? null : Date.parse(record.expiresAt) };
-      if (this.#tokens.size > 10_000) this.#tokens.clear();
-      this.#tokens.set(hash, cached);
-    }
+    const cached = this.#tokens.get(hash);
+    return cached === undefined ? undefined : this.#resolved(cached);
+  }
+
+  #resolved(cached: CachedToken | null): AuthResult {
     if (cached === null) return { denied: 'unknown token' };
     const { record, expiresAtMs } = cached;
     if (record.state === 'revoked') return { denied: 'token revoked' };

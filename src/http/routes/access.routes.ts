@@ -12,7 +12,8 @@ import type { AppDeps } from '../app.js';
 import { sendFailure, sendResult } from '../errors.js';
 import { StringEnum } from '../schemas.js';
 
-const presentCapability = (c: CapabilityRecord) => ({
+/** A capability as the API shows it (also used by the benchmark's unauthenticated copy of the read route). */
+export const presentCapability = (c: CapabilityRecord) => ({
   name: c.name,
   level: c.level,
   enabled: isEnabled(c.level),
