@@ -1,5 +1,12 @@
 import type { Route } from '../router';
 import { OverviewPage } from './overview/overview-page';
+import { RunPage } from './runs/run-page';
+import { RunsPage } from './runs/runs-page';
+import { BuildPage } from './organs/build-page';
+import { OrganPage } from './organs/organ-page';
+import { OrganListPage } from './organs/organs-page';
+import { CellPage } from './cells/cell-page';
+import { CellsPage } from './cells/cells-page';
 
 /** Where `#/` leads. */
 export const HOME = '/overview';
@@ -10,4 +17,11 @@ export const HOME = '/overview';
  */
 export const ROUTES: readonly Route[] = [
   { path: '/overview', title: 'Overview', nav: true, view: OverviewPage },
+  { path: '/runs', title: 'Runs', nav: true, needs: { access: 'read' }, view: RunsPage },
+  { path: '/runs/:id', title: 'Run', needs: { access: 'read' }, view: RunPage },
+  { path: '/organs', title: 'Organs', nav: true, needs: { adminOnly: true }, view: OrganListPage },
+  { path: '/organs/new', title: 'Build an organ', needs: { adminOnly: true }, view: BuildPage },
+  { path: '/organs/:id', title: 'Organ', needs: { adminOnly: true }, view: OrganPage },
+  { path: '/cells', title: 'Cells', nav: true, needs: { adminOnly: true }, view: CellsPage },
+  { path: '/cells/:id', title: 'Cell', needs: { adminOnly: true }, view: CellPage },
 ];
