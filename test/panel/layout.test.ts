@@ -6,6 +6,7 @@ import {
   blur,
   DESKTOP,
   focused,
+  waitForFocus,
   horizontalOverflow,
   PHONE,
   panelSkip,
@@ -77,7 +78,7 @@ describe('panel: layout and keyboard', { skip: panelSkip }, () => {
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
-    assert.equal((await focused(page)).id, 'main');
+    await waitForFocus(page, { id: 'main' });
     await page.context().close();
   });
 });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadExampleCells } from '../support/example-cells.js';
 import {
   capabilityRow,
-  focused,
+  waitForFocus,
   panelSkip,
   screenshot,
   section,
@@ -123,7 +123,7 @@ describe('panel: overview', { skip: panelSkip }, () => {
     await safe.getByLabel('Reason').fill('incident 42');
     await safe.getByRole('button', { name: 'Turn safe mode on' }).click();
     // Focus moves to the confirming button, so the keyboard can confirm at once.
-    assert.equal((await focused(page)).text, 'Yes, turn safe mode on');
+    await waitForFocus(page, { text: 'Yes, turn safe mode on' });
     await page.keyboard.press('Enter');
     await safe.getByText('On: only the admin token may write.').waitFor();
     assert.match(await safe.innerText(), /Turned on by admin, .*: incident 42/);

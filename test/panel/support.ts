@@ -117,6 +117,25 @@ export const storedSecrets = (page: Page) =>
 export const horizontalOverflow = (page: Page) =>
   inPage<number>(page, 'document.documentElement.scrollWidth - document.documentElement.clientWidth');
 
+/**
+ * Waits until focus is on the element with this id or this text (or aria-label): the panel moves focus
+ * after it renders, so a check made at once could run before it. Fails after 10 s.
+ */
+export async function waitForFocus(page: Page, on: { id: string } | { text: string }): Promise<void> {
+  const want = JSON.stringify(on);
+  await page.waitForFunction(
+    `(() => {
+      const want = ${want};
+      const el = document.activeElement;
+      if (el === null) return false;
+      if ('id' in want) return el.id === want.id;
+      return (el.getAttribute('aria-label') ?? el.textContent ?? '').trim() === want.text;
+    })()`,
+    undefined,
+    { timeout: 10_000 },
+  );
+}
+
 /** The focused element: id, text (or aria-label), and the outline the browser draws around it. */
 export const focused = (page: Page) =>
   inPage<{ id: string; text: string; outlineStyle: string; outlineWidth: string }>(

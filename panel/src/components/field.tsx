@@ -62,3 +62,33 @@ export function TextField({
     </Field>
   );
 }
+
+/** A choice among fixed values inside a `Field`; `anyLabel` adds a first choice with the value `''`. */
+export function SelectField({
+  label,
+  value,
+  options,
+  anyLabel,
+  onChange,
+}: {
+  label: ComponentChildren;
+  value: string;
+  options: readonly string[];
+  anyLabel?: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label}>
+      {(ids) => (
+        <select {...ids} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+          {anyLabel !== undefined && <option value="">{anyLabel}</option>}
+          {options.map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}

@@ -4,7 +4,7 @@ export { BarChart, type Bar } from './bar-chart';
 export { ConfirmButton } from './confirm-button';
 export { Empty } from './empty';
 export { ErrorNotice } from './error-notice';
-export { Field, TextField } from './field';
+export { Field, SelectField, TextField } from './field';
 export { formatDuration, formatNumber, formatTime } from './format';
 export { LineChart, type Point } from './line-chart';
 export { Loading } from './loading';

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { AsyncView, Badge, Field, Section, formatTime } from '../../components';
+import { AsyncView, Badge, SelectField, Section, formatTime } from '../../components';
 import { useSignedIn } from '../../context';
 import { useLoad } from '../../hooks';
 import type { LiveState } from '../../live';
@@ -39,26 +39,17 @@ export function CellList({ refresh, live }: { refresh: number; live: LiveState }
       }
     >
       <div class="inline-form">
-        <Field label="State">
-          {(ids) => (
-            <select
-              {...ids}
-              value={state}
-              onChange={(e) => {
-                // Another filter starts again from its first page.
-                setCursors([undefined]);
-                setState((e.target as HTMLSelectElement).value);
-              }}
-            >
-              <option value="">any state</option>
-              {REVISION_STATES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField
+          label="State"
+          value={state}
+          options={REVISION_STATES}
+          anyLabel="any state"
+          onChange={(v) => {
+            // Another filter starts again from its first page.
+            setCursors([undefined]);
+            setState(v);
+          }}
+        />
       </div>
       <AsyncView
         state={list}

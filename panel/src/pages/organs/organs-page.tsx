@@ -1,4 +1,4 @@
-import { Badge, Empty, ErrorNotice, Field, Loading, Section } from '../../components';
+import { Badge, Empty, ErrorNotice, Loading, SelectField, Section } from '../../components';
 import { href } from '../../router';
 import { useState } from 'preact/hooks';
 import { ORGAN_STATES, type OrganView } from './organ-types';
@@ -39,22 +39,13 @@ export function OrganListPage() {
         }
       >
         <div class="inline-form organ-filter">
-          <Field label="State">
-            {(ids) => (
-              <select
-                {...ids}
-                value={state}
-                onChange={(e) => setState((e.target as HTMLSelectElement).value)}
-              >
-                <option value="">all states</option>
-                {ORGAN_STATES.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <SelectField
+            label="State"
+            value={state}
+            options={ORGAN_STATES}
+            anyLabel="all states"
+            onChange={setState}
+          />
         </div>
         {list.error !== null && <ErrorNotice error={list.error} onRetry={list.reload} />}
         {organs === undefined ? (

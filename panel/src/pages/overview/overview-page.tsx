@@ -1,10 +1,9 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
 import { can } from '../../access';
 import type { IntrospectionStatus } from '../../api-types';
 import { Badge } from '../../components';
 import { useSignedIn } from '../../context';
 import { useLoad } from '../../hooks';
-import { openLive, type LiveState } from '../../live';
+import { useEventChanges } from '../../use-event-changes';
 import { Approvals } from './approvals';
 import { BuildDurations } from './build-durations';
 import { Capabilities } from './capabilities';
@@ -19,37 +18,12 @@ const CHANGES = 'capability.changed,safe_mode.changed,organ.stage_changed';
 
 /** The state of the whole installation at a glance, and the admin's switches for it. */
 export function OverviewPage() {
-  const { api, who, token } = useSignedIn();
-  const [refresh, setRefresh] = useState(0);
-  const bump = useCallback(() => setRefresh((n) => n + 1), []);
-  const [live, setLive] = useState<LiveState>('connecting');
+  const { api, who } = useSignedIn();
+  const { changes: refresh, live, bump } = useEventChanges({ type: CHANGES });
   const status = useLoad(() => api.get<IntrospectionStatus>('/introspection/status'), [api, refresh], {
     everyMs: 5000,
   });
   const metrics = useMetricsSampler(api);
-
-  useEffect(() => {
-    // A burst of events (a build moving through its stages) refreshes once.
-    let pending: ReturnType<typeof setTimeout> | null = null;
-    const stream = openLive<{ type: string }>({
-      path: '/events',
-      query: { type: CHANGES },
-      token,
-      onState: setLive,
-      onFrame: (f) => {
-        if (f.type === 'event' && pending === null) {
-          pending = setTimeout(() => {
-            pending = null;
-            bump();
-          }, 300);
-        }
-      },
-    });
-    return () => {
-      if (pending !== null) clearTimeout(pending);
-      stream.close();
-    };
-  }, [token, bump]);
 
   return (
     <>

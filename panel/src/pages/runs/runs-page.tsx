@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can } from '../../access';
-import { AsyncView, Badge, Field, Section, TextField, formatTime } from '../../components';
+import { AsyncView, Badge, Section, SelectField, TextField, formatTime } from '../../components';
 import { useSignedIn } from '../../context';
 import { useLoad } from '../../hooks';
 import { href } from '../../router';
 import { CreateRun } from './create-run';
-import { useRunEvents } from './use-run-events';
+import { useEventChanges } from '../../use-event-changes';
 import { RUN_STATUSES, type RunView } from './run-types';
 
 /** Runs per page; the API pages newest first by id, with the last id as the cursor. */
@@ -20,7 +20,8 @@ export function RunsPage() {
   const [cursors, setCursors] = useState<readonly string[]>([]);
   const after = cursors.at(-1);
   const admin = who.kind === 'admin';
-  const { changes, live } = useRunEvents();
+  // Run events (a tenant token gets its own tenant's only).
+  const { changes, live } = useEventChanges({ subject_kind: 'run' });
   useEffect(() => setCursors([]), [status, tenant]);
 
   const runs = useLoad(
@@ -45,22 +46,13 @@ export function RunsPage() {
       <div class="grid">
         <Section title="Runs" wide>
           <div class="inline-form runs-filters">
-            <Field label="Status">
-              {(ids) => (
-                <select
-                  {...ids}
-                  value={status}
-                  onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}
-                >
-                  <option value="">any</option>
-                  {RUN_STATUSES.map((s) => (
-                    <option key={s} value={s}>
-                      {s}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <SelectField
+              label="Status"
+              value={status}
+              options={RUN_STATUSES}
+              anyLabel="any"
+              onChange={setStatus}
+            />
             {admin && (
               <TextField label="Tenant" hint="Empty: every tenant." value={tenant} onInput={setTenant} />
             )}
