@@ -3,13 +3,17 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { GroupCommit } from './group-commit.js';
+import { WalFlush } from './wal-flush.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 import { CachedSqliteDialect } from './sqlite-dialect.js';
 
 export interface SqliteOptions {
   readonly file: string;
-  /** `full` survives power loss; `normal` survives a process crash and is faster. */
+  /**
+   * `full`: an answered write survives power loss (the log is flushed before answering); `normal`: it
+   * survives a process crash, and may be lost with the machine's power.
+   */
   readonly synchronous: 'full' | 'normal';
   readonly now: () => number;
 }
@@ -30,7 +34,10 @@ export function openSqliteStore(opts: SqliteOptions): KyselyStore {
   if (!inMemory) mkdirSync(dirname(opts.file), { recursive: true });
   const writer = new BetterSqlite3(opts.file);
   writer.pragma('journal_mode = WAL');
-  writer.pragma(`synchronous = ${opts.synchronous.toUpperCase()}`);
+  // Commits never sync on the event loop: with `full`, the log is flushed by WalFlush, off the loop,
+  // before anyone is answered (an in-memory database has nothing to flush).
+  const walFlush = opts.synchronous === 'full' && !inMemory ? new WalFlush(opts.file) : null;
+  writer.pragma('synchronous = NORMAL');
   writer.pragma('busy_timeout = 5000');
   writer.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new CachedSqliteDialect(writer) });
@@ -42,6 +49,10 @@ export function openSqliteStore(opts: SqliteOptions): KyselyStore {
   }
   return new KyselyStore(db, 'sqlite', null, opts.now, {
     reader,
-    groupCommit: new GroupCommit(db, GROUP_COMMIT),
+    groupCommit: new GroupCommit(db, {
+      ...GROUP_COMMIT,
+      ...(walFlush === null ? {} : { flush: () => walFlush.flush() }),
+    }),
+    ...(walFlush === null ? {} : { onClose: () => walFlush.close() }),
   });
 }
