@@ -14,17 +14,12 @@ export interface GroupCommitOptions {
   readonly maxBatch: number;
   /** A batch takes no new transaction once it has run this long, so the first one's answer is not held up. */
   readonly maxBatchMs: number;
-  /**
-   * Makes a committed batch durable (flushes the write-ahead log to disk) before anyone is answered. It
-   * runs off the event loop, so requests go on being read and served meanwhile, and join the next batch.
-   */
-  readonly flush?: () => Promise<void>;
 }
 
 /**
  * Group commit for SQLite, where one connection serializes every transaction anyway. Transactions that
  * queue while one runs are carried by the same database transaction, each inside its own savepoint, and
- * share one commit (one fsync, run off the event loop when `flush` is given). A transaction that throws is rolled back to its savepoint and rejected at
+ * share one commit (one fsync). A transaction that throws is rolled back to its savepoint and rejected at
  * once, leaving the others untouched; the rest resolve only after the commit, so nobody is told that work
  * is done before it is durable, and a failed commit rejects every transaction of the batch.
  */
@@ -88,9 +83,7 @@ export class GroupCommit {
         }
       }
       await trx.commit().execute();
-      await this.#options.flush?.();
     } catch (e) {
-      // After a failed flush the commit stands but is not known to be on disk: its callers are told so.
       await trx
         .rollback()
         .execute()

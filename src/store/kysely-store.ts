@@ -86,8 +86,6 @@ export interface StoreOptions {
   readonly reader?: Kysely<Database>;
   /** Carries concurrent transactions in one commit (SQLite); absent: one database transaction each. */
   readonly groupCommit?: GroupCommit;
-  /** Runs when the store closes, after its connections (files the dialect keeps open). */
-  readonly onClose?: () => Promise<void>;
 }
 
 /** The one store implementation; the dialect (SQLite or PostgreSQL) is chosen by whoever opens it. */
@@ -101,7 +99,6 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<Database>;
   readonly #reader: Kysely<Database>;
   readonly #groupCommit: GroupCommit | null;
-  readonly #onClose: (() => Promise<void>) | null;
   readonly #notifier: Notifier | null;
   readonly #now: () => number;
   readonly #listeners = new Set<CommitListener>();
@@ -122,7 +119,6 @@ export class KyselyStore implements Store {
     this.#db = db;
     this.#reader = options.reader ?? db;
     this.#groupCommit = options.groupCommit ?? null;
-    this.#onClose = options.onClose ?? null;
     const reader = this.#reader;
     this.kind = kind;
     this.#notifier = notifier;
@@ -250,6 +246,5 @@ export class KyselyStore implements Store {
     await this.#notifier?.close();
     await this.#db.destroy();
     if (this.#reader !== this.#db) await this.#reader.destroy();
-    await this.#onClose?.();
   }
 }

@@ -3,17 +3,13 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { GroupCommit } from './group-commit.js';
-import { WalFlush } from './wal-flush.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 import { CachedSqliteDialect } from './sqlite-dialect.js';
 
 export interface SqliteOptions {
   readonly file: string;
-  /**
-   * `full`: an answered write survives power loss (the log is flushed before answering); `normal`: it
-   * survives a process crash, and may be lost with the machine's power.
-   */
+  /** `full` survives power loss; `normal` survives a process crash and is faster. */
   readonly synchronous: 'full' | 'normal';
   readonly now: () => number;
 }
@@ -34,10 +30,7 @@ export function openSqliteStore(opts: SqliteOptions): KyselyStore {
   if (!inMemory) mkdirSync(dirname(opts.file), { recursive: true });
   const writer = new BetterSqlite3(opts.file);
   writer.pragma('journal_mode = WAL');
-  // Commits never sync on the event loop: with `full`, the log is flushed by WalFlush, off the loop,
-  // before anyone is answered (an in-memory database has nothing to flush).
-  const walFlush = opts.synchronous === 'full' && !inMemory ? new WalFlush(opts.file) : null;
-  writer.pragma('synchronous = NORMAL');
+  writer.pragma(`synchronous = ${opts.synchronous.toUpperCase()}`);
   writer.pragma('busy_timeout = 5000');
   writer.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new CachedSqliteDialect(writer) });
@@ -49,10 +42,6 @@ export function openSqliteStore(opts: SqliteOptions): KyselyStore {
   }
   return new KyselyStore(db, 'sqlite', null, opts.now, {
     reader,
-    groupCommit: new GroupCommit(db, {
-      ...GROUP_COMMIT,
-      ...(walFlush === null ? {} : { flush: () => walFlush.flush() }),
-    }),
-    ...(walFlush === null ? {} : { onClose: () => walFlush.close() }),
+    groupCommit: new GroupCommit(db, GROUP_COMMIT),
   });
 }
