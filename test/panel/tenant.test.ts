@@ -44,6 +44,14 @@ describe('panel: what a token may see', { skip: panelSkip }, () => {
     await alert.waitFor();
     assert.match(await alert.innerText(), /forbidden: metrics\.read needs the admin token/);
     await screenshot(page, 'overview-tenant-read');
+    // Organs and cells are admin-only on the server: their pages are not offered, runs are.
+    assert.deepEqual(
+      await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allInnerTexts(),
+      ['Overview', 'Runs'],
+    );
+    await page.goto(`${rig.url}#/organs`);
+    await page.getByText(/not for this token/i).waitFor();
+    assert.equal(await page.getByRole('button', { name: /build|approve|cancel|rebuild/i }).count(), 0);
     assert.deepEqual(problems, []);
     await page.context().close();
   });
