@@ -10,6 +10,17 @@ import { cellApi, type CellFrame, type CellView } from './cell-types';
 import { InvokeBox } from './invoke-box';
 import { RevisionCard } from './revision-card';
 
+/** When the cell or any of its revisions last changed (ISO 8601 text compares in time order). */
+const changedAt = (c: CellView): string =>
+  c.revisions.reduce((latest, r) => (r.updated_at > latest ? r.updated_at : latest), c.updated_at);
+
+/**
+ * The view to show: `next` unless it is older than what is shown. A GET sent before a change can be
+ * answered after the stream's snapshot of that change, and must not put the old state back.
+ */
+const newer = (shown: CellView | undefined, next: CellView): CellView =>
+  shown === undefined || changedAt(next) >= changedAt(shown) ? next : shown;
+
 /**
  * `#/cells/:id`: one cell, its revisions with their transitions, statistics and commands, and an invoke
  * box. The cell's stream sends a snapshot after each of its events, so changes made anywhere show at once.
@@ -24,7 +35,8 @@ export function CellPage({ params }: PageProps) {
   const [refused, setRefused] = useState<ApiError | null>(null);
 
   useEffect(() => {
-    if (loaded.data !== undefined) setCell(loaded.data);
+    const answer = loaded.data;
+    if (answer !== undefined) setCell((shown) => newer(shown, answer));
   }, [loaded.data]);
 
   useEffect(() => {
@@ -35,7 +47,10 @@ export function CellPage({ params }: PageProps) {
       token,
       onState: setLive,
       onFrame: (f) => {
-        if (f.type === 'snapshot' && f.cell !== null) setCell(f.cell);
+        if (f.type === 'snapshot' && f.cell !== null) {
+          const snapshot = f.cell;
+          setCell((shown) => newer(shown, snapshot));
+        }
       },
       onRefused: (code, reason) => setRefused(new ApiError(0, code, reason)),
     });
