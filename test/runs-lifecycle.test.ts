@@ -363,6 +363,30 @@ for (const { kind, skip } of STORE_KINDS) {
       });
       assert.equal(stale.status, 409);
       assert.equal(stale.body.code, 'conflict');
+
+      // A patched depends_on must name records of the run and close no cycle; a refusal changes nothing.
+      const later = await data('POST', `${base}/${id}/stages`, { stage_name: 'T', depends_on: [stage.id] });
+      const patchStage = (sid: string, body: unknown) =>
+        f.request('PATCH', `${base}/${id}/stages/${sid}`, { body });
+      const unknownStage = await patchStage(stage.id, { depends_on: ['stg_nope'] });
+      assert.equal(unknownStage.status, 400);
+      assert.match(unknownStage.body.message, /depends_on names stages not in this run: stg_nope/);
+      const stageCycle = await patchStage(stage.id, { depends_on: [later.id] });
+      assert.equal(stageCycle.body.code, 'invalid_stage_graph');
+      assert.match(stageCycle.body.message, /dependency cycle/);
+      const first = await data('POST', `${base}/${id}/issues`, { title: 'A', stage_id: stage.id });
+      const second = await data('POST', `${base}/${id}/issues`, { title: 'B', depends_on: [first.id] });
+      const patchIssue = (iid: string, body: unknown) =>
+        f.request('PATCH', `${base}/${id}/issues/${iid}`, { body });
+      const unknownIssue = await patchIssue(first.id, { depends_on: ['iss_nope'] });
+      assert.match(unknownIssue.body.message, /depends_on names issues not in this run: iss_nope/);
+      const issueCycle = await patchIssue(first.id, { depends_on: [second.id] });
+      assert.equal(issueCycle.body.code, 'invalid_stage_graph');
+      const staleIssue = await patchIssue(first.id, { summary: 'x', expected_version: 9 });
+      assert.equal(staleIssue.body.code, 'conflict');
+      assert.match(staleIssue.body.message, /issue iss_\S+ is at version \d+, not 9/);
+      const stored = await data('GET', `${base}/${id}/stages`);
+      assert.deepEqual(stored.find((x: { id: string }) => x.id === stage.id).depends_on, []);
     });
 
     it('confines verification: timeout, output cap, path traversal, capability and root only', async () => {

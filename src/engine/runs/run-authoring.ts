@@ -121,20 +121,36 @@ export function addStage(d: RunDraft, input: StageInput): Result<Stage> {
   return ok(stage);
 }
 
+/**
+ * What a stage patch and an issue patch are both refused for: a stale `expected_version`, or a
+ * `depends_on` that names something outside the run or closes a cycle among its siblings.
+ */
+function patchRefusal(
+  what: 'stage' | 'issue',
+  before: { readonly id: string; readonly version: number },
+  patch: { readonly expectedVersion?: number; readonly dependsOn?: readonly string[] },
+  siblings: readonly { readonly id: string; readonly dependsOn: readonly string[] }[],
+): ReturnType<typeof fail> | null {
+  if (patch.expectedVersion !== undefined && patch.expectedVersion !== before.version) {
+    return fail(
+      'conflict',
+      `${what} ${before.id} is at version ${before.version}, not ${patch.expectedVersion}`,
+    );
+  }
+  const dependsOn = patch.dependsOn;
+  if (dependsOn === undefined) return null;
+  const missing = unknownIds(dependsOn, siblings);
+  if (missing.length > 0)
+    return fail('invalid_request', `depends_on names ${what}s not in this run: ${missing.join(', ')}`);
+  const cycle = findCycle(new Map(siblings.map((x) => [x.id, x.id === before.id ? dependsOn : x.dependsOn])));
+  return cycle === null ? null : fail('invalid_stage_graph', `dependency cycle: ${cycle.join(' → ')}`);
+}
+
 export function patchStage(d: RunDraft, id: string, patch: StagePatch): Result<Stage> {
   const before = d.agg.stages.find((s) => s.id === id);
   if (before === undefined) return fail('not_found', `no stage ${id} in run ${d.run.id}`);
-  if (patch.expectedVersion !== undefined && patch.expectedVersion !== before.version) {
-    return fail('conflict', `stage ${id} is at version ${before.version}, not ${patch.expectedVersion}`);
-  }
-  if (patch.dependsOn !== undefined) {
-    const missing = unknownIds(patch.dependsOn, d.agg.stages);
-    if (missing.length > 0)
-      return fail('invalid_request', `depends_on names stages not in this run: ${missing.join(', ')}`);
-    const edges = new Map(d.agg.stages.map((s) => [s.id, s.id === id ? patch.dependsOn! : [...s.dependsOn]]));
-    const cycle = findCycle(edges);
-    if (cycle !== null) return fail('invalid_stage_graph', `dependency cycle: ${cycle.join(' → ')}`);
-  }
+  const refused = patchRefusal('stage', before, patch, d.agg.stages);
+  if (refused !== null) return refused;
   const { expectedVersion: _e, ...fields } = patch;
   const after: Stage = { ...before, ...defined(fields), updatedAt: d.now, version: before.version + 1 };
   d.putStage(after);
@@ -188,17 +204,8 @@ export function addIssue(d: RunDraft, input: IssueInput): Result<Issue> {
 export function patchIssue(d: RunDraft, id: string, patch: IssuePatch): Result<Issue> {
   const before = d.agg.issues.find((i) => i.id === id);
   if (before === undefined) return fail('not_found', `no issue ${id} in run ${d.run.id}`);
-  if (patch.expectedVersion !== undefined && patch.expectedVersion !== before.version) {
-    return fail('conflict', `issue ${id} is at version ${before.version}, not ${patch.expectedVersion}`);
-  }
-  if (patch.dependsOn !== undefined) {
-    const missing = unknownIds(patch.dependsOn, d.agg.issues);
-    if (missing.length > 0)
-      return fail('invalid_request', `depends_on names issues not in this run: ${missing.join(', ')}`);
-    const edges = new Map(d.agg.issues.map((i) => [i.id, i.id === id ? patch.dependsOn! : [...i.dependsOn]]));
-    const cycle = findCycle(edges);
-    if (cycle !== null) return fail('invalid_stage_graph', `dependency cycle: ${cycle.join(' → ')}`);
-  }
+  const refused = patchRefusal('issue', before, patch, d.agg.issues);
+  if (refused !== null) return refused;
   const { expectedVersion: _e, ...fields } = patch;
   const after: Issue = { ...before, ...defined(fields), updatedAt: d.now, version: before.version + 1 };
   d.putIssue(after);
