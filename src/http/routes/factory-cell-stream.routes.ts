@@ -4,9 +4,7 @@ import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app.js';
 import { openCellStream } from '../cell-stream.js';
 import { cellView } from '../cell-view.js';
-import { sendFailure } from '../errors.js';
-import { refuseWs } from '../streams.js';
-import { resumePoint } from './events.routes.js';
+import { openSubjectStream, webSocketOnly } from '../ws-subject.js';
 
 const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
 
@@ -42,32 +40,11 @@ export const factoryCellStreamRoutes =
           querystring: StreamQuery,
         },
         config: { action: READ },
-        handler: (req, reply) =>
-          sendFailure(req, reply, {
-            code: 'invalid_request',
-            reason: `${url} is a WebSocket endpoint: connect with Upgrade: websocket`,
-          }),
+        handler: webSocketOnly(url),
         wsHandler: async (socket: WebSocket, req) => {
-          if (deps.lifecycle.shuttingDown) {
-            socket.close(1001, 'shutting_down');
-            return;
-          }
-          // Taken before any await: events committed while the cell is read are not missed.
-          const after = resumePoint(req, deps.hub.head);
           const id = req.params.id;
-          let agg;
-          try {
-            agg = await deps.store.cells.cell(id);
-          } catch (e) {
-            req.log.error({ err: e }, 'cell stream: reading the cell failed');
-            socket.close(1011, 'read_failed');
-            return;
-          }
-          if (agg === null) {
-            refuseWs(socket, { code: 'not_found', reason: `no cell ${id}` });
-            return;
-          }
-          if (socket.readyState !== socket.OPEN) return;
+          const opened = await openSubjectStream(socket, req, deps, 'cell', () => deps.store.cells.cell(id));
+          if (opened === null) return;
           openCellStream(
             socket,
             {
@@ -80,9 +57,9 @@ export const factoryCellStreamRoutes =
               },
               onError: (e) => req.log.error({ err: e }, 'cell stream: snapshot read failed'),
             },
-            after,
+            opened.after,
             id,
-            cellView(agg, deps.cellInvoker),
+            cellView(opened.value, deps.cellInvoker),
           );
         },
       });

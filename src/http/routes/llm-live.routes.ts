@@ -6,8 +6,8 @@ import type { Failure } from '../../domain/errors.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import { statusView } from '../../domain/runs/views.js';
 import type { AppDeps } from '../app.js';
+import { webSocketOnly } from '../ws-subject.js';
 import { ERROR_STATUS } from '../error-status.js';
-import { sendFailure } from '../errors.js';
 import { callerOf } from '../llm-envelope.js';
 import { openRunLiveStream } from '../run-live-stream.js';
 import { resumePoint } from './events.routes.js';
@@ -56,11 +56,7 @@ export const llmLiveRoutes =
         querystring: LiveQuery,
       },
       config: { action: LIVE_READ },
-      handler: (req, reply) =>
-        sendFailure(req, reply, {
-          code: 'invalid_request',
-          reason: '/llm/live is a WebSocket endpoint: connect with Upgrade: websocket',
-        }),
+      handler: webSocketOnly('/llm/live'),
       wsHandler: async (socket: WebSocket, req) => {
         if (deps.lifecycle.shuttingDown) {
           socket.close(1001, 'shutting_down');

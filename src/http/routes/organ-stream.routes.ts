@@ -4,9 +4,8 @@ import type { EventFilter, EventRecord } from '../../domain/event.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { Store } from '../../engine/ports.js';
 import type { AppDeps } from '../app.js';
-import { sendFailure } from '../errors.js';
-import { openWsEventFrames, refuseWs } from '../streams.js';
-import { resumePoint } from './events.routes.js';
+import { openWsEventFrames } from '../streams.js';
+import { openSubjectStream, webSocketOnly } from '../ws-subject.js';
 
 const READ: ActionSpec = { name: 'organs.read', adminOnly: true, capability: 'organs_builder' };
 
@@ -95,39 +94,21 @@ export const organStreamRoutes =
         querystring: StreamQuery,
       },
       config: { action: READ },
-      handler: (req, reply) =>
-        sendFailure(req, reply, {
-          code: 'invalid_request',
-          reason: `${url} is a WebSocket endpoint: connect with Upgrade: websocket`,
-        }),
+      handler: webSocketOnly(url),
       wsHandler: async (socket: WebSocket, req) => {
-        if (deps.lifecycle.shuttingDown) {
-          socket.close(1001, 'shutting_down');
-          return;
-        }
-        // Taken before any await: changes committed while the organ is read are not missed.
-        const after = resumePoint(req, deps.hub.head);
         const id = req.params.id;
-        let state: string | null;
-        try {
+        const opened = await openSubjectStream(socket, req, deps, 'organ', async (after) => {
           const organ = await deps.store.organs.organ(id);
-          if (organ === null) {
-            refuseWs(socket, { code: 'not_found', reason: `no organ ${id}` });
-            return;
-          }
-          state = await stateAt(deps.store, id, after, organ.state);
-        } catch (e) {
-          req.log.error({ err: e }, 'organ stream: reading the organ failed');
-          socket.close(1011, 'read_failed');
-          return;
-        }
-        if (socket.readyState !== socket.OPEN) return;
+          return organ === null ? null : { state: await stateAt(deps.store, id, after, organ.state) };
+        });
+        if (opened === null) return;
+        const { after } = opened;
         openWsEventFrames(
           socket,
           { hub: deps.hub, heartbeatMs: deps.heartbeatMs, bufferLimitBytes: deps.streamBufferBytes },
           after,
           stageFilter(id),
-          { type: 'snapshot', id, state, seq: after },
+          { type: 'snapshot', id, state: opened.value.state, seq: after },
           stageFrame,
         );
       },
