@@ -1,52 +1,12 @@
 /** Samples, percentiles and the measuring window shared by every case of the run-kernel benchmark. */
 
-/** A growable list of samples, stored unboxed. */
-export class Samples {
-  #data = new Float64Array(1024);
-  #length = 0;
+import { concat, distribution, Samples as GrowableSamples, type Distribution } from './stats.js';
 
-  push(v: number): void {
-    if (this.#length === this.#data.length) {
-      const bigger = new Float64Array(this.#data.length * 2);
-      bigger.set(this.#data);
-      this.#data = bigger;
-    }
-    this.#data[this.#length++] = v;
+/** The kernel keeps many small sample lists (per slice, per kind of step): start them small. */
+class Samples extends GrowableSamples {
+  constructor() {
+    super(1024);
   }
-
-  get length(): number {
-    return this.#length;
-  }
-
-  toArray(): Float64Array {
-    return this.#data.slice(0, this.#length);
-  }
-}
-
-export interface Distribution {
-  readonly count: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
-/** Nearest-rank percentiles (sorts a copy). */
-export function distribution(samples: Float64Array): Distribution {
-  const n = samples.length;
-  if (n === 0) return { count: 0, p50: NaN, p99: NaN, max: NaN };
-  const s = samples.slice().sort();
-  const at = (q: number) => s[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!;
-  return { count: n, p50: at(0.5), p99: at(0.99), max: s[n - 1]! };
-}
-
-export function concat(parts: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /** What one measured slice of a case produced; plain data, so a worker thread can post it. */

@@ -42,8 +42,12 @@ export const round = (v: number, digits = 2): number =>
 
 /** A growable list of samples, stored unboxed. */
 export class Samples {
-  #data = new Float64Array(1 << 16);
+  #data: Float64Array;
   #length = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.#data = new Float64Array(capacity);
+  }
 
   push(v: number): void {
     if (this.#length === this.#data.length) {
