@@ -3,54 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import { ADMIN, startTestFabrica, type TestFabrica } from './support/app.js';
+import { startTestFabrica, type TestFabrica } from './support/app.js';
 import { STORE_KINDS } from './support/stores.js';
+import { connectWs, type WsClient } from './support/ws-client.js';
 
 const enc = encodeURIComponent;
-
-interface Stream {
-  readonly ws: WebSocket;
-  readonly frames: any[];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  /** HTTP status when the upgrade was refused. */
-  readonly refused: Promise<number>;
-  events(): any[];
-  waitFor(what: string, predicate: (s: Stream) => boolean, timeoutMs?: number): Promise<void>;
-}
-
-function openStream(base: string, path: string, query = '', token: string | null = ADMIN): Stream {
-  const q = [query, token === null ? '' : `token=${token}`].filter((x) => x !== '').join('&');
-  const ws = new WebSocket(`${base.replace('http', 'ws')}${path}${q === '' ? '' : `?${q}`}`);
-  const frames: any[] = [];
-  ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
-  ws.on('error', () => undefined);
-  const closed = new Promise<{ code: number; reason: string }>((r) =>
-    ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
-  );
-  const refused = new Promise<number>((r) =>
-    ws.on('unexpected-response', (_q, res) => r(res.statusCode ?? 0)),
-  );
-  const s: Stream = {
-    ws,
-    frames,
-    closed,
-    refused,
-    events: () => frames.filter((f) => f.type === 'event'),
-    async waitFor(what, predicate, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(s)) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `timed out waiting for ${what}; frames: ${JSON.stringify(frames.map((f) => [f.type, f.seq]))}`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
-  };
-  return s;
-}
 
 /** Without heartbeats: a snapshot first, then each event followed by a snapshot of the same seq. */
 function assertShape(frames: readonly any[], cellId: string): void {
@@ -66,7 +23,7 @@ function assertShape(frames: readonly any[], cellId: string): void {
 }
 
 /** Every event and snapshot has arrived when the last of them is a snapshot. */
-const settled = (s: Stream, events: number) =>
+const settled = (s: WsClient, events: number) =>
   s.events().length === events && s.frames.filter((f) => f.type !== 'heartbeat').at(-1)?.type === 'snapshot';
 
 for (const { kind, skip } of STORE_KINDS) {
@@ -117,7 +74,7 @@ for (const { kind, skip } of STORE_KINDS) {
       const other = await fabricate('stream.other.v1');
       await f.fabrica.hub.settle();
       const from = f.fabrica.hub.head;
-      const s = openStream(base, streamPath(id));
+      const s = connectWs(base, streamPath(id));
       await s.waitFor('the snapshot', (x) => x.frames.length > 0);
       const [first] = s.frames;
       assert.equal(first.type, 'snapshot');
@@ -158,7 +115,7 @@ for (const { kind, skip } of STORE_KINDS) {
       const id = await fabricate('stream.resume.v1');
       await f.fabrica.hub.settle();
       const from = f.fabrica.hub.head;
-      const first = openStream(base, streamPath(id));
+      const first = connectWs(base, streamPath(id));
       await first.waitFor('the snapshot', (x) => x.frames.length > 0);
       assert.equal(first.frames[0].seq, from);
       await command(id, 'approve');
@@ -169,7 +126,7 @@ for (const { kind, skip } of STORE_KINDS) {
       await first.closed;
       await command(id, 'approve');
       await command(id, 'disable');
-      const resumed = openStream(base, streamPath(id), `after=${last}`);
+      const resumed = connectWs(base, streamPath(id), `after=${last}`);
       await resumed.waitFor('the missed events', (x) => settled(x, 2));
       assert.equal(resumed.frames[0].type, 'snapshot');
       assert.equal(resumed.frames[0].seq, last);
@@ -204,7 +161,7 @@ for (const { kind, skip } of STORE_KINDS) {
       }
       const id = await fabricate('stream.catalog.v1');
       await f.fabrica.hub.settle();
-      const s = openStream(base, streamPath(id));
+      const s = connectWs(base, streamPath(id));
       await s.waitFor('the snapshot', (x) => x.frames.length > 0);
       assert.equal(s.frames[0].cell.quarantine, null);
       writeFileSync(path, JSON.stringify({ ...tpl, metadata: { schema: 'v1', note: 'tampered' } }));
@@ -220,7 +177,7 @@ for (const { kind, skip } of STORE_KINDS) {
     });
 
     it('closes with 4404 for an unknown cell, refuses non-admin tokens, and answers plain GET with 400', async () => {
-      const unknown = openStream(base, streamPath('adapter:nope'));
+      const unknown = connectWs(base, streamPath('adapter:nope'));
       const closed = await unknown.closed;
       assert.equal(closed.code, 4404);
       assert.equal(closed.reason, 'no cell adapter:nope');
@@ -230,8 +187,8 @@ for (const { kind, skip } of STORE_KINDS) {
       const id = await fabricate('stream.auth.v1');
       const tenant = (await f.request('POST', '/tokens', { body: { tenant: 'acme', access: 'root' } })).body
         .token;
-      assert.equal(await openStream(base, streamPath(id), '', tenant).refused, 403);
-      assert.equal(await openStream(base, streamPath(id), '', null).refused, 401);
+      assert.equal(await connectWs(base, streamPath(id), '', tenant).refused, 403);
+      assert.equal(await connectWs(base, streamPath(id), '', null).refused, 401);
       const plain = await f.request('GET', streamPath(id));
       assert.equal(plain.status, 400);
       assert.equal(plain.body.code, 'invalid_request');
@@ -240,7 +197,7 @@ for (const { kind, skip } of STORE_KINDS) {
     it('serves the alias /factory/nodes/:id/stream', async () => {
       const id = await fabricate('stream.alias.v1');
       await f.fabrica.hub.settle();
-      const s = openStream(base, streamPath(id, '/factory/nodes'));
+      const s = connectWs(base, streamPath(id, '/factory/nodes'));
       await s.waitFor('the snapshot', (x) => x.frames.length > 0);
       assert.equal(s.frames[0].cell.id, id);
       await command(id, 'approve');
@@ -264,8 +221,8 @@ for (const { kind, skip } of STORE_KINDS) {
             });
           }
         });
-      const fast = openStream(base, streamPath(id), `after=${from}`);
-      const slow = openStream(base, streamPath(id), `after=${from}`);
+      const fast = connectWs(base, streamPath(id), `after=${from}`);
+      const slow = connectWs(base, streamPath(id), `after=${from}`);
       await fast.waitFor('the snapshot', (x) => x.frames.length > 0);
       await slow.waitFor('the snapshot', (x) => x.frames.length > 0);
       slow.ws.pause();
@@ -285,7 +242,7 @@ for (const { kind, skip } of STORE_KINDS) {
       const got = slow.events().map((e) => e.seq);
       assert.ok(got.length < total, 'cut off early');
       assert.equal(end.resume_after, got.at(-1) ?? from);
-      const resumed = openStream(base, streamPath(id), `after=${end.resume_after}`);
+      const resumed = connectWs(base, streamPath(id), `after=${end.resume_after}`);
       await resumed.waitFor('the rest', (x) => settled(x, total - got.length), 30_000);
       assert.deepEqual(
         [...got, ...resumed.events().map((e) => e.seq)],

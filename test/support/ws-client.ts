@@ -10,6 +10,8 @@ export interface WsClient {
   readonly refused: Promise<number>;
   /** The frames but heartbeats. */
   data(): any[];
+  /** The `{type: "event"}` frames. */
+  events(): any[];
   waitFor(what: string, predicate: (c: WsClient) => boolean, timeoutMs?: number): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export function connectWs(base: string, path: string, query = '', token: string 
     closed,
     refused,
     data: () => frames.filter((f) => f.type !== 'heartbeat'),
+    events: () => frames.filter((f) => f.type === 'event'),
     async waitFor(what, predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(c)) {
