@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startTestFabrica, type TestFabrica } from './support/app.js';
 import { STORE_KINDS } from './support/stores.js';
@@ -37,7 +38,22 @@ for (const { kind, skip } of STORE_KINDS) {
       const a = await f.request('GET', '/healthz', { headers: { 'x-request-id': 'abc-123' } });
       assert.equal(a.headers['x-request-id'], 'abc-123');
       const b = await f.request('GET', '/healthz');
-      assert.match(String(b.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+      const c = await f.request('GET', '/no/such/route', { headers: { 'x-request-id': 'bad id!' } });
+      assert.match(String(b.headers['x-request-id']), /^[\w-]{8}-[0-9a-z]+$/);
+      assert.match(String(c.headers['x-request-id']), /^[\w-]{8}-[0-9a-z]+$/);
+      assert.notEqual(b.headers['x-request-id'], c.headers['x-request-id']);
+      assert.equal(c.body.request_id, c.headers['x-request-id']);
+    });
+
+    it('answers a WebSocket upgrade of a plain or unknown route in HTTP, then closes the socket', async () => {
+      const base = await f.fabrica.app.listen({ port: 0, host: '127.0.0.1' });
+      for (const [path, status] of [
+        ['/healthz', 200],
+        ['/capabilities', 401],
+        ['/no/such/route', 404],
+      ] as const) {
+        assert.deepEqual(await upgradeRequest(base, path), { status, socketClosed: true }, path);
+      }
     });
 
     it('answers an unknown route with 404 JSON', async () => {
@@ -157,5 +173,26 @@ for (const { kind, skip } of STORE_KINDS) {
       });
       assert.equal(stale.status, 409);
     });
+  });
+}
+
+/** A WebSocket upgrade request; resolves with the plain HTTP answer once the server has closed the socket. */
+function upgradeRequest(base: string, path: string): Promise<{ status: number; socketClosed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(base + path, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      },
+    });
+    req.on('upgrade', () => reject(new Error(`${path} was upgraded`)));
+    req.on('response', (res) => {
+      res.resume();
+      res.socket.on('close', () => resolve({ status: res.statusCode ?? 0, socketClosed: true }));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }

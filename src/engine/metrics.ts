@@ -9,9 +9,8 @@ import {
   type HistogramConfiguration,
 } from 'prom-client';
 import type { EventRecord } from '../domain/event.js';
+import { HttpRedMetrics, type HttpRouteRecorder } from './http-red-metrics.js';
 
-/** HTTP latency from sub-millisecond answers to slow streams' first byte. */
-const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Store transactions: SQLite commits take well under a millisecond, PostgreSQL round trips a few. */
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 /** Timer lateness: on time is a few ms; a backlog after a restart can be minutes. */
@@ -39,18 +38,7 @@ type Config<C> = Omit<C, 'registers' | 'name' | 'help'>;
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly #httpRequests: Counter<'method' | 'route' | 'status'>;
-  readonly #httpErrors: Counter<'method' | 'route' | 'status'>;
-  readonly #httpDuration: Histogram<'method' | 'route' | 'status'>;
-  /** Label sets resolved once per method, status and route template: label lookups cost more than the counting. */
-  readonly #httpSeries = new Map<
-    string,
-    {
-      requests: Counter.Internal;
-      errors: Counter.Internal | null;
-      duration: Histogram.Internal<'method' | 'route' | 'status'>;
-    }
-  >();
+  readonly #http: HttpRedMetrics;
   readonly #storeTx: Histogram<'outcome'>;
   readonly #events: Counter<'type'>;
   readonly #timersFired: Counter<'action'>;
@@ -67,18 +55,7 @@ export class Metrics {
       // friends carry the same numbers by type (sum them for the totals).
       for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
     }
-    const red = ['method', 'route', 'status'] as const;
-    this.#httpRequests = this.counter('http_requests_total', 'HTTP requests answered.', { labelNames: red });
-    this.#httpErrors = this.counter(
-      'http_request_errors_total',
-      'HTTP requests answered with a status of 400 or more (client and server errors).',
-      { labelNames: red },
-    );
-    this.#httpDuration = this.histogram(
-      'http_request_duration_seconds',
-      'Time from receiving a request to sending its response.',
-      { labelNames: red, buckets: HTTP_BUCKETS },
-    );
+    this.#http = new HttpRedMetrics(this.registry);
     this.#storeTx = this.histogram('fabrica_store_transaction_seconds', 'Store transaction duration.', {
       labelNames: ['outcome'],
       buckets: STORE_BUCKETS,
@@ -143,22 +120,9 @@ export class Metrics {
     return metric;
   }
 
-  /** `route` is the route template (`/capabilities/:name`) or UNMATCHED_ROUTE, never the raw URL. */
-  observeHttp(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.#httpSeries.get(key);
-    if (series === undefined) {
-      const labels = { method, route, status: String(status) };
-      series = {
-        requests: this.#httpRequests.labels(labels),
-        errors: status >= 400 ? this.#httpErrors.labels(labels) : null,
-        duration: this.#httpDuration.labels(labels),
-      };
-      this.#httpSeries.set(key, series);
-    }
-    series.requests.inc();
-    series.errors?.inc();
-    series.duration.observe(seconds);
+  /** The RED recorder of a route template (`/capabilities/:name`) or UNMATCHED_ROUTE, never a raw URL. */
+  httpRoute(route: string): HttpRouteRecorder {
+    return this.#http.route(route);
   }
 
   observeTransaction(durationMs: number, ok: boolean): void {

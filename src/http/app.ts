@@ -9,7 +9,6 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AccessService } from '../engine/access/access-service.js';
 import type { EventHub } from '../engine/event-hub.js';
@@ -25,10 +24,11 @@ import type { CellService } from '../engine/cells/cell-service.js';
 import type { OrganBuilder } from '../engine/organs/organ-builder.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/watchdog.js';
-import { registerAuth } from './auth.plugin.js';
+import { UNMATCHED_ROUTE } from '../engine/metrics.js';
 import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
-import { registerHttpMetrics } from './http-metrics.js';
 import { redactUrl } from './request-context.js';
+import { newRequestIds } from './request-ids.js';
+import { closeAfterAnswer, registerRouteHooks } from './route-hooks.js';
 import { accessRoutes } from './routes/access.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -113,10 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const options: FastifyServerOptions = {
     logger: logger,
     bodyLimit: deps.bodyLimit,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-    },
+    genReqId: newRequestIds(),
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -124,18 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(buildValidatorCompiler());
-  registerHttpMetrics(app, deps.metrics);
-  // Hooks that never wait are callback hooks: an async one costs a promise on every request.
-  app.addHook('onSend', (req, reply, payload, done) => {
-    reply.header('x-request-id', req.id);
-    done(null, payload);
-  });
-
-  // A POST/PUT/PATCH with no body at all means `{}` too (action routes need nothing).
-  app.addHook('preValidation', (req, _reply, done) => {
-    if (req.body === undefined && ['POST', 'PUT', 'PATCH'].includes(req.method)) req.body = {};
-    done();
-  });
+  // Before any route is declared: each one gets its request id, authorization and metrics hooks.
+  registerRouteHooks(app, deps.access, deps.metrics);
 
   // An empty body with Content-Type: application/json means `{}` (clients call action routes that way).
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -160,17 +147,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (unexpected) req.log.error({ err: error }, 'unexpected error');
     return sendFailure(req, reply, failure);
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply
+  const unmatched = deps.metrics.httpRoute(UNMATCHED_ROUTE);
+  app.setNotFoundHandler((req, reply) => {
+    // No route, so none of a route's hooks ran: the request id and the metrics are done here.
+    unmatched.observe(req.method, 404, reply.elapsedTime / 1000);
+    closeAfterAnswer(req, reply);
+    return reply
       .code(404)
+      .header('x-request-id', req.id)
       .send(
         errorBody(
           familyOf(req.url),
           { code: 'not_found', reason: `no route ${req.method} ${redactUrl(req.url)}` },
           req.id,
         ),
-      ),
-  );
+      );
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -181,26 +173,29 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(websocket, { options: { maxPayload: 1_048_576 } });
 
-  registerAuth(app, deps.access);
   await app.register(healthRoutes(deps));
-  await app.register(eventsRoutes(deps));
+  // The routes that speak WebSocket have a scope of their own: the websocket plugin gives every route of
+  // the scope it is registered in a hook on each request and each response, and wraps its handler.
+  await app.register(async (streams) => {
+    await streams.register(websocket, { options: { maxPayload: 1_048_576 } });
+    await streams.register(eventsRoutes(deps));
+    await streams.register(llmLiveRoutes(deps));
+    await streams.register(factoryCellStreamRoutes(deps));
+    await streams.register(organStreamRoutes(deps));
+  });
   await app.register(accessRoutes(deps));
   await app.register(authRoutes());
   await app.register(auditRoutes(deps));
   await app.register(metricsRoutes(deps));
   await app.register(introspectionRoutes(deps));
   await app.register(runsRoutes(deps));
-  await app.register(llmLiveRoutes(deps));
   await app.register(runRecordsRoutes(deps));
   await app.register(roomsRoutes(deps));
   await app.register(runVerifyRoutes(deps));
   await app.register(cellsRoutes(deps));
   await app.register(factoryCellsRoutes(deps));
   await app.register(organsRoutes(deps));
-  await app.register(factoryCellStreamRoutes(deps));
-  await app.register(organStreamRoutes(deps));
   await app.register(panelRoutes(deps));
 
   app.get(

@@ -38,7 +38,11 @@ export type AuthResult = { principal: Principal } | { denied: string };
 interface CachedToken {
   readonly record: TokenRecord;
   readonly expiresAtMs: number | null;
+  /** The answer while the token is good, made once: requests share it. */
+  readonly allowed: AuthResult;
 }
+
+const ADMIN_AUTH: AuthResult = Object.freeze({ principal: ADMIN_PRINCIPAL });
 
 /**
  * Tokens, capability levels and safe mode. Keeps a read-through cache for the request hot path and
@@ -216,7 +220,13 @@ export class AccessService {
     const cached =
       record === null || !sameHash(record.secretHash, hash)
         ? null
-        : { record, expiresAtMs: record.expiresAt === null ? null : Date.parse(record.expiresAt) };
+        : {
+            record,
+            expiresAtMs: record.expiresAt === null ? null : Date.parse(record.expiresAt),
+            allowed: {
+              principal: { kind: 'tenant', tokenId: record.id, tenant: record.tenant, access: record.access },
+            } as const,
+          };
     if (this.#tokens.size > 10_000) this.#tokens.clear();
     this.#tokens.set(hash, cached);
     return this.#resolved(cached);
@@ -229,8 +239,11 @@ export class AccessService {
    */
   authenticateKnown(secret: string | null): AuthResult | undefined {
     if (secret === null || secret === '') return { denied: 'a bearer token is required' };
+    // Tokens are found by the SHA-256 digest of the secret, here as in the store's index: a lookup's
+    // timing can only tell something about a digest, never about the secret, so it needs no constant-time
+    // compare (the store's answer is still checked with one; that path is rare).
     const hash = hashSecret(secret);
-    if (this.#adminHash !== null && sameHash(hash, this.#adminHash)) return { principal: ADMIN_PRINCIPAL };
+    if (hash === this.#adminHash) return ADMIN_AUTH;
     const cached = this.#tokens.get(hash);
     return cached === undefined ? undefined : this.#resolved(cached);
   }
@@ -242,9 +255,7 @@ export class AccessService {
     if (record.state === 'expired' || (expiresAtMs !== null && expiresAtMs <= this.#clock.now())) {
       return { denied: 'token expired' };
     }
-    return {
-      principal: { kind: 'tenant', tokenId: record.id, tenant: record.tenant, access: record.access },
-    };
+    return cached.allowed;
   }
 
   async createToken(
