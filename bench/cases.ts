@@ -53,6 +53,22 @@ export const CASES: readonly CaseDef[] = [
     goal: null,
   },
   {
+    // What any POST with a small JSON body costs in Fastify: reading and parsing the body, the answer.
+    id: 'post-echo',
+    name: 'bare Fastify POST /echo, JSON in and out',
+    target: 'hello',
+    requests: [
+      {
+        method: 'POST',
+        path: '/echo',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 'hello' }),
+      },
+    ],
+    baseline: 'hello',
+    goal: null,
+  },
+  {
     id: 'sqlite-insert',
     name: 'bare Fastify + SQLite insert',
     target: 'sqlite insert',

@@ -154,6 +154,34 @@ function derive(results: readonly CaseResult[], targets: Record<string, Record<s
       ),
     );
   }
+  const echo = by('post-echo');
+  for (const [id, what] of [
+    ['cell-invoke-sqlite', 'cell invoke'],
+    ['organ-invoke-sqlite', 'organ invoke (3 cells)'],
+  ] as const) {
+    const call = by(id);
+    if (call && echo) {
+      const cpu = call.server.cpuMsPerRequest - echo.server.cpuMsPerRequest;
+      out.push(
+        info(
+          `${what} vs bare POST echo`,
+          call.rps / echo.rps,
+          '%',
+          `the same request shape on a bare Fastify route that only parses and answers; ${(cpu * 1000).toFixed(0)} µs CPU/req more`,
+        ),
+      );
+    }
+  }
+  if (echo && hello) {
+    out.push(
+      info(
+        'bare POST echo vs bare hello',
+        echo.rps / hello.rps,
+        '%',
+        "what a POST with a JSON body costs Fastify itself: the ceiling of any call's ratio to hello",
+      ),
+    );
+  }
   for (const r of results) {
     if (r.written !== undefined && r.ok2xxIncludingWarmup !== undefined && r.ok2xxIncludingWarmup > 0) {
       out.push(

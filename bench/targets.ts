@@ -46,10 +46,18 @@ export async function listen(app: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${addr.port}`;
 }
 
-/** 1. The baseline of every read: Fastify with no plugin and one route. */
+/**
+ * 1. The baseline of every read: Fastify with no plugin and one route; and of every call with a JSON
+ * body, a route that parses one and answers with an object of the cell call's shape.
+ */
 async function hello(): Promise<Target> {
   const app = Fastify({ logger: false });
   app.get('/hello', async () => ({ hello: 'world' }));
+  app.post('/echo', async (req) => ({
+    output: (req.body as { input?: unknown }).input,
+    revision: '1.0.0',
+    duration_ms: 0.001,
+  }));
   const url = await listen(app);
   return { url, info: { fastify: app.version }, stats: async () => ({}), close: () => app.close() };
 }

@@ -10,6 +10,7 @@ import {
 } from 'prom-client';
 import type { EventRecord } from '../domain/event.js';
 import { HttpRedMetrics, type HttpRouteRecorder } from './http-red-metrics.js';
+import { SeriesCounter, SeriesHistogram } from './series-metrics.js';
 
 /** Store transactions: SQLite commits take well under a millisecond, PostgreSQL round trips a few. */
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -102,6 +103,32 @@ export class Metrics {
     cfg: Config<HistogramConfiguration<L>> = {},
   ) {
     return this.#getOrCreate(name, Histogram, () => new Histogram<L>({ ...cfg, name, help, registers: [] }));
+  }
+
+  /** A labelled counter for hot paths: resolve a series once (`series(labels)`), then `inc()` it. */
+  seriesCounter<L extends string>(name: string, help: string, labelNames: readonly L[]): SeriesCounter<L> {
+    return this.#series(name, SeriesCounter, () => new SeriesCounter(this.registry, name, help, labelNames));
+  }
+
+  /** A labelled histogram for hot paths: resolve a series once (`series(labels)`), then `observe()` it. */
+  seriesHistogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: readonly number[],
+  ): SeriesHistogram<L> {
+    return this.#series(
+      name,
+      SeriesHistogram,
+      () => new SeriesHistogram(this.registry, name, help, labelNames, buckets),
+    );
+  }
+
+  #series<M>(name: string, type: abstract new (...args: never[]) => unknown, create: () => M): M {
+    const existing = this.registry.getSingleMetric(name) as unknown;
+    if (existing === undefined) return create();
+    if (!(existing instanceof type)) throw new Error(`metric ${name} is already registered as another type`);
+    return existing as M;
   }
 
   #getOrCreate<M extends Counter<string> | Gauge<string> | Histogram<string>>(

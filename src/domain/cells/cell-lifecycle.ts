@@ -69,31 +69,44 @@ export interface TrafficShares {
   readonly experimental: number;
 }
 
+/** How a cell's traffic divides among its serving revisions; worked out once per change of revisions. */
+export interface TrafficSplit<R> {
+  readonly candidates: readonly { readonly revision: R; readonly weight: number }[];
+  readonly total: number;
+}
+
 /**
- * Picks the revision that serves one call. `roll` is uniform in [0, 1). The newest canary takes
- * `shares.canary` of the traffic, the newest experimental `shares.experimental`, the stable revision the
- * rest; when some are missing, the present ones split the traffic in proportion to their shares.
+ * The newest canary takes `shares.canary` of the traffic, the newest experimental `shares.experimental`,
+ * the stable revision the rest; when some are missing, the present ones split the traffic in proportion
+ * to their shares.
  */
-export function pickRevision<R extends { readonly state: RevisionState }>(
+export function trafficSplit<R extends { readonly state: RevisionState }>(
   revisions: readonly R[],
   shares: TrafficShares,
-  roll: number,
-): R | null {
+): TrafficSplit<R> {
   const newest = (state: RevisionState) => revisions.filter((r) => r.state === state).at(-1);
-  const stable = newest('stable');
-  const candidates: [R, number][] = [];
+  const candidates: { revision: R; weight: number }[] = [];
   const canary = newest('canary');
   const experimental = newest('experimental');
-  if (canary) candidates.push([canary, shares.canary]);
-  if (experimental) candidates.push([experimental, shares.experimental]);
-  if (stable) candidates.push([stable, Math.max(0, 1 - shares.canary - shares.experimental)]);
-  const total = candidates.reduce((n, [, w]) => n + w, 0);
-  if (candidates.length === 0) return null;
-  if (total <= 0) return candidates.at(-1)![0];
-  let at = roll * total;
-  for (const [r, w] of candidates) {
-    if (at < w) return r;
-    at -= w;
+  const stable = newest('stable');
+  if (canary) candidates.push({ revision: canary, weight: shares.canary });
+  if (experimental) candidates.push({ revision: experimental, weight: shares.experimental });
+  if (stable) {
+    candidates.push({ revision: stable, weight: Math.max(0, 1 - shares.canary - shares.experimental) });
   }
-  return candidates.at(-1)![0];
+  return { candidates, total: candidates.reduce((n, c) => n + c.weight, 0) };
+}
+
+/** The revision that serves one call; `roll` is uniform in [0, 1). Null when none serves. */
+export function chooseRevision<R>(split: TrafficSplit<R>, roll: number): R | null {
+  const { candidates, total } = split;
+  const last = candidates.at(-1);
+  if (last === undefined) return null;
+  if (total <= 0) return last.revision;
+  let at = roll * total;
+  for (const c of candidates) {
+    if (at < c.weight) return c.revision;
+    at -= c.weight;
+  }
+  return last.revision;
 }

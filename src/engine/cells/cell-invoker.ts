@@ -1,9 +1,16 @@
-import { isServing, pickRevision, type TrafficShares } from '../../domain/cells/cell-lifecycle.js';
+import {
+  chooseRevision,
+  isServing,
+  trafficSplit,
+  type TrafficShares,
+  type TrafficSplit,
+} from '../../domain/cells/cell-lifecycle.js';
 import type { CellAggregate, Revision, StoredTemplate } from '../../domain/cells/cell-model.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { operationFor } from '../../runtime/adapter/registry.js';
 import type { Operation, OperationConfig } from '../../runtime/adapter/operation.js';
 import type { Store } from '../ports.js';
+import type { CounterSeries, HistogramSeries } from '../series-metrics.js';
 import type { CellMetrics } from './cell-metrics.js';
 import type { CellsReads } from './cell-ports.js';
 
@@ -11,11 +18,20 @@ interface Runnable {
   readonly revision: Revision;
   readonly op: Operation;
   readonly config: OperationConfig;
+  readonly stats: RevisionStats;
 }
 
 interface Loaded {
   readonly agg: CellAggregate;
   readonly runnable: ReadonlyMap<string, Runnable>;
+  readonly split: TrafficSplit<Revision>;
+}
+
+/** The metric series of one revision, resolved once: a call only counts. */
+interface RevisionSeries {
+  readonly calls: CounterSeries;
+  readonly latency: HistogramSeries;
+  readonly errors: CounterSeries;
 }
 
 /** Calls, errors and a reservoir of recent latencies for one revision (since this process started). */
@@ -23,11 +39,20 @@ class RevisionStats {
   calls = 0;
   errors = 0;
   readonly #latencies: number[] = [];
+  readonly #series: RevisionSeries | null;
+  constructor(series: RevisionSeries | null) {
+    this.#series = series;
+  }
   record(ms: number, failed: boolean): void {
     this.calls += 1;
     if (failed) this.errors += 1;
     if (this.#latencies.length >= 1000) this.#latencies.splice(0, 500);
     this.#latencies.push(ms);
+    if (this.#series !== null) {
+      this.#series.calls.inc();
+      this.#series.latency.observe(ms / 1000);
+      if (failed) this.#series.errors.inc();
+    }
   }
   view() {
     const sorted = [...this.#latencies].sort((a, b) => a - b);
@@ -53,6 +78,8 @@ export class CellInvoker {
   readonly #shares: TrafficShares;
   readonly #random: () => number;
   readonly #cache = new Map<string, Promise<Loaded | null>>();
+  /** The loads that have finished: a call on a cell read before runs without waiting on anything. */
+  readonly #ready = new Map<string, Loaded | null>();
   readonly #stats = new Map<string, RevisionStats>();
 
   constructor(store: Store, metrics: CellMetrics, shares: TrafficShares, random: () => number = Math.random) {
@@ -64,20 +91,44 @@ export class CellInvoker {
 
   invalidate(cellId: string): void {
     this.#cache.delete(cellId);
+    this.#ready.delete(cellId);
   }
 
   stats(revisionId: string) {
-    return (this.#stats.get(revisionId) ?? new RevisionStats()).view();
+    return (this.#stats.get(revisionId) ?? new RevisionStats(null)).view();
   }
 
-  async #load(cellId: string): Promise<Loaded | null> {
+  #load(cellId: string): Promise<Loaded | null> {
     let p = this.#cache.get(cellId);
     if (p === undefined) {
-      p = this.#read(cellId);
-      this.#cache.set(cellId, p);
-      p.catch(() => this.#cache.delete(cellId));
+      const loading = this.#read(cellId);
+      p = loading;
+      this.#cache.set(cellId, loading);
+      loading.then(
+        // Unless the cell changed while it was being read (then the next call reads it again).
+        (loaded) => {
+          if (this.#cache.get(cellId) === loading) this.#ready.set(cellId, loaded);
+        },
+        () => {
+          if (this.#cache.get(cellId) === loading) this.#cache.delete(cellId);
+        },
+      );
     }
     return p;
+  }
+
+  #statsOf(cellId: string, revision: Revision): RevisionStats {
+    let stats = this.#stats.get(revision.id);
+    if (stats === undefined) {
+      const labels = { cell: cellId, revision: revision.templateVersion };
+      stats = new RevisionStats({
+        calls: this.#metrics.calls.series(labels),
+        latency: this.#metrics.latency.series(labels),
+        errors: this.#metrics.execErrors.series({ cell: cellId }),
+      });
+      this.#stats.set(revision.id, stats);
+    }
+    return stats;
   }
 
   async #read(cellId: string, reads: CellsReads = this.#store.cells): Promise<Loaded | null> {
@@ -91,6 +142,7 @@ export class CellInvoker {
       runnable.set(r.id, {
         revision: r,
         op,
+        stats: this.#statsOf(cellId, r),
         config: {
           metadata: t.template.metadata,
           links: t.template.links,
@@ -100,7 +152,7 @@ export class CellInvoker {
         },
       });
     }
-    return { agg, runnable };
+    return { agg, runnable, split: trafficSplit(agg.revisions, this.#shares) };
   }
 
   /**
@@ -111,9 +163,18 @@ export class CellInvoker {
     return this.#call(await this.#read(cellId, reads), cellId, input);
   }
 
-  /** Runs one call on the revision the traffic split picks, or on `forced` (a version or revision id). */
-  async invoke(cellId: string, input: unknown, forced?: string): Promise<Result<InvokeResult>> {
-    return this.#call(await this.#load(cellId), cellId, input, forced);
+  /**
+   * Runs one call on the revision the traffic split picks, or on `forced` (a version or revision id).
+   * Answers at once, without a promise, when the cell was read before (nearly every call).
+   */
+  invoke(
+    cellId: string,
+    input: unknown,
+    forced?: string,
+  ): Result<InvokeResult> | Promise<Result<InvokeResult>> {
+    const ready = this.#ready.get(cellId);
+    if (ready !== undefined) return this.#call(ready, cellId, input, forced);
+    return this.#load(cellId).then((loaded) => this.#call(loaded, cellId, input, forced));
   }
 
   #call(loaded: Loaded | null, cellId: string, input: unknown, forced?: string): Result<InvokeResult> {
@@ -133,7 +194,7 @@ export class CellInvoker {
         );
       }
     } else {
-      revision = pickRevision(agg.revisions, this.#shares, this.#random());
+      revision = chooseRevision(loaded.split, this.#random());
       if (revision === null)
         return fail('not_serving', `cell ${cellId} has no canary, experimental or stable revision`);
     }
@@ -148,16 +209,8 @@ export class CellInvoker {
       outcome = { ok: false, reason: `operation ${run.op.name} threw: ${(e as Error).message}` };
     }
     const durationMs = performance.now() - started;
-    let stats = this.#stats.get(revision.id);
-    if (stats === undefined) {
-      stats = new RevisionStats();
-      this.#stats.set(revision.id, stats);
-    }
-    stats.record(durationMs, !outcome.ok);
-    this.#metrics.calls.labels(cellId, revision.templateVersion).inc();
-    this.#metrics.latency.labels(cellId, revision.templateVersion).observe(durationMs / 1000);
+    run.stats.record(durationMs, !outcome.ok);
     if (!outcome.ok) {
-      this.#metrics.execErrors.labels(cellId).inc();
       return fail('cell_error', `cell ${cellId} (${revision.templateVersion}): ${outcome.reason}`, {
         details: { cell: cellId, revision: revision.templateVersion },
       });

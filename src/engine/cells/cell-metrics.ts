@@ -17,9 +17,9 @@ export function cellMetrics(m: Metrics, countServing: () => Promise<number>) {
         },
       },
     ),
-    execErrors: m.counter<'cell'>('factory_exec_errors_total', 'Cell calls that failed inside the cell.', {
-      labelNames: ['cell'],
-    }),
+    execErrors: m.seriesCounter('factory_exec_errors_total', 'Cell calls that failed inside the cell.', [
+      'cell',
+    ]),
     dryruns: m.counter('factory_dryrun_requests_total', 'Fabrication dry runs.'),
     approvals: m.counter('factory_approvals_total', 'Approvals (one promotion step each).'),
     rollbacks: m.counter('factory_rollbacks_total', 'Rollbacks, by hand or automatic.'),
@@ -35,16 +35,15 @@ export function cellMetrics(m: Metrics, countServing: () => Promise<number>) {
         buckets: [1, 5, 10, 50, 100, 500, 1000, 5000],
       },
     ),
-    calls: m.counter<'cell' | 'revision'>('factory_cell_calls_total', 'Cell invocations per revision.', {
-      labelNames: ['cell', 'revision'],
-    }),
-    latency: m.histogram<'cell' | 'revision'>(
+    calls: m.seriesCounter('factory_cell_calls_total', 'Cell invocations per revision.', [
+      'cell',
+      'revision',
+    ]),
+    latency: m.seriesHistogram(
       'factory_cell_call_duration_seconds',
       'Cell invocation latency per revision.',
-      {
-        labelNames: ['cell', 'revision'],
-        buckets: [0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
-      },
+      ['cell', 'revision'],
+      [0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
     ),
     integrityViolations: m.counter<'template'>(
       'immune_integrity_violations_total',

@@ -50,7 +50,9 @@ export async function runPathway(
   let value = input;
   for (const ref of pathway.cells) {
     const id = organCellId(ref);
-    const r = await call(id, value);
+    const called = call(id, value);
+    // A cell read before answers without a promise: waiting on nothing would still cost a turn.
+    const r = called instanceof Promise ? await called : called;
     if (!r.ok) {
       return {
         ok: false,
