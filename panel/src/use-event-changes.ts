@@ -22,11 +22,21 @@ export function useEventChanges(filter: Readonly<Record<string, string>>): {
   const key = JSON.stringify(filter);
   useEffect(() => {
     let pending: ReturnType<typeof setTimeout> | null = null;
+    let opened = false;
     const stream = openLive<{ type: string }>({
       path: '/events',
       query: JSON.parse(key) as Record<string, string>,
       token,
-      onState: setLive,
+      onState: (state) => {
+        setLive(state);
+        // The stream starts at "now": a change made between the page's first load and the stream's
+        // opening would never come as an event, so load once more when it opens. (Reconnections resume
+        // from the last event seen and miss nothing.)
+        if (state === 'open' && !opened) {
+          opened = true;
+          bump();
+        }
+      },
       onFrame: (f) => {
         if (f.type === 'event' && pending === null) {
           pending = setTimeout(() => {

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { eventHash, type EventFilter, type EventRecord, type NewEvent } from '../domain/event.js';
 import type { Database, EventsTable } from './schema.js';
 import type { StoreKind } from '../engine/ports.js';
@@ -58,10 +58,12 @@ export class EventAppender {
   /**
    * Numbers and chains the transaction's events, writes them (one multi-row insert per page: fewer round
    * trips than one per event) and the new head; call once, after the use case's work and before commit.
+   * `alongside` is evaluated by the head read (a notification queued for the commit, say).
    */
-  async flush(): Promise<void> {
+  async flush(alongside?: RawBuilder<unknown>): Promise<void> {
     if (this.#pending.length === 0) return;
     let q = this.#trx.selectFrom('event_head').select(['seq', 'hash']).where('id', '=', 1);
+    if (alongside !== undefined) q = q.select(alongside.as('alongside'));
     if (this.#kind === 'postgres') q = q.forUpdate();
     const head = await q.executeTakeFirstOrThrow();
     let seq = Number(head.seq);

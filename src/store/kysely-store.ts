@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { Migrator, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { EventFilter, EventRecord, NewEvent } from '../domain/event.js';
 import type { NewTimer, TimerRecord } from '../domain/timer.js';
 import type { Committed, MigrationStatus, Store, StoreKind, TimerTx } from '../engine/ports.js';
@@ -21,6 +21,8 @@ export type TransactionListener = (durationMs: number, ok: boolean) => void;
 export interface Notifier {
   /** Queues a notification inside the transaction: delivered to every instance only if it commits. */
   notifyInTx(trx: Transaction<Database>, what: { events: boolean; timers: boolean }): Promise<void>;
+  /** The same as an expression, for a statement the transaction runs anyway (the event flush's). */
+  notifyExpression(what: { events: boolean; timers: boolean }): RawBuilder<unknown>;
   listen(listener: CommitListener): Promise<void>;
   close(): Promise<void>;
 }
@@ -157,9 +159,13 @@ export class KyselyStore implements Store {
       const tx = new KyselyTx(trx, this.kind, this.#now);
       const value = await work(tx);
       const what = { events: tx.events.appended > 0, timers: tx.timersChanged };
-      // Queued before the events are written, so that the chain head stays locked for as short as can be.
-      if (this.#notifier && (what.events || what.timers)) await this.#notifier.notifyInTx(trx, what);
-      await tx.events.flush();
+      // With events, the notification rides along with the flush's first statement (one round trip
+      // fewer); without, it is a statement of its own.
+      if (this.#notifier && what.events) await tx.events.flush(this.#notifier.notifyExpression(what));
+      else {
+        if (this.#notifier && what.timers) await this.#notifier.notifyInTx(trx, what);
+        await tx.events.flush();
+      }
       return [value, tx] as const;
     };
     const [result, tx] =

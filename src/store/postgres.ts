@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
 import { KyselyStore, type Notifier } from './kysely-store.js';
 import type { Database } from './schema.js';
@@ -34,8 +34,12 @@ class PgNotifier implements Notifier {
   }
 
   async notifyInTx(trx: Transaction<Database>, what: { events: boolean; timers: boolean }): Promise<void> {
+    await sql`select ${this.notifyExpression(what)}`.execute(trx);
+  }
+
+  notifyExpression(what: { events: boolean; timers: boolean }): RawBuilder<unknown> {
     const payload = `${what.events ? 'e' : ''}${what.timers ? 't' : ''}`;
-    await sql`select pg_notify(${this.#channel}, ${payload})`.execute(trx);
+    return sql`pg_notify(${this.#channel}, ${payload})`;
   }
 
   async listen(listener: (what: { events: boolean; timers: boolean }) => void): Promise<void> {

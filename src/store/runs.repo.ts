@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, OnConflictBuilder } from 'kysely';
 import type { Run, RunAggregate } from '../domain/runs/run-model.js';
 import type { RunListQuery, RunRecord, RunsRepo, StoredReview } from '../engine/runs/run-ports.js';
 import type { StoreKind } from '../engine/ports.js';
@@ -44,23 +44,7 @@ export class RunQueries implements RunsRepo {
       .where('record_type', '!=', 'review')
       .orderBy('id')
       .execute();
-    const of = <T>(type: string) =>
-      rows
-        .filter((r) => r.record_type === type)
-        .map((r) => ({ ...(JSON.parse(r.doc) as T), version: Number(r.version) }));
-    return {
-      run,
-      stages: of('stage'),
-      issues: of('issue'),
-      checkpoints: of('checkpoint'),
-      // An artifact's `version` is its provenance number, not a row version: keep the document's own.
-      artifacts: rows
-        .filter((r) => r.record_type === 'artifact')
-        .map((r) => JSON.parse(r.doc) as RunAggregate['artifacts'][number]),
-      gates: rows
-        .filter((r) => r.record_type === 'gate')
-        .map((r) => JSON.parse(r.doc) as RunAggregate['gates'][number]),
-    };
+    return aggregateFrom(run, rows);
   }
 
   async latestReview(runId: string): Promise<StoredReview | null> {
@@ -118,36 +102,86 @@ export class RunQueries implements RunsRepo {
       .execute();
   }
 
+  async saveChange(run: Run, records: readonly RunRecord[]): Promise<void> {
+    const rows = recordRows(run.id, records);
+    if (this.#kind !== 'postgres' || rows.length === 0 || rows.length > RECORD_PAGE) {
+      await this.putRecords(run.id, records);
+      await this.updateRun(run);
+      return;
+    }
+    // One round trip for the records and the run row.
+    const { version, ...doc } = run;
+    await this.#db
+      .with('run_updated', (db) =>
+        db
+          .updateTable('runs')
+          .set({ status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt })
+          .where('id', '=', run.id),
+      )
+      .insertInto('run_records')
+      .values(rows)
+      .onConflict(upsertRecord)
+      .execute();
+  }
+
   async putRecords(runId: string, records: readonly RunRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    // The last write of a record wins (a draft may put one record several times in a change).
-    const latest = new Map<string, RunRecord>();
-    for (const rec of records) latest.set((rec.value as { id: string }).id, rec);
-    const rows = [...latest.values()].map((rec) => {
-      const v = rec.value as { id: string; createdAt: string; updatedAt?: string; version?: number };
-      return {
-        id: v.id,
-        run_id: runId,
-        record_type: rec.type,
-        created_at: v.createdAt,
-        doc: JSON.stringify(rec.value),
-        version:
-          rec.type === 'artifact' || rec.type === 'gate' || rec.type === 'review' ? 1 : (v.version ?? 1),
-        updated_at: v.updatedAt ?? v.createdAt,
-      };
-    });
-    for (let i = 0; i < rows.length; i += 500) {
+    const rows = recordRows(runId, records);
+    for (let i = 0; i < rows.length; i += RECORD_PAGE) {
       await this.#db
         .insertInto('run_records')
-        .values(rows.slice(i, i + 500))
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet((eb) => ({
-            doc: eb.ref('excluded.doc'),
-            version: eb.ref('excluded.version'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
+        .values(rows.slice(i, i + RECORD_PAGE))
+        .onConflict(upsertRecord)
         .execute();
     }
   }
+}
+
+/** Rows per insert statement, far below both databases' parameter limits. */
+const RECORD_PAGE = 500;
+
+type RecordRow = { record_type: string; doc: string; version: number | string };
+
+function aggregateFrom(run: Run, rows: readonly RecordRow[]): RunAggregate {
+  const of = <T>(type: string) =>
+    rows
+      .filter((r) => r.record_type === type)
+      .map((r) => ({ ...(JSON.parse(r.doc) as T), version: Number(r.version) }));
+  return {
+    run,
+    stages: of('stage'),
+    issues: of('issue'),
+    checkpoints: of('checkpoint'),
+    // An artifact's `version` is its provenance number, not a row version: keep the document's own.
+    artifacts: rows
+      .filter((r) => r.record_type === 'artifact')
+      .map((r) => JSON.parse(r.doc) as RunAggregate['artifacts'][number]),
+    gates: rows
+      .filter((r) => r.record_type === 'gate')
+      .map((r) => JSON.parse(r.doc) as RunAggregate['gates'][number]),
+  };
+}
+
+const upsertRecord = (oc: OnConflictBuilder<Database, 'run_records'>) =>
+  oc.column('id').doUpdateSet((eb) => ({
+    doc: eb.ref('excluded.doc'),
+    version: eb.ref('excluded.version'),
+    updated_at: eb.ref('excluded.updated_at'),
+  }));
+
+/** The rows of a change's records; the last write of a record wins (a draft may put one several times). */
+function recordRows(runId: string, records: readonly RunRecord[]) {
+  const latest = new Map<string, RunRecord>();
+  for (const rec of records) latest.set((rec.value as { id: string }).id, rec);
+  return [...latest.values()].map((rec) => {
+    const v = rec.value as { id: string; createdAt: string; updatedAt?: string; version?: number };
+    return {
+      id: v.id,
+      run_id: runId,
+      record_type: rec.type,
+      created_at: v.createdAt,
+      doc: JSON.stringify(rec.value),
+      version: rec.type === 'artifact' || rec.type === 'gate' || rec.type === 'review' ? 1 : (v.version ?? 1),
+      updated_at: v.updatedAt ?? v.createdAt,
+    };
+  });
 }

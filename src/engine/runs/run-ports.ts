@@ -52,4 +52,6 @@ export interface RunsRepo extends RunsReads {
   lockRun(id: string): Promise<Run | null>;
   updateRun(run: Run): Promise<void>;
   putRecords(runId: string, records: readonly RunRecord[]): Promise<void>;
+  /** `putRecords` and `updateRun` together (in one statement where the database allows). */
+  saveChange(run: Run, records: readonly RunRecord[]): Promise<void>;
 }

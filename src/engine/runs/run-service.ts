@@ -120,6 +120,8 @@ export class RunService {
     work: (draft: RunDraft) => Result<T>,
     opts: ChangeOptions = {},
   ): Promise<Result<T>> {
+    // Two reads, not one joined read: under READ COMMITTED a joined read that waits for the run's lock
+    // sees the run as its holder left it but the records as they were before (the statement's snapshot).
     const run = await tx.runs.lockRun(id);
     if (run === null) return fail('not_found', `no run ${id}`);
     const denied = caller?.guard(run.tenant) ?? null;
@@ -135,9 +137,8 @@ export class RunService {
     if (!result.ok) return result;
     draft.reconcile();
     if (!draft.changed) return result;
-    await tx.runs.putRecords(id, draft.records);
     const final = draft.finalRun();
-    await tx.runs.updateRun(final);
+    await tx.runs.saveChange(final, draft.records);
     for (const e of draft.events) await tx.appendEvent(e);
     if (final.autoAdvance && !isTerminal(final.status)) await this.#scheduleSupervise(tx, id);
     return result;
