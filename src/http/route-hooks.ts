@@ -7,7 +7,7 @@ import type {
 } from 'fastify';
 import type { AccessService } from '../engine/access/access-service.js';
 import type { Metrics } from '../engine/metrics.js';
-import { authorizeRequest, defaultAction } from './auth.plugin.js';
+import { authorizeRequest, defaultAction } from './authorize-request.js';
 
 type Hook = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
