@@ -111,6 +111,18 @@ function derive(results: readonly CaseResult[], targets: Record<string, Record<s
     met: null,
     note,
   });
+  /** Microseconds of server CPU per request that `a` spends beyond `b`. */
+  const extraCpu = (a: CaseResult, b: CaseResult) =>
+    `${((a.server.cpuMsPerRequest - b.server.cpuMsPerRequest) * 1000).toFixed(0)} µs CPU/req more`;
+  /** `a`'s throughput as a share of `b`'s, when both ran. */
+  const share = (
+    name: string,
+    a: CaseResult | undefined,
+    b: CaseResult | undefined,
+    note: (a: CaseResult, b: CaseResult) => string,
+  ) => {
+    if (a && b) out.push(info(name, a.rps / b.rps, '%', note(a, b)));
+  };
   const bare = by('read-bare-sqlite');
   if (read && bare) {
     const overhead = 1 - read.rps / bare.rps;
@@ -120,68 +132,43 @@ function derive(results: readonly CaseResult[], targets: Record<string, Record<s
       unit: '%',
       goal: '<= 10%',
       met: overhead <= 0.1,
-      note: `req/s lost by fabrica's read route against the same handler on a bare Fastify (auth, metrics, request ids); ${((read.server.cpuMsPerRequest - bare.server.cpuMsPerRequest) * 1000).toFixed(0)} µs CPU/req more`,
+      note: `req/s lost by fabrica's read route against the same handler on a bare Fastify (auth, metrics, request ids); ${extraCpu(read, bare)}`,
     });
   }
   if (read && pub) {
-    const cpu = read.server.cpuMsPerRequest - pub.server.cpuMsPerRequest;
     out.push(
       info(
         'authorization overhead (read route)',
         1 - read.rps / pub.rps,
         '%',
-        `req/s lost to the admin-token check on the same route handler; ${(cpu * 1000).toFixed(0)} µs CPU/req more`,
+        `req/s lost to the admin-token check on the same route handler; ${extraCpu(read, pub)}`,
       ),
     );
   }
-  if (read && health) {
-    out.push(
-      info(
-        'read route vs /healthz (same app)',
-        read.rps / health.rps,
-        '%',
-        `auth + store read vs a public route without store; /metrics route ${metrics} (its hook runs on both)`,
-      ),
-    );
-  }
-  if (health && hello) {
-    out.push(
-      info(
-        'fabrica /healthz vs bare hello',
-        health.rps / hello.rps,
-        '%',
-        "fabrica's Fastify stack alone (hooks, request ids, metrics, auth hook on a public route)",
-      ),
-    );
-  }
+  share(
+    'read route vs /healthz (same app)',
+    read,
+    health,
+    () =>
+      `auth + store read vs a public route without store; /metrics route ${metrics} (its hook runs on both)`,
+  );
+  share(
+    'fabrica /healthz vs bare hello',
+    health,
+    hello,
+    () => "fabrica's Fastify stack alone (hooks, request ids, metrics, auth hook on a public route)",
+  );
   const echo = by('post-echo');
-  for (const [id, what] of [
-    ['cell-invoke-sqlite', 'cell invoke'],
-    ['organ-invoke-sqlite', 'organ invoke (3 cells)'],
-  ] as const) {
-    const call = by(id);
-    if (call && echo) {
-      const cpu = call.server.cpuMsPerRequest - echo.server.cpuMsPerRequest;
-      out.push(
-        info(
-          `${what} vs bare POST echo`,
-          call.rps / echo.rps,
-          '%',
-          `the same request shape on a bare Fastify route that only parses and answers; ${(cpu * 1000).toFixed(0)} µs CPU/req more`,
-        ),
-      );
-    }
-  }
-  if (echo && hello) {
-    out.push(
-      info(
-        'bare POST echo vs bare hello',
-        echo.rps / hello.rps,
-        '%',
-        "what a POST with a JSON body costs Fastify itself: the ceiling of any call's ratio to hello",
-      ),
-    );
-  }
+  const againstEcho = (a: CaseResult, b: CaseResult) =>
+    `the same request shape on a bare Fastify route that only parses and answers; ${extraCpu(a, b)}`;
+  share('cell invoke vs bare POST echo', by('cell-invoke-sqlite'), echo, againstEcho);
+  share('organ invoke (3 cells) vs bare POST echo', by('organ-invoke-sqlite'), echo, againstEcho);
+  share(
+    'bare POST echo vs bare hello',
+    echo,
+    hello,
+    () => "what a POST with a JSON body costs Fastify itself: the ceiling of any call's ratio to hello",
+  );
   for (const r of results) {
     if (r.written !== undefined && r.ok2xxIncludingWarmup !== undefined && r.ok2xxIncludingWarmup > 0) {
       out.push(

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ActionSpec } from '../domain/policy.js';
-import type { AccessService, AuthResult } from '../engine/access/access-service.js';
+import type { AccessService } from '../engine/access/access-service.js';
+import type { AuthResult } from '../engine/access/token-authenticator.js';
 import { sendFailure } from './errors.js';
 import { bearerOf } from './request-context.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { loadExampleCells } from '../support/example-cells.js';
-import { markDocument, organRow, organStateText, stillSameDocument, waitUntil } from './organs-support.js';
+import { organRow, organStateText } from './organs-support.js';
 import {
   PHONE,
   horizontalOverflow,
@@ -12,6 +12,9 @@ import {
   signIn,
   startPanelRig,
   type PanelRig,
+  markDocument,
+  stillSameDocument,
+  waitUntil,
 } from './support.js';
 
 const example = (name: string) => JSON.parse(readFileSync(`examples/organs/${name}.json`, 'utf8'));

@@ -2,8 +2,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { loadExampleCells } from '../support/example-cells.js';
-import { organStateText, waitUntil } from './organs-support.js';
-import { panelSkip, screenshot, section, signIn, startPanelRig, type PanelRig } from './support.js';
+import { organStateText } from './organs-support.js';
+import {
+  panelSkip,
+  screenshot,
+  section,
+  signIn,
+  startPanelRig,
+  type PanelRig,
+  waitUntil,
+} from './support.js';
 
 const echo = () => JSON.parse(readFileSync('examples/organs/organ.echo.v1.json', 'utf8'));
 

@@ -11,15 +11,8 @@ import {
   signIn,
   startPanelRig,
   type PanelRig,
+  waitUntil,
 } from './support.js';
-
-const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('panel: overview', { skip: panelSkip }, () => {
   let rig: PanelRig;

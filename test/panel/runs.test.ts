@@ -11,6 +11,9 @@ import {
   signIn,
   startPanelRig,
   type PanelRig,
+  markDocument,
+  stillSameDocument,
+  waitUntil,
 } from './support.js';
 
 const base = '/llm/factory/runs';
@@ -32,14 +35,6 @@ const graph = {
       issues: [{ key: 'release', title: 'Release 2.0', kind: 'ops', depends_on: ['docs'] }],
     },
   ],
-};
-
-const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs = 15_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 };
 
 describe('panel: runs', { skip: panelSkip }, () => {
@@ -124,14 +119,13 @@ describe('panel: runs', { skip: panelSkip }, () => {
     );
 
     // A run created elsewhere appears without a reload; the status filter is the server's.
-    const marker = await page.evaluate('window.__runsMarker = 1');
-    assert.equal(marker, 1);
+    await markDocument(page);
     const second = await data('POST', base, {
       source: { kind: 'prompt', content: 'Rotate the signing keys' },
       title: 'Key rotation',
     });
     await page.locator(`[data-run="${second.id}"]`).waitFor();
-    assert.equal(await page.evaluate('window.__runsMarker'), 1);
+    assert.equal(await stillSameDocument(page), true, 'the page was reloaded');
     await data('POST', `${base}/${second.id}/cancel`, { reason: 'not needed' });
     await page.getByLabel('Status').selectOption('cancelled');
     await page.locator(`[data-run="${runId}"]`).waitFor({ state: 'detached' });
@@ -206,7 +200,7 @@ describe('panel: runs', { skip: panelSkip }, () => {
     await openRun(page);
     const feed = section(page, 'Live events');
     await feed.locator('[data-event="gate.recorded"]').waitFor();
-    await page.evaluate('window.__runMarker = 1');
+    await markDocument(page);
 
     const api = await issueByKey('api');
     await data('PATCH', `${base}/${runId}/issues/${api.id}`, { status: 'running', summary: 'halfway there' });
@@ -228,7 +222,7 @@ describe('panel: runs', { skip: panelSkip }, () => {
       .getByText('api [running] Write the search endpoint — halfway there')
       .waitFor();
     await section(page, 'Stages and issues').getByText('— halfway there').waitFor();
-    assert.equal(await page.evaluate('window.__runMarker'), 1, 'the page was reloaded');
+    assert.equal(await stillSameDocument(page), true, 'the page was reloaded');
     assert.deepEqual(problems, []);
     await page.context().close();
   });

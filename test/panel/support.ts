@@ -154,3 +154,16 @@ export const focused = (page: Page) =>
 
 /** Takes focus away, so the next Tab starts from the top of the page. */
 export const blur = (page: Page) => inPage<void>(page, 'document.activeElement?.blur()');
+
+/** Polls `check` until it holds (the browser tests wait on behaviour, not on fixed sleeps). */
+export const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/** Marks the document, so a test can tell later that the page was never reloaded. */
+export const markDocument = (page: Page) => page.evaluate<void>('window.__notReloaded = true');
+export const stillSameDocument = (page: Page) => page.evaluate<boolean>('window.__notReloaded === true');

@@ -1,5 +1,4 @@
 import {
-  ADMIN_PRINCIPAL,
   actorOf,
   publicToken,
   type AccessLevel,
@@ -26,23 +25,13 @@ import {
 } from '../../domain/policy.js';
 import type { Clock, Store } from '../ports.js';
 import type { Scheduler } from '../scheduler.js';
-import { hashSecret, newSecret, newTokenId, sameHash } from './token-secrets.js';
+import { TokenAuthenticator, type AuthResult } from './token-authenticator.js';
+import { hashSecret, newSecret, newTokenId } from './token-secrets.js';
 
 export const TOKEN_EXPIRY_ACTION = 'token.expire';
 
 /** How often a plain write that lost a race to a concurrent write is tried again. */
 const RACE_RETRIES = 10;
-
-export type AuthResult = { principal: Principal } | { denied: string };
-
-interface CachedToken {
-  readonly record: TokenRecord;
-  readonly expiresAtMs: number | null;
-  /** The answer while the token is good, made once: requests share it. */
-  readonly allowed: AuthResult;
-}
-
-const ADMIN_AUTH: AuthResult = Object.freeze({ principal: ADMIN_PRINCIPAL });
 
 /**
  * Tokens, capability levels and safe mode. Keeps a read-through cache for the request hot path and
@@ -52,15 +41,15 @@ export class AccessService {
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #adminHashFromConfig: string | null;
-  #adminHash: string | null = null;
+  readonly #tokens: TokenAuthenticator;
   #capabilities = new Map<CapabilityName, CapabilityRecord>();
   #safeMode: SafeModeState = SAFE_MODE_OFF;
-  readonly #tokens = new Map<string, CachedToken | null>();
 
   constructor(store: Store, clock: Clock, adminToken: string | null) {
     this.#store = store;
     this.#clock = clock;
     this.#adminHashFromConfig = adminToken === null ? null : hashSecret(adminToken);
+    this.#tokens = new TokenAuthenticator((hash) => store.access.tokenByHash(hash), clock);
   }
 
   registerTimers(scheduler: Scheduler): void {
@@ -124,15 +113,15 @@ export class AccessService {
         data: { action: 'token.admin_rotate' },
       });
     });
-    this.#adminHash = hashSecret(secret);
+    this.#tokens.setAdminHash(hashSecret(secret));
     return secret;
   }
 
   async refresh(): Promise<void> {
-    this.#adminHash = this.#adminHashFromConfig ?? (await this.#store.access.adminTokenHash());
+    this.#tokens.setAdminHash(this.#adminHashFromConfig ?? (await this.#store.access.adminTokenHash()));
     this.#capabilities = new Map((await this.#store.access.capabilities()).map((c) => [c.name, c]));
     this.#safeMode = await this.#store.access.safeMode();
-    this.#tokens.clear();
+    this.#tokens.forget();
   }
 
   /** Keeps the caches true to the log; wire to the event hub. */
@@ -212,50 +201,13 @@ export class AccessService {
   }
 
   /** Resolves a bearer secret to a principal, or says why it cannot. Never logs or stores the secret. */
-  async authenticate(secret: string | null): Promise<AuthResult> {
-    const known = this.authenticateKnown(secret);
-    if (known !== undefined) return known;
-    const hash = hashSecret(secret!);
-    const record = await this.#store.access.tokenByHash(hash);
-    const cached =
-      record === null || !sameHash(record.secretHash, hash)
-        ? null
-        : {
-            record,
-            expiresAtMs: record.expiresAt === null ? null : Date.parse(record.expiresAt),
-            allowed: {
-              principal: { kind: 'tenant', tokenId: record.id, tenant: record.tenant, access: record.access },
-            } as const,
-          };
-    if (this.#tokens.size > 10_000) this.#tokens.clear();
-    this.#tokens.set(hash, cached);
-    return this.#resolved(cached);
+  authenticate(secret: string | null): Promise<AuthResult> {
+    return this.#tokens.authenticate(secret);
   }
 
-  /**
-   * `authenticate` without the store: the answer when the admin token, a token seen before or no token at
-   * all is presented, and undefined when the token must be looked up. Lets every request after a token's
-   * first be authenticated without waiting on anything.
-   */
+  /** The answer without the store, or undefined when the token must be looked up (see TokenAuthenticator). */
   authenticateKnown(secret: string | null): AuthResult | undefined {
-    if (secret === null || secret === '') return { denied: 'a bearer token is required' };
-    // Tokens are found by the SHA-256 digest of the secret, here as in the store's index: a lookup's
-    // timing can only tell something about a digest, never about the secret, so it needs no constant-time
-    // compare (the store's answer is still checked with one; that path is rare).
-    const hash = hashSecret(secret);
-    if (hash === this.#adminHash) return ADMIN_AUTH;
-    const cached = this.#tokens.get(hash);
-    return cached === undefined ? undefined : this.#resolved(cached);
-  }
-
-  #resolved(cached: CachedToken | null): AuthResult {
-    if (cached === null) return { denied: 'unknown token' };
-    const { record, expiresAtMs } = cached;
-    if (record.state === 'revoked') return { denied: 'token revoked' };
-    if (record.state === 'expired' || (expiresAtMs !== null && expiresAtMs <= this.#clock.now())) {
-      return { denied: 'token expired' };
-    }
-    return cached.allowed;
+    return this.#tokens.authenticateKnown(secret);
   }
 
   async createToken(
@@ -325,7 +277,7 @@ export class AccessService {
       });
       return ok(after);
     });
-    if (result.ok) this.#tokens.clear();
+    if (result.ok) this.#tokens.forget();
     return result;
   }
 

@@ -1,19 +1,9 @@
 /** The shapes of the cell factory's answers (src/http/cell-view.ts, src/engine/cells/cell-dryrun.ts). */
 
-export const REVISION_STATES = [
-  'draft',
-  'canary',
-  'experimental',
-  'stable',
-  'deprecated',
-  'disabled',
-  'rolled_back',
-  'healing',
-  'failed',
-] as const;
-
-export const LIFECYCLE_COMMANDS = ['approve', 'disable', 'rollback', 'auto_heal', 'auto_rollback'] as const;
-export type LifecycleCommand = (typeof LIFECYCLE_COMMANDS)[number];
+// The lists themselves are the server's (pure modules without imports, bundled with the panel).
+export { LIFECYCLE_COMMANDS, REVISION_STATES } from '../../../../src/domain/cells/cell-lifecycle';
+import type { LifecycleCommand } from '../../../../src/domain/cells/cell-lifecycle';
+export type { LifecycleCommand };
 
 export const BACKENDS = ['adapter', 'script', 'wasm'] as const;
 export type Backend = (typeof BACKENDS)[number];

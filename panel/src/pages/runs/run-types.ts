@@ -1,17 +1,12 @@
 /** The LLM factory run API's answers as the runs pages read them (docs/llm-factory.md). */
 
-export const RUN_STATUSES = [
-  'planning',
-  'implementing',
-  'verifying',
-  'gated',
-  'completed',
-  'failed',
-  'cancelled',
-] as const;
+import { TERMINAL_RUN_STATUSES as TERMINAL } from '../../../../src/domain/runs/run-model';
 
-/** A run takes no more changes once it is in one of these. */
-export const TERMINAL_RUN_STATUSES: readonly string[] = ['completed', 'failed', 'cancelled'];
+// The list is the server's (a pure module without imports, bundled with the panel).
+export { RUN_STATUSES } from '../../../../src/domain/runs/run-model';
+
+/** A run takes no more changes once it is in one of these (as the API's plain strings). */
+export const TERMINAL_RUN_STATUSES: readonly string[] = TERMINAL;
 
 /** One run (`GET /llm/factory/runs`, `GET /llm/factory/runs/:id`). */
 export interface RunView {
