@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { ADMIN, startTestFabrica, type TestFabrica } from './support/app.js';
 import { openSse } from './support/sse.js';
@@ -136,6 +137,38 @@ for (const { kind, skip } of STORE_KINDS) {
       );
       fast.close();
       resumed.close();
+    });
+
+    it('streams to an HTTP/1.0 client unchunked, catch-up pages and live events alike', async () => {
+      const from = f.fabrica.hub.head;
+      await emit(1_200, 'h10'); // more than two catch-up pages
+      const socket = connect(Number(new URL(base).port), '127.0.0.1');
+      socket.write(
+        `GET /events?subject_kind=test&subject_id=h10&after=${from} HTTP/1.0\r\nAuthorization: Bearer ${ADMIN}\r\n\r\n`,
+      );
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (text += d));
+      const ids = () => [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+      const until = async (n: number) => {
+        const start = Date.now();
+        while (ids().length < n && Date.now() - start < 20_000) await new Promise((r) => setTimeout(r, 10));
+      };
+      await until(1_200);
+      await emit(3, 'h10');
+      await until(1_203);
+      socket.destroy();
+      const [head, body = ''] = text.split('\r\n\r\n', 2);
+      assert.match(head!, /^HTTP\/1\.1 200/);
+      assert.doesNotMatch(head!, /transfer-encoding/i);
+      assert.deepEqual(
+        ids(),
+        Array.from({ length: 1_203 }, (_, i) => from + 1 + i),
+      );
+      // Nothing but SSE frames and comments in the body: no chunk sizes between them.
+      for (const block of body.split('\n\n').filter((b) => b !== '')) {
+        assert.match(block, /^(retry: |: |id: )/);
+      }
     });
 
     it('streams over WebSocket with the token as query parameter, and resumes', async () => {

@@ -5,6 +5,7 @@ import { toPublicEvent, type EventFilter, type EventRecord } from '../domain/eve
 import type { Failure } from '../domain/errors.js';
 import type { EventHub, SubscriberSink, Subscription } from '../engine/event-hub.js';
 import { ERROR_STATUS } from './error-status.js';
+import { SseOutbox } from './sse-outbox.js';
 
 export interface StreamOptions {
   readonly hub: EventHub;
@@ -32,25 +33,29 @@ export const endReasonOf = (reason: string): StreamEnd['reason'] =>
  * plus one page.
  */
 function slowConsumerCheck(limitBytes: number): (unsent: () => number) => boolean {
-  let inBurst = false;
+  let checkedIn = -1;
   return (unsent) => {
-    if (inBurst) return false;
-    inBurst = true;
-    setImmediate(() => (inBurst = false));
+    const burst = currentBurst();
+    if (checkedIn === burst) return false;
+    checkedIn = burst;
     return unsent() > limitBytes;
   };
 }
 
-/** Each event's SSE frame, built once however many clients it goes to (the hub hands all the same record). */
-const sseFrames = new WeakMap<EventRecord, string>();
-const sseFrame = (e: EventRecord): string => {
-  let frame = sseFrames.get(e);
-  if (frame === undefined) {
-    frame = `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(toPublicEvent(e))}\n\n`;
-    sseFrames.set(e, frame);
+let burst = 0;
+let burstEnding = false;
+
+/** A number that moves on once per turn of the event loop: one timer for every stream, not one each. */
+function currentBurst(): number {
+  if (!burstEnding) {
+    burstEnding = true;
+    setImmediate(() => {
+      burst += 1;
+      burstEnding = false;
+    });
   }
-  return frame;
-};
+  return burst;
+}
 
 /**
  * Server-Sent Events: `id` is the event's seq, so a reconnecting EventSource resumes by itself through
@@ -74,6 +79,8 @@ export function openSseStream(
     'x-request-id': req.id,
   });
   res.write(`retry: 2000\n: stream open after=${after} head=${opts.hub.head}\n\n`);
+  // That write put the headers in the socket's queue: events may now go to the socket itself.
+  const outbox = res.socket === null ? null : new SseOutbox(res.socket, res.chunkedEncoding);
   let last = after;
   let ended = false;
   const tooSlow = slowConsumerCheck(opts.bufferLimitBytes);
@@ -83,36 +90,38 @@ export function openSseStream(
     clearInterval(heartbeat);
     sub.close();
     if (end !== null && !res.destroyed) {
+      outbox?.flush();
       res.write(`event: fabrica.close\ndata: ${JSON.stringify(end)}\n\n`);
       res.end();
       // A client that reads nothing would hold the buffered bytes forever.
       setTimeout(() => res.destroy(), 5000).unref();
+    } else {
+      outbox?.drop();
     }
   };
   const sink: SubscriberSink = {
     deliver: (e: EventRecord) => {
-      if (ended) return false;
-      if (tooSlow(() => res.writableLength)) {
+      if (ended || outbox === null) return false;
+      if (tooSlow(() => res.writableLength + outbox.pendingBytes)) {
         finish({ reason: 'slow_consumer', resume_after: last });
         return false;
       }
-      if (!res.writableCorked) {
-        // Events come a page at a time, within one tick: send the tick's frames in one write.
-        res.cork();
-        process.nextTick(() => res.uncork());
-      }
-      res.write(sseFrame(e));
+      outbox.add(e);
       last = e.seq;
       return true;
     },
     ready: async () => {
-      if (res.writableNeedDrain && !ended) await once(res, 'drain');
+      outbox?.flush();
+      const socket = res.socket;
+      if (socket !== null && socket.writableNeedDrain && !ended) await once(socket, 'drain');
     },
     end: (reason) => finish({ reason: endReasonOf(reason), resume_after: last }),
   };
   const sub = opts.hub.subscribe(after, filter, sink);
   const heartbeat = setInterval(() => {
-    if (!ended) res.write(`: heartbeat head=${opts.hub.head}\n\n`);
+    if (ended) return;
+    outbox?.flush();
+    res.write(`: heartbeat head=${opts.hub.head}\n\n`);
   }, opts.heartbeatMs);
   heartbeat.unref();
   res.on('close', () => finish(null));
