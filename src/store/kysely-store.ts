@@ -4,7 +4,8 @@ import type { NewTimer, TimerRecord } from '../domain/timer.js';
 import type { Committed, MigrationStatus, Store, StoreKind, TimerTx } from '../engine/ports.js';
 import { AccessQueries } from './access.repo.js';
 import { AssignmentQueries } from './assignments.repo.js';
-import { RunQueries } from './runs.repo.js';
+import { RunAggregateCache, TxAggregates } from './run-aggregate-cache.js';
+import { RunQueries, type AggregateMemory } from './runs.repo.js';
 import { CellQueries } from './cells.repo.js';
 import { OrganQueries } from './organs.repo.js';
 import type { GroupCommit } from './group-commit.js';
@@ -35,17 +36,20 @@ class KyselyTx implements TimerTx {
   readonly organs: OrganQueries;
   readonly assignments: AssignmentQueries;
   timersChanged = false;
+  /** What this transaction learnt of runs' records: remembered once it commits. */
+  readonly aggregates: TxAggregates;
   readonly #trx: Transaction<Database>;
   readonly #kind: StoreKind;
   readonly #now: () => number;
 
-  constructor(trx: Transaction<Database>, kind: StoreKind, now: () => number) {
+  constructor(trx: Transaction<Database>, kind: StoreKind, now: () => number, aggregates: RunAggregateCache) {
     this.#trx = trx;
     this.#kind = kind;
     this.#now = now;
+    this.aggregates = new TxAggregates(aggregates);
     this.events = new EventAppender(trx, kind, now);
     this.access = new AccessQueries(trx, now, kind);
-    this.runs = new RunQueries(trx, kind);
+    this.runs = new RunQueries(trx, kind, this.aggregates);
     this.cells = new CellQueries(trx, kind);
     this.organs = new OrganQueries(trx, kind);
     this.assignments = new AssignmentQueries(trx, kind);
@@ -90,6 +94,13 @@ export interface StoreOptions {
   readonly groupCommit?: GroupCommit;
 }
 
+/** Reads outside a transaction see committed data only: what they learn may be remembered at once. */
+const committedReads = (cache: RunAggregateCache): AggregateMemory => ({
+  get: (run) => cache.get(run),
+  learn: (agg) => cache.put(agg),
+  unknown: (runId) => cache.forget(runId),
+});
+
 /** The one store implementation; the dialect (SQLite or PostgreSQL) is chosen by whoever opens it. */
 export class KyselyStore implements Store {
   readonly kind: StoreKind;
@@ -105,6 +116,7 @@ export class KyselyStore implements Store {
   readonly #now: () => number;
   readonly #listeners = new Set<CommitListener>();
   readonly #txListeners = new Set<TransactionListener>();
+  readonly #aggregates = new RunAggregateCache();
   #closed = false;
 
   /** PostgreSQL schema holding the tables (and Kysely's migration bookkeeping); null on SQLite. */
@@ -126,7 +138,7 @@ export class KyselyStore implements Store {
     this.#notifier = notifier;
     this.#now = now;
     this.access = new AccessQueries(reader, now, kind);
-    this.runs = new RunQueries(reader, kind);
+    this.runs = new RunQueries(reader, kind, committedReads(this.#aggregates));
     this.cells = new CellQueries(reader, kind);
     this.organs = new OrganQueries(reader, kind);
     this.assignments = new AssignmentQueries(reader, kind);
@@ -156,7 +168,7 @@ export class KyselyStore implements Store {
 
   async #transact<T>(work: (tx: KyselyTx) => Promise<T>): Promise<T> {
     const inTransaction = async (trx: Transaction<Database>) => {
-      const tx = new KyselyTx(trx, this.kind, this.#now);
+      const tx = new KyselyTx(trx, this.kind, this.#now, this.#aggregates);
       const value = await work(tx);
       const what = { events: tx.events.appended > 0, timers: tx.timersChanged };
       // With events, the notification rides along with the flush's first statement (one round trip
@@ -172,6 +184,7 @@ export class KyselyStore implements Store {
       this.#groupCommit === null
         ? await this.#db.transaction().execute(inTransaction)
         : await this.#groupCommit.run(inTransaction);
+    tx.aggregates.publish();
     if (tx.events.appended > 0 || tx.timersChanged) {
       this.#emit({ events: tx.events.appended > 0, timers: tx.timersChanged, appended: tx.events.written });
     }

@@ -1,8 +1,15 @@
-import type { Kysely, OnConflictBuilder } from 'kysely';
+import { sql, type Kysely, type OnConflictBuilder } from 'kysely';
 import type { Run, RunAggregate } from '../domain/runs/run-model.js';
 import type { RunListQuery, RunRecord, RunsRepo, StoredReview } from '../engine/runs/run-ports.js';
 import type { StoreKind } from '../engine/ports.js';
 import type { Database } from './schema.js';
+
+/** Where a RunQueries keeps what it learns of runs' records (see run-aggregate-cache.ts). */
+export interface AggregateMemory {
+  get(run: Run): RunAggregate | undefined;
+  learn(agg: RunAggregate): void;
+  unknown(runId: string): void;
+}
 
 const parseRun = (doc: string, version: number): Run => ({ ...(JSON.parse(doc) as Run), version });
 
@@ -10,9 +17,11 @@ const parseRun = (doc: string, version: number): Run => ({ ...(JSON.parse(doc) a
 export class RunQueries implements RunsRepo {
   readonly #db: Kysely<Database>;
   readonly #kind: StoreKind;
-  constructor(db: Kysely<Database>, kind: StoreKind) {
+  readonly #known: AggregateMemory;
+  constructor(db: Kysely<Database>, kind: StoreKind, known: AggregateMemory) {
     this.#db = db;
     this.#kind = kind;
+    this.#known = known;
   }
 
   async run(id: string): Promise<Run | null> {
@@ -37,14 +46,20 @@ export class RunQueries implements RunsRepo {
   }
 
   async aggregateOf(run: Run): Promise<RunAggregate> {
+    const known = this.#known.get(run);
+    if (known !== undefined) return known;
     const rows = await this.#db
       .selectFrom('run_records')
       .select(['record_type', 'doc', 'version'])
       .where('run_id', '=', run.id)
       .where('record_type', '!=', 'review')
-      .orderBy('id')
+      // Byte order on both databases, whatever PostgreSQL's collation: the order a change's records
+      // are put back in when the aggregate is worked out without reading it (recordOrder).
+      .orderBy(this.#kind === 'postgres' ? sql`id collate "C"` : sql`id`)
       .execute();
-    return aggregateFrom(run, rows);
+    const agg = aggregateFrom(run, rows);
+    this.#known.learn(agg);
+    return agg;
   }
 
   async latestReview(runId: string): Promise<StoredReview | null> {
@@ -94,6 +109,11 @@ export class RunQueries implements RunsRepo {
   }
 
   async updateRun(run: Run): Promise<void> {
+    this.#known.unknown(run.id);
+    await this.#updateRun(run);
+  }
+
+  async #updateRun(run: Run): Promise<void> {
     const { version, ...doc } = run;
     await this.#db
       .updateTable('runs')
@@ -102,11 +122,18 @@ export class RunQueries implements RunsRepo {
       .execute();
   }
 
+  /**
+   * The change's records and the run's new version. The aggregate a later change of this version would
+   * read is worked out from the one this change started from, so that it need not be read again.
+   */
   async saveChange(run: Run, records: readonly RunRecord[]): Promise<void> {
     const rows = recordRows(run.id, records);
+    const base = this.#known.get({ ...run, version: run.version - 1 });
+    if (base === undefined) this.#known.unknown(run.id);
+    else this.#known.learn(applyRows(base, run, rows));
     if (this.#kind !== 'postgres' || rows.length === 0 || rows.length > RECORD_PAGE) {
-      await this.putRecords(run.id, records);
-      await this.updateRun(run);
+      await this.#putRows(rows);
+      await this.#updateRun(run);
       return;
     }
     // One round trip for the records and the run row.
@@ -125,7 +152,12 @@ export class RunQueries implements RunsRepo {
   }
 
   async putRecords(runId: string, records: readonly RunRecord[]): Promise<void> {
-    const rows = recordRows(runId, records);
+    // Reviews are no part of the aggregate; anything else put outside a change makes it unknown.
+    if (records.some((r) => r.type !== 'review')) this.#known.unknown(runId);
+    await this.#putRows(recordRows(runId, records));
+  }
+
+  async #putRows(rows: readonly RecordRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += RECORD_PAGE) {
       await this.#db
         .insertInto('run_records')
@@ -139,26 +171,70 @@ export class RunQueries implements RunsRepo {
 /** Rows per insert statement, far below both databases' parameter limits. */
 const RECORD_PAGE = 500;
 
-type RecordRow = { record_type: string; doc: string; version: number | string };
+type StoredRecord = { record_type: string; doc: string; version: number | string };
+type RecordRow = ReturnType<typeof recordRows>[number];
+type AggregateLists = Omit<RunAggregate, 'run'>;
+type ListName = keyof AggregateLists;
 
-function aggregateFrom(run: Run, rows: readonly RecordRow[]): RunAggregate {
-  const of = <T>(type: string) =>
-    rows
-      .filter((r) => r.record_type === type)
-      .map((r) => ({ ...(JSON.parse(r.doc) as T), version: Number(r.version) }));
-  return {
-    run,
-    stages: of('stage'),
-    issues: of('issue'),
-    checkpoints: of('checkpoint'),
-    // An artifact's `version` is its provenance number, not a row version: keep the document's own.
-    artifacts: rows
-      .filter((r) => r.record_type === 'artifact')
-      .map((r) => JSON.parse(r.doc) as RunAggregate['artifacts'][number]),
-    gates: rows
-      .filter((r) => r.record_type === 'gate')
-      .map((r) => JSON.parse(r.doc) as RunAggregate['gates'][number]),
+const LIST_OF: Readonly<Record<string, ListName>> = {
+  stage: 'stages',
+  issue: 'issues',
+  checkpoint: 'checkpoints',
+  artifact: 'artifacts',
+  gate: 'gates',
+};
+
+/** A stored record as the aggregate holds it. */
+function recordValue(r: StoredRecord): { id: string; version?: number } {
+  const doc = JSON.parse(r.doc) as { id: string; version?: number };
+  // An artifact's or a gate's `version` is its provenance number, not a row version: keep the document's.
+  if (r.record_type === 'artifact' || r.record_type === 'gate') return doc;
+  return { ...doc, version: Number(r.version) };
+}
+
+function aggregateFrom(run: Run, rows: readonly StoredRecord[]): RunAggregate {
+  const lists: Record<ListName, { id: string }[]> = {
+    stages: [],
+    issues: [],
+    checkpoints: [],
+    artifacts: [],
+    gates: [],
   };
+  for (const r of rows) {
+    const list = LIST_OF[r.record_type];
+    if (list !== undefined) lists[list].push(recordValue(r));
+  }
+  return { run, ...(lists as unknown as AggregateLists) };
+}
+
+/**
+ * The aggregate after a change, from the one before it and the rows the change wrote: each row read back
+ * as a read would (from the same document text), in place of the record it replaces, every list in the
+ * order a read returns it.
+ */
+function applyRows(base: RunAggregate, run: Run, rows: readonly RecordRow[]): RunAggregate {
+  const lists: Record<ListName, readonly { id: string }[]> = { ...base };
+  const touched = new Map<ListName, Map<string, { id: string }>>();
+  for (const row of rows) {
+    const name = LIST_OF[row.record_type];
+    if (name === undefined) continue;
+    let byId = touched.get(name);
+    if (byId === undefined) {
+      byId = new Map(lists[name].map((r) => [r.id, r]));
+      touched.set(name, byId);
+    }
+    byId.set(row.id, recordValue(row));
+  }
+  for (const [name, byId] of touched) lists[name] = [...byId.values()].sort(recordOrder);
+  return { ...(lists as unknown as AggregateLists), run };
+}
+
+/** Ids in byte order (of their UTF-8), as both databases sort them under a binary collation. */
+function recordOrder(a: { id: string }, b: { id: string }): number {
+  if (a.id === b.id) return 0;
+  // UTF-16 order is code point order, hence UTF-8 byte order, unless a surrogate meets U+E000–U+FFFF.
+  if (/[\ud800-\uffff]/.test(a.id + b.id)) return Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
+  return a.id < b.id ? -1 : 1;
 }
 
 const upsertRecord = (oc: OnConflictBuilder<Database, 'run_records'>) =>
