@@ -12,7 +12,9 @@ const CRLF = Buffer.from('\r\n');
 export function sseFrame(e: EventRecord, chunked: boolean): Buffer {
   let frame = frames.get(e);
   if (frame === undefined) {
-    const plain = Buffer.from(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(toPublicEvent(e))}\n\n`);
+    const plain = Buffer.from(
+      `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(toPublicEvent(e))}\n\n`,
+    );
     frame = { plain, chunk: Buffer.concat([Buffer.from(`${plain.length.toString(16)}\r\n`), plain, CRLF]) };
     frames.set(e, frame);
   }
