@@ -65,7 +65,12 @@ export interface Runtime {
 export async function openStore(config: Config, clock: Clock = systemClock): Promise<KyselyStore> {
   const now = () => clock.now();
   if (config.databaseUrl !== null) {
-    return openPostgresStore({ url: config.databaseUrl, poolSize: config.pgPoolSize, now });
+    return openPostgresStore({
+      url: config.databaseUrl,
+      poolSize: config.pgPoolSize,
+      preparedStatements: config.pgPreparedStatements,
+      now,
+    });
   }
   return openSqliteStore({
     file: join(config.dataDir, 'fabrica.db'),

@@ -206,6 +206,13 @@ export const SETTINGS = {
     unit: 'connections',
     doc: 'PostgreSQL connection pool size per instance.',
   }),
+  pgPreparedStatements: spec({
+    env: ['FABRICA_PG_PREPARED_STATEMENTS'],
+    default: true,
+    parse: bool,
+    unit: 'boolean',
+    doc: 'Run repeated PostgreSQL statements as prepared statements (off behind a pooler in transaction mode).',
+  }),
   timerPollMs: spec({
     env: ['FABRICA_TIMER_POLL_MS'],
     default: 1000,

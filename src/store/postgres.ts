@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
+import { PreparedPgClient } from './prepared-pg-client.js';
 import pg from 'pg';
 import { KyselyStore, type Notifier } from './kysely-store.js';
 import type { Database } from './schema.js';
@@ -6,6 +7,8 @@ import type { Database } from './schema.js';
 export interface PostgresOptions {
   readonly url: string;
   readonly poolSize: number;
+  /** Run parameterised statements as named prepared statements (default: yes). */
+  readonly preparedStatements?: boolean;
   readonly now: () => number;
   readonly onListenerError?: (error: Error) => void;
 }
@@ -84,7 +87,12 @@ class PgNotifier implements Notifier {
 }
 
 export async function openPostgresStore(opts: PostgresOptions): Promise<KyselyStore> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize, types });
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize,
+    types,
+    ...(opts.preparedStatements === false ? {} : { Client: PreparedPgClient }),
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const schema = rows[0]?.schema ?? 'public';
