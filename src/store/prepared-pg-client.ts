@@ -10,6 +10,20 @@ const PLAN_CHANGED = '0A000';
 
 type Query = (...args: unknown[]) => unknown;
 
+/** Statement names by text, shared by every connection: hashing a text on every execution costs more. */
+const names = new Map<string, string>();
+const NAMES_KEPT = 2_000;
+
+function nameOf(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `fabrica_${createHash('sha1').update(text).digest('base64url')}`;
+    if (names.size >= NAMES_KEPT) names.clear();
+    names.set(text, name);
+  }
+  return name;
+}
+
 /**
  * A pg client that runs each parameterised statement as a named prepared statement, named by its text:
  * PostgreSQL parses a statement once per connection and may keep its plan, instead of parsing and
@@ -33,7 +47,7 @@ export class PreparedPgClient extends pg.Client {
     ) {
       return run(...args) as never;
     }
-    const name = `fabrica_${createHash('sha1').update(text).digest('base64url')}`;
+    const name = nameOf(text);
     if (
       this.#unpreparable.has(name) ||
       (!this.#prepared.has(name) && this.#prepared.size >= PREPARED_PER_CONNECTION)
