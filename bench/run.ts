@@ -132,7 +132,7 @@ function derive(results: readonly CaseResult[], targets: Record<string, Record<s
       unit: '%',
       goal: '<= 10%',
       met: overhead <= 0.1,
-      note: `req/s lost by fabrica's read route against the same handler on a bare Fastify (auth, metrics, request ids); ${extraCpu(read, bare)}`,
+      note: `req/s lost by fabrica's read route against the same handler on a bare Fastify with request ids (auth + metrics); ${extraCpu(read, bare)}`,
     });
   }
   if (read && pub) {

@@ -11,6 +11,7 @@ import { ADMIN_PRINCIPAL } from '../src/domain/access.js';
 import { isCapabilityName } from '../src/domain/capabilities.js';
 import { validateCellTemplate } from '../src/domain/cells/cell-template.js';
 import { presentCapability } from '../src/http/routes/access.routes.js';
+import { newRequestIds } from '../src/http/request-ids.js';
 import { parseOrganTemplate } from '../src/domain/organs/organ-template.js';
 import { BENCH_ADMIN_TOKEN } from './settings.js';
 
@@ -172,13 +173,18 @@ const readCapability =
 
 /**
  * 7. fabrica's capability read route on a bare Fastify: fabrica's access service and the route's own
- * validation, read and presentation, but none of fabrica's hooks (no authorization, no metrics, no request
- * ids), so that what authorization and metrics cost together can be measured.
+ * validation, read and presentation, and fabrica's request ids (made the same way, the header set by the
+ * handler), but none of fabrica's hooks: no authorization, no metrics. What authorization and metrics
+ * cost together is measured against it.
  */
 async function fabricaBareRead(opts: TargetOptions): Promise<Target> {
   const { fabrica: f, cleanup } = await benchFabrica(opts);
-  const app = Fastify({ logger: false });
-  app.get('/capabilities/:name', { schema: { params: CapabilityParams } }, readCapability(f));
+  const app = Fastify({ logger: false, genReqId: newRequestIds(), requestIdHeader: false });
+  const read = readCapability(f);
+  app.get('/capabilities/:name', { schema: { params: CapabilityParams } }, (req, reply) => {
+    reply.header('x-request-id', req.id);
+    return read(req, reply);
+  });
   const url = await listen(app);
   return {
     url,
