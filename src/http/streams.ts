@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { toPublicEvent, type EventFilter, type EventRecord } from '../domain/event.js';
 import type { Failure } from '../domain/errors.js';
@@ -55,6 +55,19 @@ function currentBurst(): number {
     });
   }
   return burst;
+}
+
+/** Resolves when the socket can take more, or is gone (a catch-up must not wait for a closed client). */
+function drainedOrClosed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
 
 /**
@@ -113,7 +126,7 @@ export function openSseStream(
     ready: async () => {
       outbox?.flush();
       const socket = res.socket;
-      if (socket !== null && socket.writableNeedDrain && !ended) await once(socket, 'drain');
+      if (socket !== null && socket.writableNeedDrain && !ended) await drainedOrClosed(socket);
     },
     end: (reason) => finish({ reason: endReasonOf(reason), resume_after: last }),
   };

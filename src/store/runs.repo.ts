@@ -176,13 +176,14 @@ type RecordRow = ReturnType<typeof recordRows>[number];
 type AggregateLists = Omit<RunAggregate, 'run'>;
 type ListName = keyof AggregateLists;
 
-const LIST_OF: Readonly<Record<string, ListName>> = {
-  stage: 'stages',
-  issue: 'issues',
-  checkpoint: 'checkpoints',
-  artifact: 'artifacts',
-  gate: 'gates',
-};
+/** The aggregate's list of each record type (reviews are kept apart). */
+const LIST_OF: ReadonlyMap<string, ListName> = new Map([
+  ['stage', 'stages'],
+  ['issue', 'issues'],
+  ['checkpoint', 'checkpoints'],
+  ['artifact', 'artifacts'],
+  ['gate', 'gates'],
+]);
 
 /** A stored record as the aggregate holds it. */
 function recordValue(r: StoredRecord): { id: string; version?: number } {
@@ -201,7 +202,7 @@ function aggregateFrom(run: Run, rows: readonly StoredRecord[]): RunAggregate {
     gates: [],
   };
   for (const r of rows) {
-    const list = LIST_OF[r.record_type];
+    const list = LIST_OF.get(r.record_type);
     if (list !== undefined) lists[list].push(recordValue(r));
   }
   return { run, ...(lists as unknown as AggregateLists) };
@@ -216,7 +217,7 @@ function applyRows(base: RunAggregate, run: Run, rows: readonly RecordRow[]): Ru
   const lists: Record<ListName, readonly { id: string }[]> = { ...base };
   const touched = new Map<ListName, Map<string, { id: string }>>();
   for (const row of rows) {
-    const name = LIST_OF[row.record_type];
+    const name = LIST_OF.get(row.record_type);
     if (name === undefined) continue;
     let byId = touched.get(name);
     if (byId === undefined) {
