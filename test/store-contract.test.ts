@@ -240,5 +240,79 @@ for (const { kind, skip } of STORE_KINDS) {
         JSON.stringify(seen),
       );
     });
+
+    // On PostgreSQL a transaction's BEGIN goes out with its first statement and its COMMIT with the
+    // event flush's last one: a failure in either must still leave nothing behind.
+    const token = (id: string) => ({
+      id,
+      secretHash: `hash-${id}`,
+      tenant: 'acme',
+      access: 'read' as const,
+      label: null,
+      state: 'active' as const,
+      createdAt: new Date(now).toISOString(),
+      createdBy: 'me',
+      expiresAt: null,
+      revokedAt: null,
+      version: 1,
+    });
+
+    it('rolls back a transaction whose first statement fails, and goes on with the next', async () => {
+      await store.transaction((tx) => tx.access.insertToken(token('tok_first')));
+      const head = await store.headSeq();
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.access.insertToken(token('tok_first'));
+          await tx.appendEvent({ type: 't.lost', subjectKind: 'k', subjectId: 'f', actor: 'me' });
+        }),
+      );
+      assert.equal(await store.headSeq(), head);
+      for (let i = 0; i < 3; i += 1) {
+        await store.transaction((tx) =>
+          tx.appendEvent({ type: 't.next', subjectKind: 'k', subjectId: 'f', actor: 'me' }),
+        );
+      }
+      assert.equal(await store.headSeq(), head + 3);
+      assert.equal((await verifyChain(store)).ok, true);
+    });
+
+    it('writes nothing of a transaction whose last statement fails with its commit', async () => {
+      const head = await store.headSeq();
+      // A row in the way of the next event's seq: the flush's insert fails on it.
+      const blocker = {
+        seq: head + 1,
+        ts: new Date(now).toISOString(),
+        type: 't.blocker',
+        subject_kind: 'k',
+        subject_id: 'b',
+        tenant: null,
+        actor: 'me',
+        data: '{}',
+        prev_hash: 'x',
+        hash: 'x',
+      };
+      await store.db.insertInto('events').values(blocker).execute();
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.access.insertToken(token('tok_lost'));
+          await tx.appendEvent({ type: 't.lost', subjectKind: 'k', subjectId: 'b', actor: 'me' });
+        }),
+      );
+      assert.equal(await store.access.tokenByHash('hash-tok_lost'), null);
+      await store.db
+        .deleteFrom('events')
+        .where('seq', '=', head + 1)
+        .execute();
+      await store.transaction(async (tx) => {
+        await tx.access.insertToken(token('tok_kept'));
+        await tx.appendEvent({ type: 't.kept', subjectKind: 'k', subjectId: 'b', actor: 'me' });
+      });
+      assert.equal((await store.access.tokenByHash('hash-tok_kept'))?.id, 'tok_kept');
+      assert.deepEqual(
+        (await store.eventsAfter(head, 10)).map((e) => e.type),
+        ['t.kept'],
+      );
+      assert.equal((await verifyChain(store)).ok, true);
+    });
   });
 }

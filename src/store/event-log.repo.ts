@@ -2,6 +2,7 @@ import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { eventHash, type EventFilter, type EventRecord, type NewEvent } from '../domain/event.js';
 import type { Database, EventsTable } from './schema.js';
 import type { StoreKind } from '../engine/ports.js';
+import { COMMIT_FOLLOWS } from './prepared-pg-client.js';
 
 export const toEventRecord = (r: EventsTable): EventRecord => ({
   seq: Number(r.seq),
@@ -57,7 +58,8 @@ export class EventAppender {
 
   /**
    * Numbers and chains the transaction's events, writes them (one multi-row insert per page: fewer round
-   * trips than one per event) and the new head; call once, after the use case's work and before commit.
+   * trips than one per event) and the new head; call once, after the use case's work, right before the
+   * commit (on PostgreSQL the commit is sent with the flush's last statement).
    * `alongside` is evaluated by the head read (a notification queued for the commit, say).
    */
   async flush(alongside?: RawBuilder<unknown>): Promise<void> {
@@ -96,13 +98,15 @@ export class EventAppender {
     for (const rows of pages) await this.#trx.insertInto('events').values(rows).execute();
     const moveHead = { seq, hash: prevHash };
     if (this.#kind === 'postgres') {
-      // One round trip fewer while the head is locked: the last insert rides along with the head update.
-      await this.#trx
+      // Fewer round trips while the head is locked: the last insert rides along with the head update, and
+      // the commit (which follows the flush at once) with both.
+      const compiled = this.#trx
         .with('written', (db) => db.insertInto('events').values(last))
         .updateTable('event_head')
         .set(moveHead)
         .where('id', '=', 1)
-        .execute();
+        .compile();
+      await this.#trx.executeQuery({ ...compiled, sql: `${COMMIT_FOLLOWS}${compiled.sql}` });
     } else {
       await this.#trx.insertInto('events').values(last).execute();
       await this.#trx.updateTable('event_head').set(moveHead).where('id', '=', 1).execute();
