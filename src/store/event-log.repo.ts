@@ -1,5 +1,11 @@
-import type { Kysely, RawBuilder, Transaction } from 'kysely';
-import { eventHash, type EventFilter, type EventRecord, type NewEvent } from '../domain/event.js';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import {
+  chainedContent,
+  eventHash,
+  type EventFilter,
+  type EventRecord,
+  type NewEvent,
+} from '../domain/event.js';
 import type { Database, EventsTable } from './schema.js';
 import type { StoreKind } from '../engine/ports.js';
 import { COMMIT_FOLLOWS } from './prepared-pg-client.js';
@@ -64,6 +70,8 @@ export class EventAppender {
    */
   async flush(alongside?: RawBuilder<unknown>): Promise<void> {
     if (this.#pending.length === 0) return;
+    if (this.#kind === 'postgres' && this.#pending.length <= FLUSH_PAGE)
+      return this.#flushChainedInSql(alongside);
     let q = this.#trx.selectFrom('event_head').select(['seq', 'hash']).where('id', '=', 1);
     if (alongside !== undefined) q = q.select(alongside.as('alongside'));
     if (this.#kind === 'postgres') q = q.forUpdate();
@@ -112,6 +120,57 @@ export class EventAppender {
       await this.#trx.updateTable('event_head').set(moveHead).where('id', '=', 1).execute();
     }
     this.#written = records;
+    this.#pending = [];
+  }
+
+  /**
+   * PostgreSQL: one statement locks the chain head, numbers and chains the events (in SQL, from the
+   * content part of each hash input made here: `eventHash`'s rule), inserts them and moves the head, and
+   * the commit goes with it: the head stays locked for one round trip.
+   */
+  async #flushChainedInSql(alongside?: RawBuilder<unknown>): Promise<void> {
+    const pending = this.#pending;
+    const column = <K extends keyof (typeof pending)[number]>(k: K) => pending.map((e) => e[k]);
+    const compiled = sql<{ seq: string; prev_hash: string; hash: string }>`
+      with recursive
+        head as (select seq, hash from event_head where id = 1 for update),
+        batch as (
+          select * from unnest(
+            ${pending.map((_, i) => i + 1)}::int[], ${column('ts')}::text[], ${column('type')}::text[],
+            ${column('subjectKind')}::text[], ${column('subjectId')}::text[], ${column('tenant')}::text[],
+            ${column('actor')}::text[], ${column('data')}::text[], ${pending.map(chainedContent)}::text[]
+          ) as b(i, ts, type, subject_kind, subject_id, tenant, actor, data, content)
+        ),
+        chain as (
+          select 0 as i, seq, null::text as prev_hash, hash from head
+          union all
+          select b.i, c.seq + 1, c.hash,
+            encode(sha256(convert_to('[' || (c.seq + 1) || ',' || b.content || ',"' || c.hash || '"]', 'UTF8')), 'hex')
+          from chain c join batch b on b.i = c.i + 1
+        ),
+        written as (
+          insert into events (seq, ts, type, subject_kind, subject_id, tenant, actor, data, prev_hash, hash)
+          select c.seq, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor, b.data, c.prev_hash, c.hash
+          from batch b join chain c on c.i = b.i
+        ),
+        moved as (
+          update event_head set seq = last.seq, hash = last.hash
+          from (select seq, hash from chain order by i desc limit 1) as last
+          where event_head.id = 1
+        )
+      select c.seq, c.prev_hash, c.hash${alongside === undefined ? sql`` : sql`, ${alongside} as alongside`}
+      from chain c where c.i > 0 order by c.i`.compile(this.#trx);
+    const { rows } = await this.#trx.executeQuery<{ seq: string; prev_hash: string; hash: string }>({
+      ...compiled,
+      sql: `${COMMIT_FOLLOWS}${compiled.sql}`,
+    });
+    if (rows.length !== pending.length) throw new Error(`chained ${rows.length} of ${pending.length} events`);
+    this.#written = pending.map((e, i) => ({
+      ...e,
+      seq: Number(rows[i]!.seq),
+      prevHash: rows[i]!.prev_hash,
+      hash: rows[i]!.hash,
+    }));
     this.#pending = [];
   }
 }
