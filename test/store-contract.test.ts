@@ -257,6 +257,32 @@ for (const { kind, skip } of STORE_KINDS) {
       version: 1,
     });
 
+    it('chains a transaction of more events than one insert takes, after and before smaller ones', async () => {
+      const head = await store.headSeq();
+      const append = (n: number, subjectId: string) =>
+        store.transaction(async (tx) => {
+          for (let i = 0; i < n; i += 1) {
+            await tx.appendEvent({ type: 't.many', subjectKind: 'k', subjectId, actor: 'me', data: { i } });
+          }
+        });
+      await append(2, 'small');
+      await append(1_234, 'large');
+      await append(3, 'small');
+      const seqs: number[] = [];
+      for (let after = head; ;) {
+        const page = await store.eventsAfter(after, 1_000);
+        if (page.length === 0) break;
+        seqs.push(...page.map((e) => e.seq));
+        after = page.at(-1)!.seq;
+      }
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 1_239 }, (_, i) => head + 1 + i),
+      );
+      assert.equal(await store.headSeq(), head + 1_239);
+      assert.equal((await verifyChain(store)).ok, true);
+    });
+
     it('rolls back a transaction whose first statement fails, and goes on with the next', async () => {
       await store.transaction((tx) => tx.access.insertToken(token('tok_first')));
       const head = await store.headSeq();

@@ -90,11 +90,19 @@ export class Metrics {
 
   /** A counter on this registry; asking again for the same name returns the same counter. */
   counter<L extends string = never>(name: string, help: string, cfg: Config<CounterConfiguration<L>> = {}) {
-    return this.#getOrCreate(name, Counter, () => new Counter<L>({ ...cfg, name, help, registers: [] }));
+    return this.#getOrCreate(
+      name,
+      Counter,
+      () => new Counter<L>({ ...cfg, name, help, registers: [this.registry] }),
+    );
   }
 
   gauge<L extends string = never>(name: string, help: string, cfg: Config<GaugeConfiguration<L>> = {}) {
-    return this.#getOrCreate(name, Gauge, () => new Gauge<L>({ ...cfg, name, help, registers: [] }));
+    return this.#getOrCreate(
+      name,
+      Gauge,
+      () => new Gauge<L>({ ...cfg, name, help, registers: [this.registry] }),
+    );
   }
 
   histogram<L extends string = never>(
@@ -102,12 +110,20 @@ export class Metrics {
     help: string,
     cfg: Config<HistogramConfiguration<L>> = {},
   ) {
-    return this.#getOrCreate(name, Histogram, () => new Histogram<L>({ ...cfg, name, help, registers: [] }));
+    return this.#getOrCreate(
+      name,
+      Histogram,
+      () => new Histogram<L>({ ...cfg, name, help, registers: [this.registry] }),
+    );
   }
 
   /** A labelled counter for hot paths: resolve a series once (`series(labels)`), then `inc()` it. */
   seriesCounter<L extends string>(name: string, help: string, labelNames: readonly L[]): SeriesCounter<L> {
-    return this.#series(name, SeriesCounter, () => new SeriesCounter(this.registry, name, help, labelNames));
+    return this.#getOrCreate(
+      name,
+      SeriesCounter,
+      () => new SeriesCounter(this.registry, name, help, labelNames),
+    );
   }
 
   /** A labelled histogram for hot paths: resolve a series once (`series(labels)`), then `observe()` it. */
@@ -117,34 +133,19 @@ export class Metrics {
     labelNames: readonly L[],
     buckets: readonly number[],
   ): SeriesHistogram<L> {
-    return this.#series(
+    return this.#getOrCreate(
       name,
       SeriesHistogram,
       () => new SeriesHistogram(this.registry, name, help, labelNames, buckets),
     );
   }
 
-  #series<M>(name: string, type: abstract new (...args: never[]) => unknown, create: () => M): M {
+  /** The metric registered under this name, or a new one (each kind registers itself as it is made). */
+  #getOrCreate<M>(name: string, type: abstract new (...args: never[]) => unknown, create: () => M): M {
     const existing = this.registry.getSingleMetric(name) as unknown;
     if (existing === undefined) return create();
     if (!(existing instanceof type)) throw new Error(`metric ${name} is already registered as another type`);
     return existing as M;
-  }
-
-  #getOrCreate<M extends Counter<string> | Gauge<string> | Histogram<string>>(
-    name: string,
-    type: abstract new (...args: never[]) => Counter<string> | Gauge<string> | Histogram<string>,
-    create: () => M,
-  ): M {
-    const existing = this.registry.getSingleMetric(name);
-    if (existing !== undefined) {
-      if (!(existing instanceof type))
-        throw new Error(`metric ${name} is already registered as another type`);
-      return existing as M;
-    }
-    const metric = create();
-    this.registry.registerMetric(metric);
-    return metric;
   }
 
   /** The RED recorder of a route template (`/capabilities/:name`) or UNMATCHED_ROUTE, never a raw URL. */

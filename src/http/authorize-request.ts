@@ -21,12 +21,13 @@ export function authorizeRequest(
 ): void {
   // Nearly every request is decided without waiting on anything (the token was seen before), and then
   // costs no promise.
-  const known = access.authenticateKnown(bearerOf(req));
+  const secret = bearerOf(req);
+  const known = access.authenticateKnown(secret);
   if (known !== undefined) {
     if (decideRequest(req, reply, access, action, route, known)) done();
     return;
   }
-  access.authenticate(bearerOf(req)).then(
+  access.authenticate(secret).then(
     (auth) => {
       if (decideRequest(req, reply, access, action, route, auth)) done();
     },

@@ -23,6 +23,19 @@ export const toEventRecord = (r: EventsTable): EventRecord => ({
   hash: r.hash,
 });
 
+const toEventRow = (r: EventRecord): EventsTable => ({
+  seq: r.seq,
+  ts: r.ts,
+  type: r.type,
+  subject_kind: r.subjectKind,
+  subject_id: r.subjectId,
+  tenant: r.tenant,
+  actor: r.actor,
+  data: r.data,
+  prev_hash: r.prevHash,
+  hash: r.hash,
+});
+
 /**
  * Appends events inside one transaction. Events are numbered and chained at `flush`, just before commit:
  * only then is the chain head read (on PostgreSQL row-locked), so concurrent transactions wait for each
@@ -65,8 +78,10 @@ export class EventAppender {
   /**
    * Numbers and chains the transaction's events, writes them (one multi-row insert per page: fewer round
    * trips than one per event) and the new head; call once, after the use case's work, right before the
-   * commit (on PostgreSQL the commit is sent with the flush's last statement).
-   * `alongside` is evaluated by the head read (a notification queued for the commit, say).
+   * commit. On PostgreSQL a transaction's events (up to a page) are chained in SQL by one statement that
+   * carries the commit; larger ones, and SQLite's, are chained here, the head read (on PostgreSQL locked)
+   * just before they are written. `alongside` rides along with the statement that reads the head (a
+   * notification queued for the commit, say).
    */
   async flush(alongside?: RawBuilder<unknown>): Promise<void> {
     if (this.#pending.length === 0) return;
@@ -85,40 +100,13 @@ export class EventAppender {
       prevHash = record.hash;
       return record;
     });
-    const pages = [];
     for (let i = 0; i < records.length; i += FLUSH_PAGE) {
-      pages.push(
-        records.slice(i, i + FLUSH_PAGE).map((r) => ({
-          seq: r.seq,
-          ts: r.ts,
-          type: r.type,
-          subject_kind: r.subjectKind,
-          subject_id: r.subjectId,
-          tenant: r.tenant,
-          actor: r.actor,
-          data: r.data,
-          prev_hash: r.prevHash,
-          hash: r.hash,
-        })),
-      );
+      await this.#trx
+        .insertInto('events')
+        .values(records.slice(i, i + FLUSH_PAGE).map(toEventRow))
+        .execute();
     }
-    const last = pages.pop()!;
-    for (const rows of pages) await this.#trx.insertInto('events').values(rows).execute();
-    const moveHead = { seq, hash: prevHash };
-    if (this.#kind === 'postgres') {
-      // Fewer round trips while the head is locked: the last insert rides along with the head update, and
-      // the commit (which follows the flush at once) with both.
-      const compiled = this.#trx
-        .with('written', (db) => db.insertInto('events').values(last))
-        .updateTable('event_head')
-        .set(moveHead)
-        .where('id', '=', 1)
-        .compile();
-      await this.#trx.executeQuery({ ...compiled, sql: `${COMMIT_FOLLOWS}${compiled.sql}` });
-    } else {
-      await this.#trx.insertInto('events').values(last).execute();
-      await this.#trx.updateTable('event_head').set(moveHead).where('id', '=', 1).execute();
-    }
+    await this.#trx.updateTable('event_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
     this.#written = records;
     this.#pending = [];
   }

@@ -48,7 +48,7 @@ function sendPlain(connection: Connection, text: string): void {
 }
 
 /**
- * A statement sent in one round trip together with the BEGIN before it and/or the COMMIT after it: the
+ * A statement sent in one round trip, with the BEGIN before it and the COMMIT after it when asked: the
  * extended protocol runs the messages in order up to one Sync, stopping at the first error (then the
  * transaction is aborted and its ROLLBACK follows as usual).
  */
@@ -120,15 +120,12 @@ export class PreparedPgClient extends pg.Client {
     return this.#statement(text, values, run) as never;
   }
 
+  /** One statement, with the BEGIN waiting to go out and, when it is marked so, the COMMIT. */
   async #statement(text: string, values: unknown[], run: Query): Promise<unknown> {
     const begin = this.#beginPending;
     const commit = text.startsWith(COMMIT_FOLLOWS);
     this.#beginPending = false;
     const name = this.#nameFor(text);
-    if (!begin && !commit) {
-      if (name === null) return run(text, values);
-      return (run({ name, text, values }) as Promise<unknown>).catch((e: unknown) => this.#failed(name, e));
-    }
     let results: PgResult | PgResult[];
     try {
       results = await new Promise<PgResult | PgResult[]>((resolve, reject) => {
@@ -139,7 +136,7 @@ export class PreparedPgClient extends pg.Client {
         run(new FoldedQuery(config, begin, commit));
       });
     } catch (e) {
-      if (name !== null) this.#failed(name, e);
+      if (name !== null && (e as { code?: string }).code === PLAN_CHANGED) this.#unpreparable.add(name);
       throw e;
     }
     if (commit) this.#committed = true;
@@ -155,10 +152,5 @@ export class PreparedPgClient extends pg.Client {
     if (!this.#prepared.has(name) && this.#prepared.size >= PREPARED_PER_CONNECTION) return null;
     this.#prepared.add(name);
     return name;
-  }
-
-  #failed(name: string, e: unknown): never {
-    if ((e as { code?: string }).code === PLAN_CHANGED) this.#unpreparable.add(name);
-    throw e;
   }
 }

@@ -230,12 +230,12 @@ function applyRows(base: RunAggregate, run: Run, rows: readonly RecordRow[]): Ru
   return { ...(lists as unknown as AggregateLists), run };
 }
 
-/** Ids in byte order (of their UTF-8), as both databases sort them under a binary collation. */
+/**
+ * Ids in the order both databases return them under a binary collation. Record ids are ASCII (made by
+ * the id generator), where JavaScript's string order is byte order.
+ */
 function recordOrder(a: { id: string }, b: { id: string }): number {
-  if (a.id === b.id) return 0;
-  // UTF-16 order is code point order, hence UTF-8 byte order, unless a surrogate meets U+E000–U+FFFF.
-  if (/[\ud800-\uffff]/.test(a.id + b.id)) return Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
-  return a.id < b.id ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 const upsertRecord = (oc: OnConflictBuilder<Database, 'run_records'>) =>
