@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { startTsWorker } from './ts-worker.js';
 import { SseSubscribers, type SubscriberTrace } from './sse-client.js';
 import type { WorkerInput, WorkerMessage, WorkerRequest } from './sse-worker.js';
 import { BENCH_ADMIN_TOKEN, type BenchSettings } from './settings.js';
@@ -64,14 +64,11 @@ function mainThreadClients(url: string, count: number): Clients {
 }
 
 function workerClients(url: string, count: number): Clients {
-  // The worker loads its TypeScript through tsx's API: `--import tsx` does not reach worker threads.
-  const entry = new URL('./sse-worker.ts', import.meta.url).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`;
-  const worker = new Worker(code, {
-    eval: true,
-    workerData: { url, token: BENCH_ADMIN_TOKEN, count } satisfies WorkerInput,
-  });
+  const worker = startTsWorker(new URL('./sse-worker.ts', import.meta.url), {
+    url,
+    token: BENCH_ADMIN_TOKEN,
+    count,
+  } satisfies WorkerInput);
   const next = () =>
     new Promise<WorkerMessage>((resolve, reject) => {
       worker.once('message', resolve);

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config/config.js';
 import { createFabrica } from '../src/fabrica.js';
 import type { HttpWorkerInput, HttpWorkerMessage, HttpWorkerRequest } from './kernel-http-worker.js';
 import type { SliceResult } from './kernel-stats.js';
+import { nextMessage, startTsWorker } from './ts-worker.js';
 
 const TOKEN = 'fab_bench_kernel_admin_token_0123456789abcdef';
 
@@ -51,23 +51,20 @@ export async function openHttpTarget(
     rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
-  const w = startWorker({ baseUrl: address, token: TOKEN, ...shape });
+  const workerInput: HttpWorkerInput = { baseUrl: address, token: TOKEN, ...shape };
+  const w = startTsWorker(new URL('./kernel-http-worker.ts', import.meta.url), workerInput);
   return {
     label,
-    slice(seconds, concurrency) {
-      return new Promise<SliceResult>((resolve, reject) => {
-        const onError = (e: Error) => reject(e);
-        w.once('error', onError);
-        w.once('message', (m: HttpWorkerMessage) => {
-          w.off('error', onError);
-          if (m.type === 'slice') resolve(m.result);
-          else
-            reject(
-              new Error(`${label}: ${m.message}${logs.length > 0 ? `\nserver log:\n${logs.join('')}` : ''}`),
-            );
+    async slice(seconds, concurrency) {
+      try {
+        const request: HttpWorkerRequest = { type: 'slice', seconds, concurrency };
+        return (await nextMessage<Extract<HttpWorkerMessage, { type: 'slice' }>>(w, request)).result;
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new Error(`${label}: ${why}${logs.length > 0 ? `\nserver log:\n${logs.join('')}` : ''}`, {
+          cause: e,
         });
-        w.postMessage({ type: 'slice', seconds, concurrency } satisfies HttpWorkerRequest);
-      });
+      }
     },
     async close() {
       w.postMessage({ type: 'stop' } satisfies HttpWorkerRequest);
@@ -76,12 +73,4 @@ export async function openHttpTarget(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-function startWorker(input: HttpWorkerInput): Worker {
-  // The worker loads its TypeScript through tsx's API: `--import tsx` does not reach worker threads.
-  const entry = new URL('./kernel-http-worker.ts', import.meta.url).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`;
-  return new Worker(code, { eval: true, workerData: input });
 }

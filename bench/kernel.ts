@@ -5,7 +5,7 @@
  * Knobs: docs/benchmarks-kernel.md and bench/kernel-settings.ts.
  */
 import { cpus } from 'node:os';
-import { openBaselines, type Baselines } from './kernel-dbos.js';
+import { openBaselineHost, type BaselineHost } from './kernel-baselines.js';
 import { footprint, engineLifecycle, openEngine, type EngineTarget } from './kernel-engine.js';
 import { stepsPerRun } from './kernel-graph.js';
 import { openHttpTarget, type HttpTarget } from './kernel-http.js';
@@ -83,33 +83,29 @@ function engineCases(t: EngineTarget, store: string): LiveCase[] {
   });
 }
 
-function baselineCases(b: Baselines): LiveCase[] {
+function baselineCases(b: BaselineHost): LiveCase[] {
   const out: LiveCase[] = [];
   for (const n of inFlight(settings.concurrency)) {
-    if (wanted('dbos')) {
-      const driver = new Driver(n, (m) => b.dbosLifecycle(m, STEPS));
+    if (wanted('dbos'))
       out.push({
         id: `dbos/${n}`,
         group: 'dbos',
         name: 'DBOS workflow',
         store: 'postgres',
         concurrency: n,
-        slice: (s) => driver.slice(s),
+        slice: (s) => b.slice('dbos', n, s),
         slices: [],
       });
-    }
-    if (wanted('baseline')) {
-      const driver = new Driver(n, (m) => b.bareLifecycle(m, STEPS));
+    if (wanted('baseline'))
       out.push({
         id: `bare/${n}`,
         group: 'baseline',
         name: 'bare INSERT loop',
         store: 'postgres',
         concurrency: n,
-        slice: (s) => driver.slice(s),
+        slice: (s) => b.slice('bare', n, s),
         slices: [],
       });
-    }
   }
   return out;
 }
@@ -142,10 +138,10 @@ async function enginePhase(): Promise<void> {
   if (pg !== null && (wanted('dbos') || wanted('baseline'))) {
     progress('creating the DBOS database and launching DBOS …');
     try {
-      const b = await openBaselines(pg, 10);
+      const b = await openBaselineHost({ serverUrl: pg, poolSize: 10, steps: STEPS });
       closers.push(() => b.close());
       notes.push(
-        `DBOS: @dbos-inc/dbos-sdk ${String(b.info.dbos_sdk)}, system database pool 10, step-row pool 10`,
+        `DBOS: @dbos-inc/dbos-sdk ${String(b.info.dbos_sdk)}, system database pool 10, step-row pool 10; the baselines run in a worker thread, fabrica's engine in the main thread: each in a runtime of its own`,
       );
       cases.push(...baselineCases(b));
     } catch (e) {

@@ -66,4 +66,48 @@ describe('prepared statements on PostgreSQL', { skip: pgSkip }, () => {
       await s.close();
     }
   });
+
+  it('prepares a statement again on its connection after a write held back before it failed', async () => {
+    // One connection: every transaction below runs on it.
+    const s = await storeWith({ FABRICA_PG_POOL_SIZE: '1' });
+    const run = {
+      id: 'run_once',
+      tenant: 'acme',
+      status: 'planning' as const,
+      title: null,
+      workflowKind: null,
+      subjectType: null,
+      subjectId: null,
+      source: { kind: 'prompt', format: 'markdown', content: 'once' },
+      autoAdvance: false,
+      cancelReason: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      createdBy: 'me',
+      version: 1,
+    };
+    try {
+      await s.store.transaction((tx) => tx.runs.insertRun(run));
+      for (let i = 0; i < 3; i += 1) {
+        // The duplicate insert and an update are held back and sent with the lock; the update's and
+        // the lock's statements are new to this connection the first time. The insert fails, so
+        // neither of them is parsed then.
+        await assert.rejects(
+          s.store.transaction(async (tx) => {
+            await tx.runs.insertRun(run);
+            await tx.runs.updateRun({ ...run, title: 'never' });
+            await tx.runs.lockRun('run_once');
+          }),
+          (e: { code?: string }) => e.code === '23505',
+        );
+        const locked = await s.store.transaction(async (tx) => {
+          await tx.runs.updateRun({ ...run, title: `try ${i}` });
+          return tx.runs.lockRun('run_once');
+        });
+        assert.equal(locked?.title, `try ${i}`);
+      }
+    } finally {
+      await s.close();
+    }
+  });
 });

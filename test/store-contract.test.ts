@@ -340,5 +340,59 @@ for (const { kind, skip } of STORE_KINDS) {
       );
       assert.equal((await verifyChain(store)).ok, true);
     });
+
+    // Writes whose outcome nothing reads (a run's row, its records) go out with the statement after them
+    // on PostgreSQL, or with the COMMIT when none follows; their failure is the transaction's.
+    it('writes a run held back for the commit, drops it on rollback, and fails its transaction on conflict', async () => {
+      const run = (id: string) => ({
+        id,
+        tenant: 'acme',
+        status: 'planning' as const,
+        title: null,
+        workflowKind: null,
+        subjectType: null,
+        subjectId: null,
+        source: { kind: 'prompt', format: 'markdown', content: 'held' },
+        autoAdvance: false,
+        cancelReason: null,
+        createdAt: new Date(now).toISOString(),
+        updatedAt: new Date(now).toISOString(),
+        createdBy: 'me',
+        version: 1,
+      });
+      // Nothing after the write: the commit carries it.
+      await store.transaction((tx) => tx.runs.insertRun(run('run_held_a')));
+      assert.equal((await store.runs.run('run_held_a'))?.id, 'run_held_a');
+      // A rollback drops it.
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.runs.insertRun(run('run_held_b'));
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
+      assert.equal(await store.runs.run('run_held_b'), null);
+      // A failing write fails the statement after it, and the transaction writes nothing.
+      const head = await store.headSeq();
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.runs.insertRun(run('run_held_c'));
+          await tx.runs.insertRun(run('run_held_a'));
+          await tx.appendEvent({ type: 't.lost', subjectKind: 'run', subjectId: 'c', actor: 'me' });
+        }),
+      );
+      assert.equal(await store.headSeq(), head);
+      assert.equal(await store.runs.run('run_held_c'), null);
+      await store.transaction(async (tx) => {
+        await tx.runs.insertRun(run('run_held_e'));
+        await tx.appendEvent({ type: 't.kept', subjectKind: 'run', subjectId: 'e', actor: 'me' });
+      });
+      assert.equal((await store.runs.run('run_held_e'))?.id, 'run_held_e');
+      assert.deepEqual(
+        (await store.eventsAfter(head, 10)).map((e) => e.type),
+        ['t.kept'],
+      );
+      assert.equal((await verifyChain(store)).ok, true);
+    });
   });
 }

@@ -8,7 +8,7 @@ import {
 } from '../domain/event.js';
 import type { Database, EventsTable } from './schema.js';
 import type { StoreKind } from '../engine/ports.js';
-import { COMMIT_FOLLOWS } from './prepared-pg-client.js';
+import { COMMIT_FOLLOWS, executeMarked } from './prepared-pg-client.js';
 
 export const toEventRecord = (r: EventsTable): EventRecord => ({
   seq: Number(r.seq),
@@ -148,10 +148,7 @@ export class EventAppender {
         )
       select c.seq, c.prev_hash, c.hash${alongside === undefined ? sql`` : sql`, ${alongside} as alongside`}
       from chain c where c.i > 0 order by c.i`.compile(this.#trx);
-    const { rows } = await this.#trx.executeQuery<{ seq: string; prev_hash: string; hash: string }>({
-      ...compiled,
-      sql: `${COMMIT_FOLLOWS}${compiled.sql}`,
-    });
+    const { rows } = await executeMarked(this.#trx, COMMIT_FOLLOWS, compiled);
     if (rows.length !== pending.length) throw new Error(`chained ${rows.length} of ${pending.length} events`);
     this.#written = pending.map((e, i) => ({
       ...e,

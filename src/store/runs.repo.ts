@@ -1,7 +1,8 @@
-import { sql, type Kysely, type OnConflictBuilder } from 'kysely';
+import { sql, type Compilable, type Kysely, type OnConflictBuilder } from 'kysely';
 import type { Run, RunAggregate } from '../domain/runs/run-model.js';
 import type { RunListQuery, RunRecord, RunsRepo, StoredReview } from '../engine/runs/run-ports.js';
 import type { StoreKind } from '../engine/ports.js';
+import { executeMarked, SENT_WITH_NEXT } from './prepared-pg-client.js';
 import type { Database } from './schema.js';
 
 /** Where a RunQueries keeps what it learns of runs' records (see run-aggregate-cache.ts). */
@@ -94,9 +95,8 @@ export class RunQueries implements RunsRepo {
 
   async insertRun(run: Run): Promise<void> {
     const { version, ...doc } = run;
-    await this.#db
-      .insertInto('runs')
-      .values({
+    await this.#write(
+      this.#db.insertInto('runs').values({
         id: run.id,
         tenant: run.tenant,
         status: run.status,
@@ -104,8 +104,8 @@ export class RunQueries implements RunsRepo {
         version,
         created_at: run.createdAt,
         updated_at: run.updatedAt,
-      })
-      .execute();
+      }),
+    );
   }
 
   async updateRun(run: Run): Promise<void> {
@@ -115,11 +115,12 @@ export class RunQueries implements RunsRepo {
 
   async #updateRun(run: Run): Promise<void> {
     const { version, ...doc } = run;
-    await this.#db
-      .updateTable('runs')
-      .set({ status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt })
-      .where('id', '=', run.id)
-      .execute();
+    await this.#write(
+      this.#db
+        .updateTable('runs')
+        .set({ status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt })
+        .where('id', '=', run.id),
+    );
   }
 
   /**
@@ -138,17 +139,18 @@ export class RunQueries implements RunsRepo {
     }
     // One round trip for the records and the run row.
     const { version, ...doc } = run;
-    await this.#db
-      .with('run_updated', (db) =>
-        db
-          .updateTable('runs')
-          .set({ status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt })
-          .where('id', '=', run.id),
-      )
-      .insertInto('run_records')
-      .values(rows)
-      .onConflict(upsertRecord)
-      .execute();
+    await this.#write(
+      this.#db
+        .with('run_updated', (db) =>
+          db
+            .updateTable('runs')
+            .set({ status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt })
+            .where('id', '=', run.id),
+        )
+        .insertInto('run_records')
+        .values(rows)
+        .onConflict(upsertRecord),
+    );
   }
 
   async putRecords(runId: string, records: readonly RunRecord[]): Promise<void> {
@@ -159,12 +161,21 @@ export class RunQueries implements RunsRepo {
 
   async #putRows(rows: readonly RecordRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += RECORD_PAGE) {
-      await this.#db
-        .insertInto('run_records')
-        .values(rows.slice(i, i + RECORD_PAGE))
-        .onConflict(upsertRecord)
-        .execute();
+      await this.#write(
+        this.#db
+          .insertInto('run_records')
+          .values(rows.slice(i, i + RECORD_PAGE))
+          .onConflict(upsertRecord),
+      );
     }
+  }
+
+  /**
+   * A write whose outcome nothing here reads: on PostgreSQL, inside a transaction, it goes out with the
+   * transaction's next statement (see `SENT_WITH_NEXT`); its failure fails the transaction all the same.
+   */
+  async #write(query: Compilable): Promise<void> {
+    await executeMarked(this.#db, SENT_WITH_NEXT, query.compile());
   }
 }
 
