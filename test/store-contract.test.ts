@@ -68,6 +68,35 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.deepEqual(report, { ok: true, checked: 2, headSeq: 2, firstBreak: null });
     });
 
+    it('stores and chains text that needs escaping exactly as given', async () => {
+      const head = await store.headSeq();
+      const awkward = 'quote " backslash \\ slash / tab \t newline \n é 日本 🚀 \u2028 \u007f';
+      await store.transaction(async (tx) => {
+        await tx.appendEvent({
+          type: 't.awkward',
+          subjectKind: 'k',
+          subjectId: awkward,
+          actor: `actor ${awkward}`,
+          tenant: `tenant ${awkward}`,
+          data: { text: awkward, nested: { list: [awkward, null, 1.5] } },
+        });
+        await tx.appendEvent({ type: 't.plain', subjectKind: 'k', subjectId: 'p', actor: 'me' });
+      });
+      const [first, second] = await store.eventsAfter(head, 10);
+      assert.deepEqual(
+        [first!.subjectId, first!.actor, first!.tenant, JSON.parse(first!.data)],
+        [
+          awkward,
+          `actor ${awkward}`,
+          `tenant ${awkward}`,
+          { text: awkward, nested: { list: [awkward, null, 1.5] } },
+        ],
+      );
+      assert.equal(second!.tenant, null);
+      assert.equal(second!.prevHash, first!.hash);
+      assert.equal((await verifyChain(store)).ok, true);
+    });
+
     it('rolls back the events of a failed transaction, leaving no gap', async () => {
       const head = await store.headSeq();
       await assert.rejects(

@@ -31,16 +31,23 @@ export const GENESIS_HASH = '0'.repeat(64);
  * SHA-256 over every field but the hash itself, serialised as a JSON array so that no two different
  * rows can produce the same input: `[seq,<chainedContent>,"prevHash"]`. `data` is hashed as stored text,
  * so both stores hash the same bytes. (On PostgreSQL the store chains a transaction's events in SQL from
- * `chainedContent`, with this same concatenation; the store contract suite verifies those chains here.)
+ * the JSON text of `chainedFields`, with this same concatenation; the store contract suite verifies
+ * those chains here.)
  */
 export function eventHash(e: Omit<EventRecord, 'hash'>): string {
   const input = `[${e.seq},${chainedContent(e)},${JSON.stringify(e.prevHash)}]`;
   return createHash('sha256').update(input).digest('hex');
 }
 
+type Unchained = Omit<EventRecord, 'seq' | 'prevHash' | 'hash'>;
+
+/** The fields of an event's hash input that do not depend on its place in the chain, in their order. */
+export const chainedFields = (e: Unchained) =>
+  [e.ts, e.type, e.subjectKind, e.subjectId, e.tenant, e.actor, e.data] as const;
+
 /** The part of an event's hash input that does not depend on its place in the chain. */
-export function chainedContent(e: Omit<EventRecord, 'seq' | 'prevHash' | 'hash'>): string {
-  return JSON.stringify([e.ts, e.type, e.subjectKind, e.subjectId, e.tenant, e.actor, e.data]).slice(1, -1);
+export function chainedContent(e: Unchained): string {
+  return JSON.stringify(chainedFields(e)).slice(1, -1);
 }
 
 export interface ChainBreak {

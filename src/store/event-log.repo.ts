@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import {
-  chainedContent,
+  chainedFields,
   eventHash,
   type EventFilter,
   type EventRecord,
@@ -8,6 +8,7 @@ import {
 } from '../domain/event.js';
 import type { Database, EventsTable } from './schema.js';
 import type { StoreKind } from '../engine/ports.js';
+import { CompiledOnce } from './compiled-once.js';
 import { COMMIT_FOLLOWS, executeMarked } from './prepared-pg-client.js';
 
 export const toEventRecord = (r: EventsTable): EventRecord => ({
@@ -112,22 +113,26 @@ export class EventAppender {
   }
 
   /**
-   * PostgreSQL: one statement locks the chain head, numbers and chains the events (in SQL, from the
-   * content part of each hash input made here: `eventHash`'s rule), inserts them and moves the head, and
-   * the commit goes with it: the head stays locked for one round trip.
+   * PostgreSQL: one statement locks the chain head, numbers and chains the events, inserts them and moves
+   * the head, and the commit goes with it: the head stays locked for one round trip. The events go as one
+   * JSON array of their `chainedFields`: PostgreSQL's `json` keeps each element's text as sent, which is
+   * `[<chainedContent>]`, so the chain is made in SQL from the very text `eventHash` hashes.
    */
   async #flushChainedInSql(alongside?: RawBuilder<unknown>): Promise<void> {
     const pending = this.#pending;
-    const column = <K extends keyof (typeof pending)[number]>(k: K) => pending.map((e) => e[k]);
-    const compiled = sql<{ seq: string; prev_hash: string; hash: string }>`
+    const events = JSON.stringify(pending.map(chainedFields));
+    const along = alongside?.compile(this.#trx);
+    const statement = HOT.bind(
+      `chain/${along?.sql ?? ''}`,
+      () =>
+        sql<{ seq: string; prev_hash: string; hash: string }>`
       with recursive
         head as (select seq, hash from event_head where id = 1 for update),
         batch as (
-          select * from unnest(
-            ${pending.map((_, i) => i + 1)}::int[], ${column('ts')}::text[], ${column('type')}::text[],
-            ${column('subjectKind')}::text[], ${column('subjectId')}::text[], ${column('tenant')}::text[],
-            ${column('actor')}::text[], ${column('data')}::text[], ${pending.map(chainedContent)}::text[]
-          ) as b(i, ts, type, subject_kind, subject_id, tenant, actor, data, content)
+          select b.i::int as i, b.e ->> 0 as ts, b.e ->> 1 as type, b.e ->> 2 as subject_kind,
+            b.e ->> 3 as subject_id, b.e ->> 4 as tenant, b.e ->> 5 as actor, b.e ->> 6 as data,
+            substr(b.e::text, 2, length(b.e::text) - 2) as content
+          from json_array_elements(${events}::json) with ordinality as b(e, i)
         ),
         chain as (
           select 0 as i, seq, null::text as prev_hash, hash from head
@@ -147,8 +152,10 @@ export class EventAppender {
           where event_head.id = 1
         )
       select c.seq, c.prev_hash, c.hash${alongside === undefined ? sql`` : sql`, ${alongside} as alongside`}
-      from chain c where c.i > 0 order by c.i`.compile(this.#trx);
-    const { rows } = await executeMarked(this.#trx, COMMIT_FOLLOWS, compiled);
+      from chain c where c.i > 0 order by c.i`.compile(this.#trx),
+      [events, ...(along?.parameters ?? [])],
+    );
+    const { rows } = await executeMarked(this.#trx, COMMIT_FOLLOWS, statement);
     if (rows.length !== pending.length) throw new Error(`chained ${rows.length} of ${pending.length} events`);
     this.#written = pending.map((e, i) => ({
       ...e,
@@ -159,6 +166,8 @@ export class EventAppender {
     this.#pending = [];
   }
 }
+
+const HOT = new CompiledOnce();
 
 /** Rows per insert statement: 10 columns each stays far below both databases' parameter limits. */
 const FLUSH_PAGE = 500;

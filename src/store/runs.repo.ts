@@ -2,6 +2,7 @@ import { sql, type Compilable, type Kysely, type OnConflictBuilder } from 'kysel
 import type { Run, RunAggregate } from '../domain/runs/run-model.js';
 import type { RunListQuery, RunRecord, RunsRepo, StoredReview } from '../engine/runs/run-ports.js';
 import type { StoreKind } from '../engine/ports.js';
+import { CompiledOnce } from './compiled-once.js';
 import { executeMarked, SENT_WITH_NEXT } from './prepared-pg-client.js';
 import type { Database } from './schema.js';
 
@@ -35,9 +36,15 @@ export class RunQueries implements RunsRepo {
   }
 
   async lockRun(id: string): Promise<Run | null> {
-    let q = this.#db.selectFrom('runs').select(['doc', 'version']).where('id', '=', id);
-    if (this.#kind === 'postgres') q = q.forUpdate();
-    const r = await q.executeTakeFirst();
+    const lock = HOT.bind(
+      `lockRun/${this.#kind}`,
+      () => {
+        const q = this.#db.selectFrom('runs').select(['doc', 'version']).where('id', '=', id);
+        return (this.#kind === 'postgres' ? q.forUpdate() : q).compile();
+      },
+      [id],
+    );
+    const [r] = (await this.#db.executeQuery(lock)).rows;
     return r === undefined ? null : parseRun(r.doc, Number(r.version));
   }
 
@@ -137,20 +144,21 @@ export class RunQueries implements RunsRepo {
       await this.#updateRun(run);
       return;
     }
-    // One round trip for the records and the run row.
+    // One statement for the records and the run row.
     const { version, ...doc } = run;
-    await this.#write(
-      this.#db
-        .with('run_updated', (db) =>
-          db
-            .updateTable('runs')
-            .set({ status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt })
-            .where('id', '=', run.id),
-        )
-        .insertInto('run_records')
-        .values(rows)
-        .onConflict(upsertRecord),
+    const runRow = { status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt };
+    const statement = HOT.bind(
+      `saveChange/${rows.length}`,
+      () =>
+        this.#db
+          .with('run_updated', (db) => db.updateTable('runs').set(runRow).where('id', '=', run.id))
+          .insertInto('run_records')
+          .values(rows)
+          .onConflict(upsertRecord)
+          .compile(),
+      [...Object.values(runRow), run.id, ...rows.flatMap((r) => Object.values(r))],
     );
+    await executeMarked(this.#db, SENT_WITH_NEXT, statement);
   }
 
   async putRecords(runId: string, records: readonly RunRecord[]): Promise<void> {
@@ -178,6 +186,8 @@ export class RunQueries implements RunsRepo {
     await executeMarked(this.#db, SENT_WITH_NEXT, query.compile());
   }
 }
+
+const HOT = new CompiledOnce();
 
 /** Rows per insert statement, far below both databases' parameter limits. */
 const RECORD_PAGE = 500;
