@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config/config.js';
 import { openStore } from '../src/fabrica.js';
+import { storedRun } from './support/runs.js';
 import { freshTarget, pgSkip } from './support/stores.js';
 
 /** A store on a fresh schema, `n` events in it; the pool hands back its most recently used connection. */
@@ -70,22 +71,7 @@ describe('prepared statements on PostgreSQL', { skip: pgSkip }, () => {
   it('prepares a statement again on its connection after a write held back before it failed', async () => {
     // One connection: every transaction below runs on it.
     const s = await storeWith({ FABRICA_PG_POOL_SIZE: '1' });
-    const run = {
-      id: 'run_once',
-      tenant: 'acme',
-      status: 'planning' as const,
-      title: null,
-      workflowKind: null,
-      subjectType: null,
-      subjectId: null,
-      source: { kind: 'prompt', format: 'markdown', content: 'once' },
-      autoAdvance: false,
-      cancelReason: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-      createdBy: 'me',
-      version: 1,
-    };
+    const run = storedRun('run_once', '2026-01-01T00:00:00.000Z');
     try {
       await s.store.transaction((tx) => tx.runs.insertRun(run));
       for (let i = 0; i < 3; i += 1) {

@@ -6,6 +6,7 @@ import { AccessService } from '../src/engine/access/access-service.js';
 import { verifyChain } from '../src/engine/audit.js';
 import { openStore } from '../src/fabrica.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
+import { storedRun } from './support/runs.js';
 import { freshTarget, STORE_KINDS, type TestStoreTarget } from './support/stores.js';
 
 for (const { kind, skip } of STORE_KINDS) {
@@ -373,22 +374,7 @@ for (const { kind, skip } of STORE_KINDS) {
     // Writes whose outcome nothing reads (a run's row, its records) go out with the statement after them
     // on PostgreSQL, or with the COMMIT when none follows; their failure is the transaction's.
     it('writes a run held back for the commit, drops it on rollback, and fails its transaction on conflict', async () => {
-      const run = (id: string) => ({
-        id,
-        tenant: 'acme',
-        status: 'planning' as const,
-        title: null,
-        workflowKind: null,
-        subjectType: null,
-        subjectId: null,
-        source: { kind: 'prompt', format: 'markdown', content: 'held' },
-        autoAdvance: false,
-        cancelReason: null,
-        createdAt: new Date(now).toISOString(),
-        updatedAt: new Date(now).toISOString(),
-        createdBy: 'me',
-        version: 1,
-      });
+      const run = (id: string) => storedRun(id, new Date(now).toISOString());
       // Nothing after the write: the commit carries it.
       await store.transaction((tx) => tx.runs.insertRun(run('run_held_a')));
       assert.equal((await store.runs.run('run_held_a'))?.id, 'run_held_a');
