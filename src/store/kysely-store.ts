@@ -5,7 +5,7 @@ import type { Committed, MigrationStatus, Store, StoreKind, TimerTx } from '../e
 import { AccessQueries } from './access.repo.js';
 import { AssignmentQueries } from './assignments.repo.js';
 import { RunAggregateCache, TxAggregates } from './run-aggregate-cache.js';
-import { RunQueries, type AggregateMemory } from './runs.repo.js';
+import { RunQueries } from './runs.repo.js';
 import { CellQueries } from './cells.repo.js';
 import { OrganQueries } from './organs.repo.js';
 import type { GroupCommit } from './group-commit.js';
@@ -94,13 +94,6 @@ export interface StoreOptions {
   readonly groupCommit?: GroupCommit;
 }
 
-/** Reads outside a transaction see committed data only: what they learn may be remembered at once. */
-const committedReads = (cache: RunAggregateCache): AggregateMemory => ({
-  get: (run) => cache.get(run),
-  learn: (agg) => cache.put(agg),
-  unknown: (runId) => cache.forget(runId),
-});
-
 /** The one store implementation; the dialect (SQLite or PostgreSQL) is chosen by whoever opens it. */
 export class KyselyStore implements Store {
   readonly kind: StoreKind;
@@ -138,7 +131,8 @@ export class KyselyStore implements Store {
     this.#notifier = notifier;
     this.#now = now;
     this.access = new AccessQueries(reader, now, kind);
-    this.runs = new RunQueries(reader, kind, committedReads(this.#aggregates));
+    // Reads outside a transaction see committed data only: what they learn is remembered at once.
+    this.runs = new RunQueries(reader, kind, this.#aggregates);
     this.cells = new CellQueries(reader, kind);
     this.organs = new OrganQueries(reader, kind);
     this.assignments = new AssignmentQueries(reader, kind);

@@ -1,4 +1,5 @@
 import type { Run, RunAggregate } from '../domain/runs/run-model.js';
+import type { AggregateMemory } from './runs.repo.js';
 
 /** Runs whose records are remembered at most; past it the least recently used run is forgotten. */
 export const RUN_AGGREGATE_CACHE_RUNS = 1_000;
@@ -13,7 +14,7 @@ export const RUN_AGGREGATE_CACHE_RUNS = 1_000;
  * transaction that rolls back must not leave a version behind that another change could later reuse.
  * Aggregates handed out are frozen, one level deep, so that no use case can change the remembered copy.
  */
-export class RunAggregateCache {
+export class RunAggregateCache implements AggregateMemory {
   readonly #entries = new Map<string, RunAggregate>();
   readonly #limit: number;
 
@@ -31,7 +32,7 @@ export class RunAggregateCache {
     return known.run === run ? known : { ...known, run };
   }
 
-  put(agg: RunAggregate): void {
+  learn(agg: RunAggregate): void {
     this.#entries.delete(agg.run.id);
     this.#entries.set(agg.run.id, freezeAggregate(agg));
     if (this.#entries.size > this.#limit) {
@@ -40,13 +41,13 @@ export class RunAggregateCache {
     }
   }
 
-  forget(runId: string): void {
+  unknown(runId: string): void {
     this.#entries.delete(runId);
   }
 }
 
 /** What one transaction learnt about runs' records, remembered only if it commits. */
-export class TxAggregates {
+export class TxAggregates implements AggregateMemory {
   readonly #cache: RunAggregateCache;
   readonly #learnt = new Map<string, RunAggregate | null>();
 
@@ -74,8 +75,8 @@ export class TxAggregates {
   /** Call once the transaction has committed. */
   publish(): void {
     for (const [id, agg] of this.#learnt) {
-      if (agg === null) this.#cache.forget(id);
-      else this.#cache.put(agg);
+      if (agg === null) this.#cache.unknown(id);
+      else this.#cache.learn(agg);
     }
     this.#learnt.clear();
   }

@@ -1,4 +1,4 @@
-import { sql, type Compilable, type Kysely, type OnConflictBuilder } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type OnConflictBuilder } from 'kysely';
 import type { Run, RunAggregate } from '../domain/runs/run-model.js';
 import type { RunListQuery, RunRecord, RunsRepo, StoredReview } from '../engine/runs/run-ports.js';
 import type { StoreKind } from '../engine/ports.js';
@@ -102,16 +102,19 @@ export class RunQueries implements RunsRepo {
 
   async insertRun(run: Run): Promise<void> {
     const { version, ...doc } = run;
-    await this.#write(
-      this.#db.insertInto('runs').values({
-        id: run.id,
-        tenant: run.tenant,
-        status: run.status,
-        doc: JSON.stringify(doc),
-        version,
-        created_at: run.createdAt,
-        updated_at: run.updatedAt,
-      }),
+    await this.#sendWithNext(
+      this.#db
+        .insertInto('runs')
+        .values({
+          id: run.id,
+          tenant: run.tenant,
+          status: run.status,
+          doc: JSON.stringify(doc),
+          version,
+          created_at: run.createdAt,
+          updated_at: run.updatedAt,
+        })
+        .compile(),
     );
   }
 
@@ -121,44 +124,28 @@ export class RunQueries implements RunsRepo {
   }
 
   async #updateRun(run: Run): Promise<void> {
-    const { version, ...doc } = run;
-    await this.#write(
-      this.#db
-        .updateTable('runs')
-        .set({ status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt })
-        .where('id', '=', run.id),
+    const row = runUpdate(run);
+    await this.#sendWithNext(
+      HOT.bind(
+        `updateRun/${this.#kind}`,
+        () => this.#db.updateTable('runs').set(row).where('id', '=', run.id).compile(),
+        [...Object.values(row), run.id],
+      ),
     );
   }
 
   /**
    * The change's records and the run's new version. The aggregate a later change of this version would
-   * read is worked out from the one this change started from, so that it need not be read again.
+   * read is worked out from the one this change started from, so that it need not be read again. On
+   * PostgreSQL both writes go out with the transaction's next statement: no round trip of their own.
    */
   async saveChange(run: Run, records: readonly RunRecord[]): Promise<void> {
     const rows = recordRows(run.id, records);
     const base = this.#known.get({ ...run, version: run.version - 1 });
     if (base === undefined) this.#known.unknown(run.id);
     else this.#known.learn(applyRows(base, run, rows));
-    if (this.#kind !== 'postgres' || rows.length === 0 || rows.length > RECORD_PAGE) {
-      await this.#putRows(rows);
-      await this.#updateRun(run);
-      return;
-    }
-    // One statement for the records and the run row.
-    const { version, ...doc } = run;
-    const runRow = { status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt };
-    const statement = HOT.bind(
-      `saveChange/${rows.length}`,
-      () =>
-        this.#db
-          .with('run_updated', (db) => db.updateTable('runs').set(runRow).where('id', '=', run.id))
-          .insertInto('run_records')
-          .values(rows)
-          .onConflict(upsertRecord)
-          .compile(),
-      [...Object.values(runRow), run.id, ...rows.flatMap((r) => Object.values(r))],
-    );
-    await executeMarked(this.#db, SENT_WITH_NEXT, statement);
+    await this.#putRows(rows);
+    await this.#updateRun(run);
   }
 
   async putRecords(runId: string, records: readonly RunRecord[]): Promise<void> {
@@ -169,11 +156,13 @@ export class RunQueries implements RunsRepo {
 
   async #putRows(rows: readonly RecordRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += RECORD_PAGE) {
-      await this.#write(
-        this.#db
-          .insertInto('run_records')
-          .values(rows.slice(i, i + RECORD_PAGE))
-          .onConflict(upsertRecord),
+      const page = rows.slice(i, i + RECORD_PAGE);
+      await this.#sendWithNext(
+        HOT.bind(
+          `putRecords/${this.#kind}/${page.length}`,
+          () => this.#db.insertInto('run_records').values(page).onConflict(upsertRecord).compile(),
+          page.flatMap((r) => Object.values(r)),
+        ),
       );
     }
   }
@@ -182,9 +171,15 @@ export class RunQueries implements RunsRepo {
    * A write whose outcome nothing here reads: on PostgreSQL, inside a transaction, it goes out with the
    * transaction's next statement (see `SENT_WITH_NEXT`); its failure fails the transaction all the same.
    */
-  async #write(query: Compilable): Promise<void> {
-    await executeMarked(this.#db, SENT_WITH_NEXT, query.compile());
+  async #sendWithNext(statement: CompiledQuery): Promise<void> {
+    await executeMarked(this.#db, SENT_WITH_NEXT, statement);
   }
+}
+
+/** The columns of a run's row that a change writes. */
+function runUpdate(run: Run) {
+  const { version, ...doc } = run;
+  return { status: run.status, doc: JSON.stringify(doc), version, updated_at: run.updatedAt };
 }
 
 const HOT = new CompiledOnce();
