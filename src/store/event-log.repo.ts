@@ -24,6 +24,9 @@ export const toEventRecord = (r: EventsTable): EventRecord => ({
   hash: r.hash,
 });
 
+/** A row's values in its columns' order (the order of `toEventRow`'s keys, which the insert's columns follow). */
+const eventRowValues = (r: EventsTable): unknown[] => Object.values(r);
+
 const toEventRow = (r: EventRecord): EventsTable => ({
   seq: r.seq,
   ts: r.ts,
@@ -88,10 +91,22 @@ export class EventAppender {
     if (this.#pending.length === 0) return;
     if (this.#kind === 'postgres' && this.#pending.length <= FLUSH_PAGE)
       return this.#flushChainedInSql(alongside);
-    let q = this.#trx.selectFrom('event_head').select(['seq', 'hash']).where('id', '=', 1);
-    if (alongside !== undefined) q = q.select(alongside.as('alongside'));
-    if (this.#kind === 'postgres') q = q.forUpdate();
-    const head = await q.executeTakeFirstOrThrow();
+    const trx = this.#trx;
+    const kind = this.#kind;
+    const along = alongside?.compile(trx);
+    const readHead = HOT.bind(
+      `head/${kind}/${along?.sql ?? ''}`,
+      () => {
+        let q = trx.selectFrom('event_head').select(['seq', 'hash']).where('id', '=', 1);
+        if (alongside !== undefined) q = q.select(alongside.as('alongside'));
+        if (kind === 'postgres') q = q.forUpdate();
+        return q.compile();
+      },
+      // The selected expression comes before the `where` in the statement, and so do its parameters.
+      [...(along?.parameters ?? []), 1],
+    );
+    const head = (await trx.executeQuery(readHead)).rows[0];
+    if (head === undefined) throw new Error('the event log has no head row');
     let seq = Number(head.seq);
     let prevHash = head.hash;
     const records = this.#pending.map((e): EventRecord => {
@@ -102,12 +117,21 @@ export class EventAppender {
       return record;
     });
     for (let i = 0; i < records.length; i += FLUSH_PAGE) {
-      await this.#trx
-        .insertInto('events')
-        .values(records.slice(i, i + FLUSH_PAGE).map(toEventRow))
-        .execute();
+      const rows = records.slice(i, i + FLUSH_PAGE).map(toEventRow);
+      const insert = () => trx.insertInto('events').values(rows).compile();
+      await trx.executeQuery(
+        rows.length <= HOT_INSERT_ROWS
+          ? HOT.bind(`events/${kind}/${rows.length}`, insert, rows.flatMap(eventRowValues))
+          : insert(),
+      );
     }
-    await this.#trx.updateTable('event_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+    await trx.executeQuery(
+      HOT.bind(
+        `moveHead/${kind}`,
+        () => trx.updateTable('event_head').set({ seq, hash: prevHash }).where('id', '=', 1).compile(),
+        [seq, prevHash, 1],
+      ),
+    );
     this.#written = records;
     this.#pending = [];
   }
@@ -168,6 +192,8 @@ export class EventAppender {
 }
 
 const HOT = new CompiledOnce();
+/** Inserts of up to this many events (nearly every transaction's) are compiled once per row count. */
+const HOT_INSERT_ROWS = 8;
 
 /** Rows per insert statement: 10 columns each stays far below both databases' parameter limits. */
 const FLUSH_PAGE = 500;
