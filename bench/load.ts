@@ -31,6 +31,8 @@ export interface LoadResult {
   readonly requests: number;
   /** Responses by status code in the measured slices. */
   readonly statusCodes: Record<string, number>;
+  /** 2xx responses per second of each measured slice, in round order (for paired comparisons). */
+  readonly roundRps: readonly number[];
   /** 2xx responses per second (non-2xx answers are counted apart, not as throughput). */
   readonly rps: number;
   /** Latency percentiles of 2xx responses as seen by the client, in ms. */
@@ -142,6 +144,7 @@ export function summarize(slices: readonly Slice[]): LoadResult {
     requests,
     statusCodes,
     rps: ok / sum((s) => s.seconds),
+    roundRps: slices.map((s) => s.ok2xx / s.seconds),
     p50: latency.p50,
     p99: latency.p99,
     non2xx: requests - ok,

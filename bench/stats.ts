@@ -15,15 +15,42 @@ export interface Distribution {
   readonly mean: number;
 }
 
+/** The nearest-rank `q` quantile of sorted samples (NaN if there are none). */
+const nearestRank = (sorted: Float64Array, q: number): number =>
+  sorted.length === 0
+    ? NaN
+    : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
 /** Nearest-rank percentiles of a set of samples (sorted in place). */
 export function distribution(samples: Float64Array): Distribution {
   const n = samples.length;
   if (n === 0) return { count: 0, p50: NaN, p99: NaN, max: NaN, mean: NaN };
   samples.sort();
-  const at = (q: number) => samples[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!;
+  const at = (q: number) => nearestRank(samples, q);
   let sum = 0;
   for (const v of samples) sum += v;
   return { count: n, p50: at(0.5), p99: at(0.99), max: samples[n - 1]!, mean: sum / n };
+}
+
+export interface PairedShare {
+  /** Median over rounds of `a ÷ b`, each from the two cases' slices of one round. */
+  readonly median: number;
+  /** First and third quartiles of the same. */
+  readonly q1: number;
+  readonly q3: number;
+  readonly rounds: number;
+}
+
+/**
+ * `a`'s throughput as a share of `b`'s, round by round: the slices of one round run within seconds of each
+ * other, so a burst of load elsewhere on the machine moves one round's ratio instead of one case's total.
+ */
+export function pairedShare(a: readonly number[], b: readonly number[]): PairedShare {
+  const ratios = Float64Array.from(
+    a.flatMap((v, i) => (b[i] === undefined || b[i] === 0 ? [] : [v / b[i]])),
+  ).sort();
+  const at = (q: number) => nearestRank(ratios, q);
+  return { median: at(0.5), q1: at(0.25), q3: at(0.75), rounds: ratios.length };
 }
 
 /** Joins several sample arrays into one. */
