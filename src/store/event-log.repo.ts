@@ -24,9 +24,6 @@ export const toEventRecord = (r: EventsTable): EventRecord => ({
   hash: r.hash,
 });
 
-/** A row's values in its columns' order (the order of `toEventRow`'s keys, which the insert's columns follow). */
-const eventRowValues = (r: EventsTable): unknown[] => Object.values(r);
-
 const toEventRow = (r: EventRecord): EventsTable => ({
   seq: r.seq,
   ts: r.ts,
@@ -118,11 +115,8 @@ export class EventAppender {
     });
     for (let i = 0; i < records.length; i += FLUSH_PAGE) {
       const rows = records.slice(i, i + FLUSH_PAGE).map(toEventRow);
-      const insert = () => trx.insertInto('events').values(rows).compile();
       await trx.executeQuery(
-        rows.length <= HOT_INSERT_ROWS
-          ? HOT.bind(`events/${kind}/${rows.length}`, insert, rows.flatMap(eventRowValues))
-          : insert(),
+        HOT.bindRows(`events/${kind}`, rows, () => trx.insertInto('events').values(rows).compile()),
       );
     }
     await trx.executeQuery(
@@ -192,8 +186,6 @@ export class EventAppender {
 }
 
 const HOT = new CompiledOnce();
-/** Inserts of up to this many events (nearly every transaction's) are compiled once per row count. */
-const HOT_INSERT_ROWS = 8;
 
 /** Rows per insert statement: 10 columns each stays far below both databases' parameter limits. */
 const FLUSH_PAGE = 500;

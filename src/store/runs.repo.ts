@@ -158,10 +158,8 @@ export class RunQueries implements RunsRepo {
     for (let i = 0; i < rows.length; i += RECORD_PAGE) {
       const page = rows.slice(i, i + RECORD_PAGE);
       await this.#sendWithNext(
-        HOT.bind(
-          `putRecords/${this.#kind}/${page.length}`,
-          () => this.#db.insertInto('run_records').values(page).onConflict(upsertRecord).compile(),
-          page.flatMap((r) => Object.values(r)),
+        HOT.bindRows(`putRecords/${this.#kind}`, page, () =>
+          this.#db.insertInto('run_records').values(page).onConflict(upsertRecord).compile(),
         ),
       );
     }
