@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { startTsWorker } from './ts-worker.js';
+import { nextMessage, startTsWorker } from './ts-worker.js';
 import { SseSubscribers, type SubscriberTrace } from './sse-client.js';
 import type { WorkerInput, WorkerMessage, WorkerRequest } from './sse-worker.js';
 import { BENCH_ADMIN_TOKEN, type BenchSettings } from './settings.js';
@@ -69,20 +69,17 @@ function workerClients(url: string, count: number): Clients {
     token: BENCH_ADMIN_TOKEN,
     count,
   } satisfies WorkerInput);
-  const next = () =>
-    new Promise<WorkerMessage>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-  const connected = next().then((m) => {
+  const connected = nextMessage<WorkerMessage>(worker).then((m) => {
     if (m.type !== 'connected') throw new Error(m.type === 'failed' ? m.error : `unexpected ${m.type}`);
   });
   return {
     connected,
     finish: async (lastSeq, timeoutMs) => {
-      const done = next();
-      worker.postMessage({ type: 'wait', lastSeq, timeoutMs } satisfies WorkerRequest);
-      const m = await done;
+      const m = await nextMessage<WorkerMessage>(worker, {
+        type: 'wait',
+        lastSeq,
+        timeoutMs,
+      } satisfies WorkerRequest);
       await worker.terminate();
       if (m.type !== 'done') throw new Error(`unexpected ${m.type}`);
       return { complete: m.complete, traces: m.traces };
