@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cellMetrics } from '../src/engine/cells/cell-metrics.js';
 import { TemplateCatalog } from '../src/engine/cells/template-catalog.js';
-import { Metrics } from '../src/engine/metrics.js';
+import { Metrics } from '../src/engine/observability/metrics.js';
 import type { CatalogDir } from '../src/runtime/catalog-dir.js';
 import { startTestFabrica, type TestFabrica } from './support/app.js';
 import { STORE_KINDS } from './support/stores.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { Metrics } from '../src/engine/metrics.js';
-import { SeriesCounter, SeriesHistogram } from '../src/engine/series-metrics.js';
+import { Metrics } from '../src/engine/observability/metrics.js';
+import { SeriesCounter, SeriesHistogram } from '../src/engine/observability/series-metrics.js';
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
 const OBSERVATIONS: [string, string, number][] = [

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Clock } from '../src/engine/ports.js';
-import { Watchdog, type StallProbe, type WatchdogLog } from '../src/engine/watchdog.js';
+import { Watchdog, type StallProbe, type WatchdogLog } from '../src/engine/observability/watchdog.js';
 import { startTestFabrica, type TestFabrica } from './support/app.js';
 import { STORE_KINDS } from './support/stores.js';
 

@@ -1,30 +1,10 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyServerOptions,
-  type RawServerDefault,
-} from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DestinationStream } from 'pino';
-import type { AccessService } from '../engine/access/access-service.js';
-import type { EventHub } from '../engine/event-hub.js';
-import type { Introspection } from '../engine/introspection.js';
-import type { Metrics } from '../engine/metrics.js';
-import type { Store } from '../engine/ports.js';
-import type { DispatchService } from '../engine/runs/dispatch-service.js';
-import type { RoomService } from '../engine/runs/room-service.js';
-import type { RunService } from '../engine/runs/run-service.js';
-import type { CellInvoker } from '../engine/cells/cell-invoker.js';
-import type { CellMetrics } from '../engine/cells/cell-metrics.js';
-import type { CellService } from '../engine/cells/cell-service.js';
-import type { OrganBuilder } from '../engine/organs/organ-builder.js';
-import type { RunVerification } from '../engine/runs/run-verification.js';
-import type { WatchdogStatus } from '../engine/watchdog.js';
-import { UNMATCHED_ROUTE } from '../engine/metrics.js';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { App, AppDeps } from './app-deps.js';
+import { UNMATCHED_ROUTE } from '../engine/observability/metrics.js';
 import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
 import { redactUrl } from './request-context.js';
 import { newRequestIds } from './request-ids.js';
@@ -49,46 +29,7 @@ import { organStreamRoutes } from './routes/organ-stream.routes.js';
 import { runVerifyRoutes } from './routes/run-verify.routes.js';
 import { buildValidatorCompiler } from './validation.js';
 
-export interface AppDeps {
-  readonly store: Store;
-  readonly hub: EventHub;
-  readonly access: AccessService;
-  readonly version: string;
-  readonly startedAt: number;
-  readonly bodyLimit: number;
-  readonly heartbeatMs: number;
-  readonly streamBufferBytes: number;
-  readonly logLevel: string;
-  /** Where JSON log lines go (stdout when absent). */
-  readonly logStream?: DestinationStream;
-  /** Set while the server drains on shutdown: `/readyz` answers 503 and new streams are refused. */
-  readonly lifecycle: { shuttingDown: boolean };
-  /** This instance's Prometheus registry (`GET /metrics`). */
-  readonly metrics: Metrics;
-  /** When set, `GET /metrics` needs this token or the admin token. */
-  readonly metricsToken: string | null;
-  /** What areas report to `GET /introspection/status`. */
-  readonly introspection: Introspection;
-  readonly watchdog: WatchdogStatus;
-  readonly runs: RunService;
-  readonly rooms: RoomService;
-  readonly dispatch: DispatchService;
-  readonly verification: RunVerification;
-  readonly cells: CellService;
-  readonly cellInvoker: CellInvoker;
-  readonly cellMetrics: CellMetrics;
-  readonly organs: OrganBuilder;
-  /** The built operator panel (`panel/dist`), served at `/panel/`; missing means "not built" (503). */
-  readonly panelDir: string;
-}
-
-export type App = FastifyInstance<
-  RawServerDefault,
-  IncomingMessage,
-  ServerResponse,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type { App, AppDeps } from './app-deps.js';
 
 /** Builds the HTTP app. It never listens by itself: `serve` does, tests use `inject` or their own port. */
 export async function buildApp(deps: AppDeps): Promise<App> {

@@ -6,7 +6,7 @@ import type {
   RouteOptions,
 } from 'fastify';
 import type { AccessService } from '../engine/access/access-service.js';
-import type { Metrics } from '../engine/metrics.js';
+import type { Metrics } from '../engine/observability/metrics.js';
 import { authorizeRequest, defaultAction } from './authorize-request.js';
 
 type Hook = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;

@@ -2,17 +2,17 @@ import { Migrator, sql, type Kysely, type RawBuilder, type Transaction } from 'k
 import type { EventFilter, EventRecord, NewEvent } from '../domain/event.js';
 import type { NewTimer, TimerRecord } from '../domain/timer.js';
 import type { Committed, MigrationStatus, Store, StoreKind, TimerTx } from '../engine/ports.js';
-import { AccessQueries } from './access.repo.js';
-import { AssignmentQueries } from './assignments.repo.js';
-import { RunAggregateCache, TxAggregates } from './run-aggregate-cache.js';
-import { RunQueries } from './runs.repo.js';
-import { CellQueries } from './cells.repo.js';
-import { OrganQueries } from './organs.repo.js';
+import { AccessQueries } from './repos/access.repo.js';
+import { AssignmentQueries } from './repos/assignments.repo.js';
+import { RunAggregateCache, TxAggregates } from './repos/run-aggregate-cache.js';
+import { RunQueries } from './repos/runs.repo.js';
+import { CellQueries } from './repos/cells.repo.js';
+import { OrganQueries } from './repos/organs.repo.js';
 import type { GroupCommit } from './group-commit.js';
-import { EventAppender, eventsAfter, eventsBetween, headSeq } from './event-log.repo.js';
+import { EventAppender, eventsAfter, eventsBetween, headSeq } from './repos/event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
-import * as timers from './timers.repo.js';
+import * as timers from './repos/timers.repo.js';
 
 type CommitListener = (what: Committed) => void;
 /** Told the duration of every transaction and whether it committed (metrics read it). */

@@ -10,7 +10,7 @@ import { fail, ok, type Result } from '../../domain/errors.js';
 import { operationFor } from '../../runtime/adapter/registry.js';
 import type { Operation, OperationConfig } from '../../runtime/adapter/operation.js';
 import type { Store } from '../ports.js';
-import type { CounterSeries, HistogramSeries } from '../series-metrics.js';
+import type { CounterSeries, HistogramSeries } from '../observability/series-metrics.js';
 import type { CellMetrics } from './cell-metrics.js';
 import type { CellsReads } from './cell-ports.js';
 

@@ -1,4 +1,4 @@
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /** The seed's factory_* series (and the `nodes` name kept while the alias routes live). */
 export function cellMetrics(m: Metrics, countServing: () => Promise<number>) {

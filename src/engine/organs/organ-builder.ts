@@ -4,7 +4,7 @@ import { nextStage, type Organ, type OrganState, type StageEntry } from '../../d
 import { organCellId, type OrganTemplate } from '../../domain/organs/organ-template.js';
 import type { CellInvoker } from '../cells/cell-invoker.js';
 import type { CellsReads } from '../cells/cell-ports.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Clock, Store, Tx } from '../ports.js';
 import type { Scheduler } from '../scheduler.js';
 import { cellProblems, checkCell, type CellCheck } from './organ-checks.js';

@@ -8,7 +8,7 @@ import {
   isEnabled,
   type CapabilityRecord,
 } from '../../domain/capabilities.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { sendFailure, sendResult } from '../errors.js';
 import { StringEnum } from '../schemas.js';
 

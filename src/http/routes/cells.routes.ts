@@ -5,7 +5,7 @@ import { compareSemver } from '../../domain/cells/semver.js';
 import { actorOf } from '../../domain/access.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import { registerTemplateIn } from '../../engine/cells/cell-registry.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 
 /** The Neira family needs the admin token on every route (seed: "all routes require admin token"). */

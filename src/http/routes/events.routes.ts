@@ -4,9 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { EventFilter } from '../../domain/event.js';
 import type { ActionSpec } from '../../domain/policy.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
-import { openSseStream, openWsStream, type StreamOptions } from '../streams.js';
+import { openSseStream, openWsStream, type StreamOptions } from '../streams/streams.js';
 
 const EventsQuery = Type.Object(
   {

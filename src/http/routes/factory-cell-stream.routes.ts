@@ -1,10 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { WebSocket } from 'ws';
 import type { ActionSpec } from '../../domain/policy.js';
-import type { AppDeps } from '../app.js';
-import { openCellStream } from '../cell-stream.js';
+import type { AppDeps } from '../app-deps.js';
+import { openCellStream } from '../streams/cell-stream.js';
 import { cellView } from '../cell-view.js';
-import { openSubjectStream, webSocketOnly } from '../ws-subject.js';
+import { openSubjectStream, webSocketOnly } from '../streams/ws-subject.js';
 
 const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
 

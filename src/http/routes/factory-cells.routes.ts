@@ -11,7 +11,7 @@ import { readFabricationRequest, validateCellTemplate } from '../../domain/cells
 import type { ActionSpec } from '../../domain/policy.js';
 import { dryRun } from '../../engine/cells/cell-dryrun.js';
 import { selectCell } from '../../engine/cells/cell-selector.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { cellView as sharedCellView } from '../cell-view.js';
 import { sendFailure } from '../errors.js';
 import { StringEnum } from '../schemas.js';

@@ -5,11 +5,11 @@ import type { EventFilter } from '../../domain/event.js';
 import type { Failure } from '../../domain/errors.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import { statusView } from '../../domain/runs/views.js';
-import type { AppDeps } from '../app.js';
-import { webSocketOnly } from '../ws-subject.js';
+import type { AppDeps } from '../app-deps.js';
+import { webSocketOnly } from '../streams/ws-subject.js';
 import { ERROR_STATUS } from '../error-status.js';
 import { callerOf } from '../llm-envelope.js';
-import { openRunLiveStream } from '../run-live-stream.js';
+import { openRunLiveStream } from '../streams/run-live-stream.js';
 import { resumePoint } from './events.routes.js';
 
 const LiveQuery = Type.Object(

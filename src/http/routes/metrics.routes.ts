@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ActionSpec, Decision } from '../../domain/policy.js';
 import { hashSecret, sameHash } from '../../engine/access/token-secrets.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { bearerOf } from '../request-context.js';
 

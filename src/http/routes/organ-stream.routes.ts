@@ -3,9 +3,9 @@ import type { WebSocket } from 'ws';
 import type { EventFilter, EventRecord } from '../../domain/event.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { Store } from '../../engine/ports.js';
-import type { AppDeps } from '../app.js';
-import { openWsEventFrames } from '../streams.js';
-import { openSubjectStream, webSocketOnly } from '../ws-subject.js';
+import type { AppDeps } from '../app-deps.js';
+import { openWsEventFrames } from '../streams/streams.js';
+import { openSubjectStream, webSocketOnly } from '../streams/ws-subject.js';
 
 const READ: ActionSpec = { name: 'organs.read', adminOnly: true, capability: 'organs_builder' };
 

@@ -3,7 +3,7 @@ import { actorOf } from '../../domain/access.js';
 import { ORGAN_STATES } from '../../domain/organs/organ-model.js';
 import { parseOrganTemplate } from '../../domain/organs/organ-template.js';
 import type { ActionSpec } from '../../domain/policy.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { StringEnum } from '../schemas.js';
 

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import type { ActionSpec } from '../../domain/policy.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 
 /** The panel's files are public: the data they show comes from the API, which asks for a token. */

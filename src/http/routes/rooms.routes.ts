@@ -3,7 +3,7 @@ import type { ActionSpec } from '../../domain/policy.js';
 import { LEASE_MS } from '../../domain/runs/assignments.js';
 import { claimedView, dispatchedView, resultView, roomView } from '../../domain/runs/assignment-views.js';
 import { issueView } from '../../domain/runs/views.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, sendData } from '../llm-envelope.js';
 import {

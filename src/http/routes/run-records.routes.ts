@@ -13,7 +13,7 @@ import {
 } from '../../engine/runs/run-authoring.js';
 import type { RunDraft } from '../../engine/runs/run-draft.js';
 import { checkGate, recordGate } from '../../engine/runs/run-lifecycle.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, page, sendData } from '../llm-envelope.js';
 import {

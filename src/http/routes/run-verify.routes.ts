@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ActionSpec } from '../../domain/policy.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { callerOf, sendData } from '../llm-envelope.js';
 import { RunParams } from './runs.schemas.js';
 

@@ -3,7 +3,7 @@ import { ok } from '../../domain/errors.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import { runView, statusView } from '../../domain/runs/views.js';
 import { advance, cancel, superviseSteps } from '../../engine/runs/run-lifecycle.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, sendData } from '../llm-envelope.js';
 import { CancelBody, CreateRunBody, RunListQuery, RunParams } from './runs.schemas.js';

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { EventFilter, EventRecord } from '../domain/event.js';
+import type { EventFilter, EventRecord } from '../../domain/event.js';
 import { openQueuedWsStream } from './queued-ws-stream.js';
 import type { StreamOptions } from './streams.js';
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { toPublicEvent, type EventRecord } from '../domain/event.js';
+import { toPublicEvent, type EventRecord } from '../../domain/event.js';
 
 /**
  * Each event's SSE frame as bytes, built once however many clients it goes to (the hub hands all of them

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { EventHub } from '../engine/event-hub.js';
-import { sendFailure } from './errors.js';
-import { resumePoint } from './routes/events.routes.js';
+import type { EventHub } from '../../engine/event-hub.js';
+import { sendFailure } from '../errors.js';
+import { resumePoint } from '../routes/events.routes.js';
 import { refuseWs } from './streams.js';
 
 /** The plain-HTTP answer of a route that is a WebSocket endpoint only. */

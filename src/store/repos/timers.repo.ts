@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { NewTimer, TimerRecord, TimerState } from '../domain/timer.js';
+import type { NewTimer, TimerRecord, TimerState } from '../../domain/timer.js';
 import type { Selectable } from 'kysely';
-import type { Database, TimersTable } from './schema.js';
-import type { StoreKind } from '../engine/ports.js';
+import type { Database, TimersTable } from '../schema.js';
+import type { StoreKind } from '../../engine/ports.js';
 
 const toTimerRecord = (r: Selectable<TimersTable>): TimerRecord => ({
   id: r.id,

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { Cell, CellAggregate, Revision, StoredTemplate } from '../domain/cells/cell-model.js';
-import type { CellQuery, CellsRepo, TemplateQuery } from '../engine/cells/cell-ports.js';
-import type { StoreKind } from '../engine/ports.js';
-import type { CellTemplatesTable, Database } from './schema.js';
+import type { Cell, CellAggregate, Revision, StoredTemplate } from '../../domain/cells/cell-model.js';
+import type { CellQuery, CellsRepo, TemplateQuery } from '../../engine/cells/cell-ports.js';
+import type { StoreKind } from '../../engine/ports.js';
+import type { CellTemplatesTable, Database } from '../schema.js';
 
 const toTemplate = (r: CellTemplatesTable): StoredTemplate => ({
   templateId: r.template_id,

@@ -1,9 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Assignment, AssignmentResult, AssignmentState, Room } from '../domain/runs/assignments.js';
-import { TERMINAL_RUN_STATUSES } from '../domain/runs/run-model.js';
-import type { AssignmentsReads, AssignmentsRepo, RoomListQuery } from '../engine/runs/assignment-ports.js';
-import type { StoreKind } from '../engine/ports.js';
-import type { AssignmentsTable, Database, RoomsTable } from './schema.js';
+import type { Assignment, AssignmentResult, AssignmentState, Room } from '../../domain/runs/assignments.js';
+import { TERMINAL_RUN_STATUSES } from '../../domain/runs/run-model.js';
+import type { AssignmentsReads, AssignmentsRepo, RoomListQuery } from '../../engine/runs/assignment-ports.js';
+import type { StoreKind } from '../../engine/ports.js';
+import type { AssignmentsTable, Database, RoomsTable } from '../schema.js';
 
 const toRoom = (r: Selectable<RoomsTable>): Room => ({
   id: r.id,

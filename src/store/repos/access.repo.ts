@@ -1,15 +1,15 @@
 import type { Kysely } from 'kysely';
-import type { AccessLevel, TokenRecord, TokenState } from '../domain/access.js';
+import type { AccessLevel, TokenRecord, TokenState } from '../../domain/access.js';
 import {
   SAFE_MODE_OFF,
   type CapabilityLevel,
   type CapabilityName,
   type CapabilityRecord,
   type SafeModeState,
-} from '../domain/capabilities.js';
-import type { AccessReads, AccessRepo } from '../engine/access/access-ports.js';
-import type { StoreKind } from '../engine/ports.js';
-import type { CapabilitiesTable, Database, TokensTable } from './schema.js';
+} from '../../domain/capabilities.js';
+import type { AccessReads, AccessRepo } from '../../engine/access/access-ports.js';
+import type { StoreKind } from '../../engine/ports.js';
+import type { CapabilitiesTable, Database, TokensTable } from '../schema.js';
 
 const toToken = (r: TokensTable): TokenRecord => ({
   id: r.id,

@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
 import { PreparedPgClient } from './prepared-pg-client.js';
 import pg from 'pg';
-import { KyselyStore, type Notifier } from './kysely-store.js';
-import type { Database } from './schema.js';
+import { KyselyStore, type Notifier } from '../kysely-store.js';
+import type { Database } from '../schema.js';
 
 export interface PostgresOptions {
   readonly url: string;

@@ -1,4 +1,4 @@
-import type { Run, RunAggregate } from '../domain/runs/run-model.js';
+import type { Run, RunAggregate } from '../../domain/runs/run-model.js';
 import type { AggregateMemory } from './runs.repo.js';
 
 /** Runs whose records are remembered at most; past it the least recently used run is forgotten. */

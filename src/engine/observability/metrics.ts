@@ -8,7 +8,7 @@ import {
   type GaugeConfiguration,
   type HistogramConfiguration,
 } from 'prom-client';
-import type { EventRecord } from '../domain/event.js';
+import type { EventRecord } from '../../domain/event.js';
 import { HttpRedMetrics, type HttpRouteRecorder } from './http-red-metrics.js';
 import { SeriesCounter, SeriesHistogram } from './series-metrics.js';
 

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { NewEvent } from '../domain/event.js';
+import type { NewEvent } from '../../domain/event.js';
 import type { AlarmLevel, WatchdogKind } from './metrics.js';
-import type { Clock, Store } from './ports.js';
+import type { Clock, Store } from '../ports.js';
 
 /** Reports the longest event-loop delay since the previous read. */
 export interface StallProbe {

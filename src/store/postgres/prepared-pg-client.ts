@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
 import pg from 'pg';
-import type { Database } from './schema.js';
+import type { Database } from '../schema.js';
 
 /** Runs a compiled statement with one of the markers below in front of its text (a comment elsewhere). */
 export function executeMarked<R>(

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { toPublicEvent, type EventFilter, type EventRecord } from '../domain/event.js';
-import type { Failure } from '../domain/errors.js';
-import type { EventHub, SubscriberSink, Subscription } from '../engine/event-hub.js';
-import { ERROR_STATUS } from './error-status.js';
+import { toPublicEvent, type EventFilter, type EventRecord } from '../../domain/event.js';
+import type { Failure } from '../../domain/errors.js';
+import type { EventHub, SubscriberSink, Subscription } from '../../engine/event-hub.js';
+import { ERROR_STATUS } from '../error-status.js';
 import { SseOutbox } from './sse-outbox.js';
 
 export interface StreamOptions {

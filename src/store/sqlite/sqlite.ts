@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
-import { GroupCommit } from './group-commit.js';
-import { KyselyStore } from './kysely-store.js';
-import type { Database } from './schema.js';
+import { GroupCommit } from '../group-commit.js';
+import { KyselyStore } from '../kysely-store.js';
+import type { Database } from '../schema.js';
 import { CachedSqliteDialect } from './sqlite-dialect.js';
 
 export interface SqliteOptions {

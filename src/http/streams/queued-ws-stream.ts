@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
-import type { EventFilter, EventRecord } from '../domain/event.js';
-import type { SubscriberSink, Subscription } from '../engine/event-hub.js';
+import type { EventFilter, EventRecord } from '../../domain/event.js';
+import type { SubscriberSink, Subscription } from '../../engine/event-hub.js';
 import { endReasonOf, openWsChannel, type StreamEnd, type StreamOptions, type WsChannel } from './streams.js';
 
 export interface QueuedStreamSpec {

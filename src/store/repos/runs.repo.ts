@@ -1,10 +1,10 @@
 import { sql, type CompiledQuery, type Kysely, type OnConflictBuilder } from 'kysely';
-import type { Run, RunAggregate } from '../domain/runs/run-model.js';
-import type { RunListQuery, RunRecord, RunsRepo, StoredReview } from '../engine/runs/run-ports.js';
-import type { StoreKind } from '../engine/ports.js';
-import { CompiledOnce } from './compiled-once.js';
-import { executeMarked, SENT_WITH_NEXT } from './prepared-pg-client.js';
-import type { Database } from './schema.js';
+import type { Run, RunAggregate } from '../../domain/runs/run-model.js';
+import type { RunListQuery, RunRecord, RunsRepo, StoredReview } from '../../engine/runs/run-ports.js';
+import type { StoreKind } from '../../engine/ports.js';
+import { CompiledOnce } from '../compiled-once.js';
+import { executeMarked, SENT_WITH_NEXT } from '../postgres/prepared-pg-client.js';
+import type { Database } from '../schema.js';
 
 /** Where a RunQueries keeps what it learns of runs' records (see run-aggregate-cache.ts). */
 export interface AggregateMemory {

@@ -5,11 +5,11 @@ import {
   type EventFilter,
   type EventRecord,
   type NewEvent,
-} from '../domain/event.js';
-import type { Database, EventsTable } from './schema.js';
-import type { StoreKind } from '../engine/ports.js';
-import { CompiledOnce } from './compiled-once.js';
-import { COMMIT_FOLLOWS, executeMarked } from './prepared-pg-client.js';
+} from '../../domain/event.js';
+import type { Database, EventsTable } from '../schema.js';
+import type { StoreKind } from '../../engine/ports.js';
+import { CompiledOnce } from '../compiled-once.js';
+import { COMMIT_FOLLOWS, executeMarked } from '../postgres/prepared-pg-client.js';
 
 export const toEventRecord = (r: EventsTable): EventRecord => ({
   seq: Number(r.seq),

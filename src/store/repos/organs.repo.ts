@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import type { Organ } from '../domain/organs/organ-model.js';
-import type { OrganQuery, OrgansRepo } from '../engine/organs/organ-ports.js';
-import type { StoreKind } from '../engine/ports.js';
-import type { Database } from './schema.js';
+import type { Organ } from '../../domain/organs/organ-model.js';
+import type { OrganQuery, OrgansRepo } from '../../engine/organs/organ-ports.js';
+import type { StoreKind } from '../../engine/ports.js';
+import type { Database } from '../schema.js';
 
 const parse = (doc: string, version: number): Organ => ({ ...(JSON.parse(doc) as Organ), version });
 const docOf = (o: Organ) => {
