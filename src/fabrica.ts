@@ -185,6 +185,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       cellMetrics: factoryMetrics,
       organs,
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
+      checkResponses: config.checkResponses,
       verification: new RunVerification(runs, {
         workspaceRoot: config.workspaceRoot,
         defaultTimeoutMs: config.verifyTimeoutMs,

@@ -283,6 +283,13 @@ export const SETTINGS = {
     unit: '%',
     doc: 'Share of a cell’s traffic its experimental revision takes.',
   }),
+  checkResponses: spec({
+    env: ['FABRICA_CHECK_RESPONSES'],
+    default: false,
+    parse: bool,
+    unit: 'boolean',
+    doc: 'Check every JSON answer against the schema its route documents; a mismatch answers 500 (for tests and development: it costs CPU).',
+  }),
   watchdogSoftMs: spec({
     env: ['FABRICA_WATCHDOG_SOFT_MS'],
     default: 200,

@@ -47,6 +47,8 @@ export interface AppDeps {
   readonly cellInvoker: CellInvoker;
   readonly cellMetrics: CellMetrics;
   readonly organs: OrganBuilder;
+  /** Check every JSON answer against its documented schema (tests and development; costs CPU). */
+  readonly checkResponses: boolean;
   /** The built operator panel (`panel/dist`), served at `/panel/`; missing means "not built" (503). */
   readonly panelDir: string;
 }

@@ -9,6 +9,7 @@ import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
 import { redactUrl } from './request-context.js';
 import { newRequestIds } from './request-ids.js';
 import { closeAfterAnswer, registerRouteHooks } from './route-hooks.js';
+import { addErrorResponses, checkResponses } from './response-contract.js';
 import { accessRoutes } from './routes/access.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -62,6 +63,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(buildValidatorCompiler());
+  // Before the routes (and the OpenAPI plugin's own hook): every route documents its family's errors.
+  app.addHook('onRoute', addErrorResponses);
+  if (deps.checkResponses) checkResponses(app);
   // Before any route is declared: each one gets its request id, authorization and metrics hooks.
   registerRouteHooks(app, deps.access, deps.metrics);
 

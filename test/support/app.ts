@@ -13,6 +13,8 @@ export const TEST_ENV: Record<string, string> = {
   FABRICA_ADMIN_TOKEN: ADMIN,
   FABRICA_LOG_LEVEL: 'info',
   FABRICA_TIMER_POLL_MS: '100',
+  // Every answer is checked against its documented schema: each HTTP test is also a contract test.
+  FABRICA_CHECK_RESPONSES: 'true',
   FABRICA_WATCHDOG_SOFT_MS: '10000',
   FABRICA_WATCHDOG_HARD_MS: '20000',
 };

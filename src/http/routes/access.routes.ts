@@ -10,7 +10,7 @@ import {
 } from '../../domain/capabilities.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure, sendResult } from '../errors.js';
-import { StringEnum } from '../schemas.js';
+import { StringEnum } from '../../contract/common.js';
 
 /** A capability as the API shows it (also used by the benchmark's unauthenticated copy of the read route). */
 export const presentCapability = (c: CapabilityRecord) => ({

@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ACCESS_LEVELS } from '../../domain/access.js';
-import { StringEnum } from '../schemas.js';
+import { StringEnum } from '../../contract/common.js';
 
 const Whoami = Type.Object({
   kind: StringEnum(['admin', 'tenant'] as const, 'The admin token, or a tenant token.'),

@@ -14,7 +14,7 @@ import { selectCell } from '../../engine/cells/cell-selector.js';
 import type { AppDeps } from '../app-deps.js';
 import { cellView as sharedCellView } from '../cell-view.js';
 import { sendFailure } from '../errors.js';
-import { StringEnum } from '../schemas.js';
+import { StringEnum } from '../../contract/common.js';
 
 const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
 const DRYRUN: ActionSpec = { name: 'factory.cells.dryrun', adminOnly: true };

@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CAPABILITY_LEVELS, isEnabled } from '../../domain/capabilities.js';
 import type { AppDeps } from '../app-deps.js';
-import { StringEnum } from '../schemas.js';
+import { StringEnum } from '../../contract/common.js';
 
 const CountMap = Type.Record(Type.String(), Type.Integer({ minimum: 0 }));
 

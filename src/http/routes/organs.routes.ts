@@ -5,7 +5,7 @@ import { parseOrganTemplate } from '../../domain/organs/organ-template.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
-import { StringEnum } from '../schemas.js';
+import { StringEnum } from '../../contract/common.js';
 
 const READ: ActionSpec = { name: 'organs.read', adminOnly: true, capability: 'organs_builder' };
 const BUILD: ActionSpec = {
