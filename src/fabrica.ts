@@ -14,6 +14,9 @@ import { RunService, SUPERVISE_ACTION } from './engine/runs/run-service.js';
 import { RunVerification } from './engine/runs/run-verification.js';
 import { CellInvoker } from './engine/cells/cell-invoker.js';
 import { cellMetrics } from './engine/cells/cell-metrics.js';
+import { AuditTrail } from './engine/audit.js';
+import { StoreHealth } from './engine/observability/store-health.js';
+import { TemplateRegistry } from './engine/cells/template-registry.js';
 import { CellService } from './engine/cells/cell-service.js';
 import { OrganBuilder } from './engine/organs/organ-builder.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
@@ -164,6 +167,8 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     const lifecycle = { shuttingDown: false };
     const app = await buildApp({
       store,
+      storeHealth: new StoreHealth(store, hub),
+      audit: new AuditTrail(store),
       hub,
       access,
       version: runtime.version,
@@ -182,6 +187,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       dispatch,
       cells,
       cellInvoker,
+      templates: new TemplateRegistry(store, clock),
       cellMetrics: factoryMetrics,
       organs,
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,

@@ -19,7 +19,14 @@ export const StringEnum = <T extends string>(values: readonly T[], description?:
  * value directly instead of trying each branch, and the document reads the way clients expect.
  */
 export const Nullable = <T extends TSchema>(schema: T) =>
-  Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
+  Type.Unsafe<Static<T> | null>({
+    ...schema,
+    nullable: true,
+    // A nullable enum lists null among its values (OpenAPI 3.0, and how Ajv reads `nullable`).
+    ...('enum' in schema && Array.isArray(schema.enum)
+      ? { enum: [...(schema.enum as unknown[]), null] }
+      : {}),
+  });
 
 /** An RFC 3339 timestamp as the store keeps it. */
 export const Timestamp = Type.String({ format: 'date-time' });
@@ -70,11 +77,20 @@ export const LlmError = Type.Object(
 export const Envelope = <T extends TSchema>(data: T) =>
   Type.Object({ success: Type.Literal(true), data }, { additionalProperties: false });
 
-/** A stream's answer: not JSON, documented by its media type. */
-export const EventStream = (description: string) => ({
+/**
+ * An answer that is not JSON, documented by its media type. Typed as a plain object so that the type
+ * provider does not hold the handler to returning a string (a stream handler returns the reply).
+ */
+export const NotJson = (mediaType: string, description: string): object => ({
   description,
-  content: { 'text/event-stream': { schema: Type.String() } },
+  content: { [mediaType]: { schema: Type.String() } },
 });
+
+/** A stream's answer: Server-Sent Events. */
+export const EventStream = (description: string): object => NotJson('text/event-stream', description);
 
 /** The statuses an error can answer with (docs/errors.md maps each code to one of them). */
 export const ERROR_STATUSES = [400, 401, 403, 404, 405, 409, 413, 414, 415, 429, 431, 500, 502, 503] as const;
+
+/** A WebSocket-only route: the upgrade, and what its frames carry. */
+export const WebSocketUpgrade = (description: string): object => ({ description });

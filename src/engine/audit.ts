@@ -1,4 +1,4 @@
-import { GENESIS_HASH, verifyChainSegment, type ChainBreak } from '../domain/event.js';
+import { GENESIS_HASH, verifyChainSegment, type ChainBreak, type EventRecord } from '../domain/event.js';
 import type { Store } from './ports.js';
 
 export interface ChainReport {
@@ -46,4 +46,33 @@ export async function verifyChain(
     onProgress?.(checked, headSeq);
   }
   return { ok: true, checked, headSeq, firstBreak: null };
+}
+
+export interface AuditQuery {
+  readonly after: number;
+  readonly limit: number;
+  readonly subjectKind?: string;
+  readonly subjectId?: string;
+  readonly actor?: string;
+  readonly types?: readonly string[];
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** The audit trail: the event log read back by who, what and when, and its hash chain checked. */
+export class AuditTrail {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  query(q: AuditQuery): Promise<EventRecord[]> {
+    const { after, limit, ...filter } = q;
+    return this.#store.eventsAfter(after, limit, filter);
+  }
+
+  verify(): Promise<ChainReport> {
+    return verifyChain(this.#store);
+  }
 }

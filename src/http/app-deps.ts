@@ -6,20 +6,26 @@ import type { AccessService } from '../engine/access/access-service.js';
 import type { EventHub } from '../engine/event-hub.js';
 import type { Introspection } from '../engine/observability/introspection.js';
 import type { Metrics } from '../engine/observability/metrics.js';
+import type { AuditTrail } from '../engine/audit.js';
 import type { Store } from '../engine/ports.js';
+import type { StoreHealth } from '../engine/observability/store-health.js';
 import type { DispatchService } from '../engine/runs/dispatch-service.js';
 import type { RoomService } from '../engine/runs/room-service.js';
 import type { RunService } from '../engine/runs/run-service.js';
 import type { CellInvoker } from '../engine/cells/cell-invoker.js';
 import type { CellMetrics } from '../engine/cells/cell-metrics.js';
 import type { CellService } from '../engine/cells/cell-service.js';
+import type { TemplateRegistry } from '../engine/cells/template-registry.js';
 import type { OrganBuilder } from '../engine/organs/organ-builder.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/observability/watchdog.js';
 
 /** What the HTTP layer is given by the composition root: services, never the environment. */
 export interface AppDeps {
+  /** Only the organ routes still read it; they move behind the organ service. */
   readonly store: Store;
+  readonly storeHealth: StoreHealth;
+  readonly audit: AuditTrail;
   readonly hub: EventHub;
   readonly access: AccessService;
   readonly version: string;
@@ -44,6 +50,7 @@ export interface AppDeps {
   readonly dispatch: DispatchService;
   readonly verification: RunVerification;
   readonly cells: CellService;
+  readonly templates: TemplateRegistry;
   readonly cellInvoker: CellInvoker;
   readonly cellMetrics: CellMetrics;
   readonly organs: OrganBuilder;

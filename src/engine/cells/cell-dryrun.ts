@@ -8,19 +8,19 @@ import {
 } from '../../domain/cells/cell-template.js';
 import { compareSemver } from '../../domain/cells/semver.js';
 import type { Store } from '../ports.js';
-import { adapterProblems } from './cell-service.js';
-
-export interface Risk {
-  readonly code: string;
-  readonly severity: 'blocking' | 'warning' | 'info';
-  readonly message: string;
-}
+import type { DryRun } from '../../contract/cells.js';
+import { isBlocking, type CellRiskCode, type Risk } from '../../domain/risks.js';
+import { adapterProblems } from './adapter-problems.js';
 
 const BACKEND_CAPABILITY = {
   adapter: 'factory_adapter',
   script: 'factory_script',
   wasm: 'factory_wasm',
 } as const;
+
+export type CapabilityLevelOf = (
+  name: 'factory_adapter' | 'factory_script' | 'factory_wasm',
+) => CapabilityLevel;
 
 /** A link names a cell id (`adapter:x`) or a template id (`x`, meaning its adapter cell). */
 const linkCellId = (link: string) => (link.includes(':') ? link : cellIdOf('adapter', link));
@@ -33,9 +33,9 @@ export async function dryRun(
   store: Store,
   backend: Backend,
   template: CellTemplate,
-  capabilityLevel: (name: 'factory_adapter' | 'factory_script' | 'factory_wasm') => CapabilityLevel,
-) {
-  const risks: Risk[] = [];
+  capabilityLevel: CapabilityLevelOf,
+): Promise<DryRun> {
+  const risks: Risk<CellRiskCode>[] = [];
   const deps: { link: string; cell: string | null; state: string | null; missing: boolean }[] = [];
   for (const link of template.links) {
     const agg = await store.cells.cell(linkCellId(link));
@@ -77,13 +77,7 @@ export async function dryRun(
     });
   }
   if (backend === 'adapter') {
-    for (const p of adapterProblems(template)) {
-      risks.push({
-        code: p.includes('has no operation') ? 'unknown_operation' : 'invalid_config',
-        severity: 'blocking',
-        message: p,
-      });
-    }
+    for (const p of adapterProblems(template)) risks.push({ ...p, severity: 'blocking' });
   }
   const id = cellIdOf(backend, template.id);
   const agg = await store.cells.cell(id);
@@ -131,10 +125,10 @@ export async function dryRun(
     }
   }
   return {
-    ok: !risks.some((r) => r.severity === 'blocking'),
+    ok: !isBlocking(risks),
     report: {
       analysis_type: cellTypeOf(template),
-      links: template.links,
+      links: [...template.links],
       risks,
       deps,
       compat: { cell: id, current_stable: stable?.templateVersion ?? null, changes },

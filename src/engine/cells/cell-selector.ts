@@ -1,3 +1,4 @@
+import type { SelectAnswer } from '../../contract/cells.js';
 import type { CellAggregate } from '../../domain/cells/cell-model.js';
 import { compareSemver } from '../../domain/cells/semver.js';
 import type { Store } from '../ports.js';
@@ -17,7 +18,7 @@ export async function selectCell(
   store: Store,
   req: SelectRequest,
   isQuarantined: (agg: CellAggregate) => boolean = (a) => a.cell.quarantine !== null,
-) {
+): Promise<SelectAnswer> {
   const t = req.analysisType;
   if (
     req.blockedTypes?.includes(t) === true ||

@@ -9,18 +9,18 @@ import {
   type StoredTemplate,
   type Transition,
 } from '../../domain/cells/cell-model.js';
-import {
-  cellTypeOf,
-  templateHash,
-  type Backend,
-  type CellTemplate,
-} from '../../domain/cells/cell-template.js';
+import { templateHash, type Backend, type CellTemplate } from '../../domain/cells/cell-template.js';
 import { compareSemver } from '../../domain/cells/semver.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { operationFor } from '../../runtime/adapter/registry.js';
 import type { Clock, Store, Tx } from '../ports.js';
 import type { Scheduler } from '../scheduler.js';
 import type { CellMetrics } from './cell-metrics.js';
+import type { DryRun, SelectAnswer } from '../../contract/cells.js';
+import { adapterProblems } from './adapter-problems.js';
+import { dryRun, type CapabilityLevelOf } from './cell-dryrun.js';
+import type { CellQuery } from './cell-ports.js';
+import { selectCell, type SelectRequest } from './cell-selector.js';
 import { registerTemplateIn } from './cell-registry.js';
 
 export const HEAL_ACTION = 'cell.heal';
@@ -29,20 +29,6 @@ export interface CommandOutcome {
   readonly id: string;
   readonly state: RevisionState;
   readonly version: string;
-}
-
-/** Problems an adapter template has for its operation: unknown operation, bad configuration. */
-export function adapterProblems(t: CellTemplate): string[] {
-  const op = operationFor(cellTypeOf(t));
-  if (op === undefined)
-    return [
-      `$.${t.analysis_type === undefined ? 'action_type' : 'analysis_type'}: the adapter backend has no operation "${cellTypeOf(t)}"`,
-    ];
-  return op.validateConfig({
-    metadata: t.metadata,
-    links: t.links,
-    ...(t.confidence_threshold === undefined ? {} : { confidenceThreshold: t.confidence_threshold }),
-  });
 }
 
 /**
@@ -76,6 +62,26 @@ export class CellService {
     return new Date(this.#clock.now()).toISOString();
   }
 
+  /** One cell with its revisions, or null. */
+  get(id: string): Promise<CellAggregate | null> {
+    return this.#store.cells.cell(id);
+  }
+
+  /** Cells paged by id; with `state`, only those with a revision in that state. */
+  list(q: CellQuery): Promise<CellAggregate[]> {
+    return this.#store.cells.cells(q);
+  }
+
+  /** What fabricating this template would do; changes nothing. */
+  dryRun(backend: Backend, template: CellTemplate, capabilityLevel: CapabilityLevelOf): Promise<DryRun> {
+    return dryRun(this.#store, backend, template, capabilityLevel);
+  }
+
+  /** Reuse a cell of this type that policy allows, or a fabrication request ready to dry-run. */
+  select(req: SelectRequest): Promise<SelectAnswer> {
+    return selectCell(this.#store, req);
+  }
+
   /** Registers the template if needed and creates a draft revision of `<backend>:<template id>`. */
   async fabricate(
     backend: Backend,
@@ -89,7 +95,7 @@ export class CellService {
         `the ${backend} backend has no runtime in this build; fabricate adapter cells`,
       );
     }
-    const problems = adapterProblems(template);
+    const problems = adapterProblems(template).map((p) => p.message);
     if (problems.length > 0)
       return fail('invalid_template', `invalid cell template: ${problems.join('; ')}`, {
         details: { problems },
@@ -291,7 +297,7 @@ export class CellService {
           problems.push('stored template does not match its hash');
         const fileProblem = await integrity(stored);
         if (fileProblem !== null) problems.push(fileProblem);
-        problems.push(...adapterProblems(stored.template));
+        problems.push(...adapterProblems(stored.template).map((p) => p.message));
         if (problems.length === 0) {
           const op = operationFor(stored.cellType)!;
           const smoke = op.run(stored.template.metadata.smoke_input ?? 'smoke test', {

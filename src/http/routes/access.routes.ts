@@ -1,19 +1,31 @@
-import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ACCESS_LEVELS, actorOf, parseDuration, publicToken } from '../../domain/access.js';
+import {
+  Capabilities,
+  Capability,
+  CapabilityBody,
+  CapabilityParams,
+  RevokeQuery,
+  SafeMode,
+  SafeModeBody,
+  Token,
+  TokenBody,
+  TokenCreated,
+  TokenListQuery,
+  TokenPage,
+  TokenParams,
+} from '../../contract/operator.js';
+import { actorOf, parseDuration, publicToken } from '../../domain/access.js';
 import {
   CAPABILITIES,
-  CAPABILITY_LEVELS,
   isCapabilityName,
   isEnabled,
   type CapabilityRecord,
 } from '../../domain/capabilities.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure, sendResult } from '../errors.js';
-import { StringEnum } from '../../contract/common.js';
 
 /** A capability as the API shows it (also used by the benchmark's unauthenticated copy of the read route). */
-export const presentCapability = (c: CapabilityRecord) => ({
+export const presentCapability = (c: CapabilityRecord): Capability => ({
   name: c.name,
   level: c.level,
   enabled: isEnabled(c.level),
@@ -24,9 +36,6 @@ export const presentCapability = (c: CapabilityRecord) => ({
   version: c.version,
 });
 
-const Level = StringEnum(CAPABILITY_LEVELS);
-const Access = StringEnum(ACCESS_LEVELS);
-
 export const accessRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -35,7 +44,11 @@ export const accessRoutes =
     app.get(
       '/capabilities',
       {
-        schema: { tags: ['operator'], summary: 'Capability gates and safe mode.' },
+        schema: {
+          tags: ['operator'],
+          summary: 'Capability gates and safe mode.',
+          response: { 200: Capabilities },
+        },
         config: { action: { name: 'capabilities.read', access: 'read' } },
       },
       () => ({
@@ -47,7 +60,7 @@ export const accessRoutes =
     app.get(
       '/capabilities/:name',
       {
-        schema: { tags: ['operator'], params: Type.Object({ name: Type.String() }) },
+        schema: { tags: ['operator'], params: CapabilityParams, response: { 200: Capability } },
         config: { action: { name: 'capabilities.read', access: 'read' } },
       },
       // Served from the access service's copy, the one every authorization decision reads: it is set on
@@ -65,15 +78,9 @@ export const accessRoutes =
         schema: {
           tags: ['operator'],
           summary: 'Set a capability level (admin). `expected_version` makes it a compare-and-set.',
-          params: Type.Object({ name: Type.String() }),
-          body: Type.Object(
-            {
-              level: Level,
-              reason: Type.String({ minLength: 1, maxLength: 2000 }),
-              expected_version: Type.Optional(Type.Integer({ minimum: 0 })),
-            },
-            { additionalProperties: false },
-          ),
+          params: CapabilityParams,
+          body: CapabilityBody,
+          response: { 200: Capability },
         },
         config: { action: { name: 'capabilities.update', adminOnly: true, write: true } },
       },
@@ -99,7 +106,10 @@ export const accessRoutes =
 
     app.get(
       '/safe-mode',
-      { schema: { tags: ['operator'] }, config: { action: { name: 'safe_mode.read', access: 'read' } } },
+      {
+        schema: { tags: ['operator'], response: { 200: SafeMode } },
+        config: { action: { name: 'safe_mode.read', access: 'read' } },
+      },
       () => presentSafeMode(access.safeMode),
     );
 
@@ -109,10 +119,8 @@ export const accessRoutes =
         schema: {
           tags: ['operator'],
           summary: 'Turn safe mode on or off (admin). While on, only the admin token may write.',
-          body: Type.Object(
-            { on: Type.Boolean(), reason: Type.String({ minLength: 1, maxLength: 2000 }) },
-            { additionalProperties: false },
-          ),
+          body: SafeModeBody,
+          response: { 200: SafeMode },
         },
         config: { action: { name: 'safe_mode.update', adminOnly: true, write: true } },
       },
@@ -131,19 +139,8 @@ export const accessRoutes =
         schema: {
           tags: ['operator'],
           summary: 'Create a tenant token (admin). The secret appears only in this answer.',
-          body: Type.Object(
-            {
-              tenant: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
-              access: Access,
-              expires_in: Type.Optional(
-                Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 1 })], {
-                  description: 'Seconds, or a duration such as 90s, 15m, 12h, 30d.',
-                }),
-              ),
-              label: Type.Optional(Type.String({ maxLength: 200 })),
-            },
-            { additionalProperties: false },
-          ),
+          body: TokenBody,
+          response: { 201: TokenCreated },
         },
         config: { action: { name: 'tokens.create', adminOnly: true, write: true } },
       },
@@ -180,14 +177,8 @@ export const accessRoutes =
       {
         schema: {
           tags: ['operator'],
-          querystring: Type.Object(
-            {
-              tenant: Type.Optional(Type.String()),
-              after: Type.Optional(Type.String()),
-              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-            },
-            { additionalProperties: false },
-          ),
+          querystring: TokenListQuery,
+          response: { 200: TokenPage },
         },
         config: { action: { name: 'tokens.list', adminOnly: true } },
       },
@@ -211,11 +202,9 @@ export const accessRoutes =
         schema: {
           tags: ['operator'],
           summary: 'Revoke a token (admin).',
-          params: Type.Object({ id: Type.String() }),
-          querystring: Type.Object(
-            { reason: Type.Optional(Type.String({ maxLength: 2000 })) },
-            { additionalProperties: false },
-          ),
+          params: TokenParams,
+          querystring: RevokeQuery,
+          response: { 200: Token },
         },
         config: { action: { name: 'tokens.revoke', adminOnly: true, write: true } },
       },
@@ -235,7 +224,12 @@ const unknownCapability = (name: string) => ({
   reason: `no capability named ${name}; known: ${Object.keys(CAPABILITIES).join(', ')}`,
 });
 
-const presentSafeMode = (s: { on: boolean; reason: string; since: string | null; by: string | null }) => ({
+const presentSafeMode = (s: {
+  on: boolean;
+  reason: string;
+  since: string | null;
+  by: string | null;
+}): SafeMode => ({
   on: s.on,
   reason: s.reason,
   since: s.since,

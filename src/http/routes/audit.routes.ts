@@ -1,22 +1,7 @@
-import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toPublicEvent } from '../../domain/event.js';
-import { verifyChain } from '../../engine/audit.js';
+import { AuditPage, AuditQuery, ChainReport } from '../../contract/operator.js';
 import type { AppDeps } from '../app-deps.js';
-
-const AuditQuery = Type.Object(
-  {
-    subject_kind: Type.Optional(Type.String({ minLength: 1 })),
-    subject_id: Type.Optional(Type.String({ minLength: 1 })),
-    actor: Type.Optional(Type.String({ minLength: 1 })),
-    type: Type.Optional(Type.String({ minLength: 1, description: 'Comma-separated event types.' })),
-    from: Type.Optional(Type.String({ format: 'date-time' })),
-    to: Type.Optional(Type.String({ format: 'date-time' })),
-    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Cursor: the seq to continue after.' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  },
-  { additionalProperties: false },
-);
 
 const iso = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 
@@ -26,7 +11,12 @@ export const auditRoutes =
     app.get(
       '/audit',
       {
-        schema: { tags: ['operator'], summary: 'Query the audit trail (admin).', querystring: AuditQuery },
+        schema: {
+          tags: ['operator'],
+          summary: 'Query the audit trail (admin).',
+          querystring: AuditQuery,
+          response: { 200: AuditPage },
+        },
         config: { action: { name: 'audit.read', adminOnly: true } },
       },
       async (req) => {
@@ -34,7 +24,9 @@ export const auditRoutes =
         const limit = q.limit ?? 100;
         const from = iso(q.from);
         const to = iso(q.to);
-        const rows = await deps.store.eventsAfter(q.after ?? 0, limit, {
+        const rows = await deps.audit.query({
+          after: q.after ?? 0,
+          limit,
           ...(q.subject_kind === undefined ? {} : { subjectKind: q.subject_kind }),
           ...(q.subject_id === undefined ? {} : { subjectId: q.subject_id }),
           ...(q.actor === undefined ? {} : { actor: q.actor }),
@@ -55,11 +47,12 @@ export const auditRoutes =
         schema: {
           tags: ['operator'],
           summary: 'Walk the hash chain and name the first row that does not link (admin).',
+          response: { 200: ChainReport },
         },
         config: { action: { name: 'audit.verify', adminOnly: true } },
       },
       async () => {
-        const r = await verifyChain(deps.store);
+        const r = await deps.audit.verify();
         return {
           ok: r.ok,
           checked: r.checked,

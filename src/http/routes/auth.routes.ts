@@ -1,16 +1,5 @@
-import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ACCESS_LEVELS } from '../../domain/access.js';
-import { StringEnum } from '../../contract/common.js';
-
-const Whoami = Type.Object({
-  kind: StringEnum(['admin', 'tenant'] as const, 'The admin token, or a tenant token.'),
-  token_id: Type.String({ description: 'The id recorded as actor on events (`admin` for the admin token).' }),
-  tenant: Type.Union([Type.String(), Type.Null()], {
-    description: 'Null for the admin token (every tenant).',
-  }),
-  access: StringEnum(ACCESS_LEVELS),
-});
+import { Whoami } from '../../contract/operator.js';
 
 /**
  * Who the caller is. Clients (the panel) check a token with it and decide which controls to offer;

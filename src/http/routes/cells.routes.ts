@@ -1,28 +1,23 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { StoredTemplate } from '../../domain/cells/cell-model.js';
-import { validateCellTemplate } from '../../domain/cells/cell-template.js';
-import { compareSemver } from '../../domain/cells/semver.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  Template,
+  TemplateListQuery,
+  TemplatePage,
+  TemplateParams,
+  TemplateRegistered,
+  TemplateVersionParams,
+  TemplateVersions,
+} from '../../contract/cells.js';
 import { actorOf } from '../../domain/access.js';
+import { validateCellTemplate } from '../../domain/cells/cell-template.js';
 import type { ActionSpec } from '../../domain/policy.js';
-import { registerTemplateIn } from '../../engine/cells/cell-registry.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
+import { templateView } from '../presenters/cells.js';
 
 /** The Neira family needs the admin token on every route (seed: "all routes require admin token"). */
 export const CELLS_READ: ActionSpec = { name: 'cells.read', adminOnly: true };
 export const CELLS_WRITE: ActionSpec = { name: 'cells.register', adminOnly: true, write: true };
-
-export const templateView = (t: StoredTemplate) => ({
-  id: t.templateId,
-  version: t.version,
-  type: t.cellType,
-  template: t.template,
-  sha256: t.sha256,
-  source: t.source,
-  source_path: t.sourcePath,
-  created_at: t.createdAt,
-  created_by: t.createdBy,
-});
 
 const tags = ['cells'];
 
@@ -30,23 +25,22 @@ const tags = ['cells'];
 export const cellsRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const { store } = deps;
+    const { templates } = deps;
 
     app.post(
       '/cells',
-      { schema: { tags, summary: 'Register a cell template version.' }, config: { action: CELLS_WRITE } },
+      {
+        schema: {
+          tags,
+          summary: 'Register a cell template version.',
+          response: { 200: TemplateRegistered, 201: TemplateRegistered },
+        },
+        config: { action: CELLS_WRITE },
+      },
       async (req, reply) => {
         const tpl = validateCellTemplate(req.body);
         if (!tpl.ok) return sendFailure(req, reply, tpl.error);
-        const now = new Date().toISOString();
-        const r = await store.transaction((tx) =>
-          registerTemplateIn(tx, tpl.value, {
-            source: 'api',
-            sourcePath: null,
-            actor: actorOf(req.principal),
-            now,
-          }),
-        );
+        const r = await templates.register(tpl.value, actorOf(req.principal));
         if (!r.ok) return sendFailure(req, reply, r.error);
         return reply
           .code(r.value.created ? 201 : 200)
@@ -57,22 +51,12 @@ export const cellsRoutes =
     app.get(
       '/cells',
       {
-        schema: {
-          tags,
-          querystring: Type.Object(
-            {
-              analysis_type: Type.Optional(Type.String({ minLength: 1 })),
-              after: Type.Optional(Type.String()),
-              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-            },
-            { additionalProperties: false },
-          ),
-        },
+        schema: { tags, querystring: TemplateListQuery, response: { 200: TemplatePage } },
         config: { action: CELLS_READ },
       },
       async (req) => {
         const limit = req.query.limit ?? 100;
-        const rows = await store.cells.templates({
+        const rows = await templates.list({
           limit,
           ...(req.query.analysis_type === undefined ? {} : { cellType: req.query.analysis_type }),
           ...(req.query.after === undefined ? {} : { after: req.query.after }),
@@ -86,11 +70,12 @@ export const cellsRoutes =
 
     app.get(
       '/cells/:id',
-      { schema: { tags, params: Type.Object({ id: Type.String() }) }, config: { action: CELLS_READ } },
+      {
+        schema: { tags, params: TemplateParams, response: { 200: TemplateVersions } },
+        config: { action: CELLS_READ },
+      },
       async (req, reply) => {
-        const versions = (await store.cells.templateVersions(req.params.id)).sort((a, b) =>
-          compareSemver(a.version, b.version),
-        );
+        const versions = await templates.versions(req.params.id);
         if (versions.length === 0)
           return sendFailure(req, reply, { code: 'not_found', reason: `no template ${req.params.id}` });
         return {
@@ -104,11 +89,11 @@ export const cellsRoutes =
     app.get(
       '/cells/:id/:version',
       {
-        schema: { tags, params: Type.Object({ id: Type.String(), version: Type.String() }) },
+        schema: { tags, params: TemplateVersionParams, response: { 200: Template } },
         config: { action: CELLS_READ },
       },
       async (req, reply) => {
-        const t = await store.cells.template(req.params.id, req.params.version);
+        const t = await templates.version(req.params.id, req.params.version);
         if (t === null)
           return sendFailure(req, reply, {
             code: 'not_found',

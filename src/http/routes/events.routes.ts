@@ -1,25 +1,12 @@
-import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import { EventsQuery, EventsStream } from '../../contract/operator.js';
 import type { EventFilter } from '../../domain/event.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { openSseStream, openWsStream, type StreamOptions } from '../streams/streams.js';
-
-const EventsQuery = Type.Object(
-  {
-    after: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'Deliver events with seq greater than this.' }),
-    ),
-    subject_kind: Type.Optional(Type.String({ minLength: 1 })),
-    subject_id: Type.Optional(Type.String({ minLength: 1 })),
-    type: Type.Optional(Type.String({ minLength: 1, description: 'Comma-separated event types.' })),
-    token: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
 
 const READ_EVENTS: ActionSpec = { name: 'events.read', access: 'read' };
 
@@ -65,6 +52,7 @@ export const eventsRoutes =
         tags: ['operator'],
         summary: 'The event log as a live stream: Server-Sent Events, or a WebSocket on the same path.',
         querystring: EventsQuery,
+        response: { 200: EventsStream },
       },
       config: { action: READ_EVENTS },
       handler: (req, reply) => {

@@ -1,9 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { WebSocket } from 'ws';
+import { WebSocketUpgrade } from '../../contract/common.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { openCellStream } from '../streams/cell-stream.js';
-import { cellView } from '../cell-view.js';
+import { cellView } from '../presenters/cells.js';
 import { openSubjectStream, webSocketOnly } from '../streams/ws-subject.js';
 
 const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
@@ -38,12 +39,17 @@ export const factoryCellStreamRoutes =
             'One cell live (WebSocket only): a snapshot, then each event of the cell followed by a fresh snapshot; heartbeat.',
           params: Params,
           querystring: StreamQuery,
+          response: {
+            101: WebSocketUpgrade(
+              'JSON text frames: `{type: "snapshot", seq, cell: Cell}` first, then for each event of the cell `{type: "event", seq, ts, event_type, actor, data}` followed by a fresh snapshot.',
+            ),
+          },
         },
         config: { action: READ },
         handler: webSocketOnly(url),
         wsHandler: async (socket: WebSocket, req) => {
           const id = req.params.id;
-          const opened = await openSubjectStream(socket, req, deps, 'cell', () => deps.store.cells.cell(id));
+          const opened = await openSubjectStream(socket, req, deps, 'cell', () => deps.cells.get(id));
           if (opened === null) return;
           openCellStream(
             socket,
@@ -52,7 +58,7 @@ export const factoryCellStreamRoutes =
               heartbeatMs: deps.heartbeatMs,
               bufferLimitBytes: deps.streamBufferBytes,
               snapshot: async () => {
-                const now = await deps.store.cells.cell(id);
+                const now = await deps.cells.get(id);
                 return now === null ? null : cellView(now, deps.cellInvoker);
               },
               onError: (e) => req.log.error({ err: e }, 'cell stream: snapshot read failed'),

@@ -1,20 +1,27 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { actorOf } from '../../domain/access.js';
 import {
-  LIFECYCLE_COMMANDS,
-  REVISION_STATES,
-  type LifecycleCommand,
-} from '../../domain/cells/cell-lifecycle.js';
+  Cell,
+  CellListQuery,
+  CellPage,
+  CellParams,
+  CommandBody,
+  DryRun,
+  InvokeAnswer,
+  InvokeBody,
+  RevisionState,
+  SelectAnswer,
+  SelectBody,
+  VersionQuery,
+} from '../../contract/cells.js';
+import { actorOf } from '../../domain/access.js';
+import { LIFECYCLE_COMMANDS, type LifecycleCommand } from '../../domain/cells/cell-lifecycle.js';
 import type { CellAggregate } from '../../domain/cells/cell-model.js';
 import { readFabricationRequest, validateCellTemplate } from '../../domain/cells/cell-template.js';
 import type { ActionSpec } from '../../domain/policy.js';
-import { dryRun } from '../../engine/cells/cell-dryrun.js';
-import { selectCell } from '../../engine/cells/cell-selector.js';
 import type { AppDeps } from '../app-deps.js';
-import { cellView as sharedCellView } from '../cell-view.js';
 import { sendFailure } from '../errors.js';
-import { StringEnum } from '../../contract/common.js';
+import { cellView as sharedCellView } from '../presenters/cells.js';
 
 const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
 const DRYRUN: ActionSpec = { name: 'factory.cells.dryrun', adminOnly: true };
@@ -29,17 +36,11 @@ const INVOKE: ActionSpec = { name: 'factory.cells.invoke', adminOnly: true };
 const SELECT: ActionSpec = { name: 'factory.select', adminOnly: true };
 const tags = ['factory'];
 
-const Id = Type.Object({ id: Type.String({ minLength: 1 }) });
-const VersionQuery = Type.Object({
-  version: Type.Optional(Type.String({ minLength: 1 })),
-  token: Type.Optional(Type.String()),
-});
-
 /** The fabrication routes, under `/factory/cells` and their deprecated alias `/factory/nodes`. */
 export const factoryCellsRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const { store, cells, cellInvoker, access } = deps;
+    const { cells, cellInvoker, access } = deps;
     const cellView = (agg: CellAggregate) => sharedCellView(agg, cellInvoker);
     const deprecated = (reply: FastifyReply, legacy: boolean) => {
       if (legacy)
@@ -57,17 +58,19 @@ export const factoryCellsRoutes =
             tags,
             ...hide,
             summary: 'What fabricating this template would do; no side effect but the metric.',
+            response: { 200: DryRun },
           },
           config: { action: DRYRUN },
         },
         async (req, reply) => {
           deprecated(reply, legacy);
+          // Counted whatever its outcome: the metric is how often people ask.
           deps.cellMetrics.dryruns.inc();
           const request = readFabricationRequest(req.body);
           if (!request.ok) return sendFailure(req, reply, request.error);
           const tpl = validateCellTemplate(request.value.template);
           if (!tpl.ok) return sendFailure(req, reply, tpl.error);
-          return dryRun(store, request.value.backend, tpl.value, (name) => access.capabilityLevel(name));
+          return cells.dryRun(request.value.backend, tpl.value, (name) => access.capabilityLevel(name));
         },
       );
 
@@ -78,6 +81,7 @@ export const factoryCellsRoutes =
             tags,
             ...hide,
             summary: 'Fabricate: register the template if needed and create a draft revision.',
+            response: { 201: RevisionState },
           },
           config: { action: CREATE },
         },
@@ -107,21 +111,15 @@ export const factoryCellsRoutes =
           schema: {
             tags,
             ...hide,
-            querystring: Type.Object(
-              {
-                state: Type.Optional(StringEnum(REVISION_STATES)),
-                after: Type.Optional(Type.String()),
-                limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-              },
-              { additionalProperties: false },
-            ),
+            querystring: CellListQuery,
+            response: { 200: CellPage },
           },
           config: { action: READ },
         },
         async (req, reply) => {
           deprecated(reply, legacy);
           const limit = req.query.limit ?? 100;
-          const rows = await store.cells.cells({
+          const rows = await cells.list({
             limit,
             ...(req.query.state === undefined ? {} : { state: req.query.state }),
             ...(req.query.after === undefined ? {} : { after: req.query.after }),
@@ -135,10 +133,10 @@ export const factoryCellsRoutes =
 
       app.get(
         `${prefix}/:id`,
-        { schema: { tags, ...hide, params: Id }, config: { action: READ } },
+        { schema: { tags, ...hide, params: CellParams, response: { 200: Cell } }, config: { action: READ } },
         async (req, reply) => {
           deprecated(reply, legacy);
-          const agg = await store.cells.cell(req.params.id);
+          const agg = await cells.get(req.params.id);
           if (agg === null)
             return sendFailure(req, reply, { code: 'not_found', reason: `no cell ${req.params.id}` });
           return cellView(agg);
@@ -153,9 +151,10 @@ export const factoryCellsRoutes =
               tags,
               ...hide,
               summary: `${command} a revision (\`?version=\`; default the newest).`,
-              params: Id,
+              params: CellParams,
               querystring: VersionQuery,
-              body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })),
+              body: CommandBody,
+              response: { 200: RevisionState },
             },
             config: { action: LIFECYCLE },
           },
@@ -181,8 +180,9 @@ export const factoryCellsRoutes =
             ...hide,
             summary:
               'Call the cell on the revision the traffic split picks (`X-Fabrica-Revision` forces one).',
-            params: Id,
-            body: Type.Object({ input: Type.Unknown() }),
+            params: CellParams,
+            body: InvokeBody,
+            response: { 200: InvokeAnswer },
           },
           config: { action: INVOKE },
         },
@@ -227,20 +227,13 @@ export const factoryCellsRoutes =
         schema: {
           tags,
           summary: 'Reuse a cell of this type, or get a fabrication request ready to dry-run.',
-          body: Type.Object(
-            {
-              analysis_type: Type.String({ minLength: 1 }),
-              prefer_id: Type.Optional(Type.String()),
-              allowed_types: Type.Optional(Type.Array(Type.String())),
-              blocked_types: Type.Optional(Type.Array(Type.String())),
-            },
-            { additionalProperties: false },
-          ),
+          body: SelectBody,
+          response: { 200: SelectAnswer },
         },
         config: { action: SELECT },
       },
       async (req) =>
-        selectCell(store, {
+        cells.select({
           analysisType: req.body.analysis_type,
           ...(req.body.prefer_id === undefined ? {} : { preferId: req.body.prefer_id }),
           ...(req.body.allowed_types === undefined ? {} : { allowedTypes: req.body.allowed_types }),

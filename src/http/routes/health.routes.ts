@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app-deps.js';
+import { Health, Ready } from '../../contract/operator.js';
 import { sendFailure } from '../errors.js';
 
 export const healthRoutes =
@@ -8,11 +9,11 @@ export const healthRoutes =
     app.get(
       '/healthz',
       {
-        schema: { tags: ['operator'], summary: 'Liveness: the process answers.' },
+        schema: { tags: ['operator'], summary: 'Liveness: the process answers.', response: { 200: Health } },
         config: { action: { name: 'healthz', public: true } },
       },
       () => ({
-        status: 'ok',
+        status: 'ok' as const,
         version: deps.version,
         uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
       }),
@@ -24,6 +25,7 @@ export const healthRoutes =
         schema: {
           tags: ['operator'],
           summary: 'Readiness: the store answers and every migration is applied.',
+          response: { 200: Ready },
         },
         config: { action: { name: 'readyz', public: true } },
       },
@@ -31,20 +33,17 @@ export const healthRoutes =
         if (deps.lifecycle.shuttingDown) {
           return sendFailure(req, reply, { code: 'unavailable', reason: 'shutting down' });
         }
-        try {
-          await deps.store.ping();
-          const m = await deps.store.migrationStatus();
-          if (m.pending.length > 0) {
-            return sendFailure(req, reply, {
-              code: 'unavailable',
-              reason: `migrations pending: ${m.pending.join(', ')} (run fabrica migrate)`,
-            });
-          }
-          return { status: 'ready', store: deps.store.kind, migrations: m.applied, head_seq: deps.hub.head };
-        } catch (e) {
-          req.log.warn({ err: e }, 'readiness check failed');
-          return sendFailure(req, reply, { code: 'unavailable', reason: 'store unreachable' });
+        const r = await deps.storeHealth.readiness();
+        if (!r.ready) {
+          if (r.error !== undefined) req.log.warn({ err: r.error }, 'readiness check failed');
+          return sendFailure(req, reply, { code: 'unavailable', reason: r.reason });
         }
+        return {
+          status: 'ready' as const,
+          store: r.kind,
+          migrations: [...r.migrations],
+          head_seq: r.headSeq,
+        };
       },
     );
   };

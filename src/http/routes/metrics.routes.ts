@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MetricsText } from '../../contract/operator.js';
 import type { ActionSpec, Decision } from '../../domain/policy.js';
 import { hashSecret, sameHash } from '../../engine/access/token-secrets.js';
 import type { AppDeps } from '../app-deps.js';
@@ -41,6 +42,7 @@ export const metricsRoutes =
           tags: ['operator'],
           summary:
             'Prometheus metrics (text format). Public unless FABRICA_METRICS_TOKEN is set; then that token or the admin token.',
+          response: { 200: MetricsText },
         },
         config: { action: PUBLIC_ACTION },
         ...(tokenHash === null ? {} : { onRequest: requireMetricsToken }),

@@ -1,13 +1,14 @@
-import { allowedCommands, isServing } from '../domain/cells/cell-lifecycle.js';
-import type { CellAggregate } from '../domain/cells/cell-model.js';
-import type { CellInvoker } from '../engine/cells/cell-invoker.js';
+import type { Cell, Template } from '../../contract/cells.js';
+import { allowedCommands, isServing } from '../../domain/cells/cell-lifecycle.js';
+import type { CellAggregate, StoredTemplate } from '../../domain/cells/cell-model.js';
+import type { CellInvoker } from '../../engine/cells/cell-invoker.js';
 
 /**
  * A cell as `GET /factory/cells/:id` answers it (and the cell stream's snapshots carry it): the newest
  * revision's state, whether anything serves, the quarantine, and every revision with its allowed
  * commands, history and this instance's call statistics.
  */
-export const cellView = (agg: CellAggregate, invoker: Pick<CellInvoker, 'stats'>) => {
+export const cellView = (agg: CellAggregate, invoker: Pick<CellInvoker, 'stats'>): Cell => {
   const newest = agg.revisions.at(-1);
   return {
     id: agg.cell.id,
@@ -23,7 +24,7 @@ export const cellView = (agg: CellAggregate, invoker: Pick<CellInvoker, 'stats'>
       version: r.templateVersion,
       state: r.state,
       allowed: allowedCommands(r.state),
-      history: r.history,
+      history: r.history.map((h) => ({ ...h })),
       stats: invoker.stats(r.id),
       created_at: r.createdAt,
       updated_at: r.updatedAt,
@@ -33,4 +34,15 @@ export const cellView = (agg: CellAggregate, invoker: Pick<CellInvoker, 'stats'>
   };
 };
 
-export type CellView = ReturnType<typeof cellView>;
+/** A registered template version as the registry answers it. */
+export const templateView = (t: StoredTemplate): Template => ({
+  id: t.templateId,
+  version: t.version,
+  type: t.cellType,
+  template: t.template as unknown as Template['template'],
+  sha256: t.sha256,
+  source: t.source,
+  source_path: t.sourcePath,
+  created_at: t.createdAt,
+  created_by: t.createdBy,
+});

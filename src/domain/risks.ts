@@ -1,0 +1,37 @@
+/**
+ * The risks a dry run reports, each with what it means. `docs/cells.md` and `docs/organs.md` list them in
+ * tables that a test keeps in step with these lists, in both directions.
+ */
+export const RISK_SEVERITIES = ['blocking', 'warning', 'info'] as const;
+export type RiskSeverity = (typeof RISK_SEVERITIES)[number];
+
+export const CELL_RISK_CODES = {
+  missing_link: 'A link names no registered cell.',
+  link_not_stable: 'A linked cell has no stable revision yet.',
+  dependency_cycle: "The links lead back to this template through the registered cells' newest templates.",
+  backend_locked: "The backend's capability is locked.",
+  backend_unavailable: 'The backend has no runtime in this build.',
+  unknown_operation: 'The adapter backend has no operation for the analysis or action type.',
+  invalid_config: "The adapter operation refuses the template's configuration (metadata, links, threshold).",
+  version_not_greater: 'The version is not greater than the current stable revision.',
+  duplicate_version:
+    'This id and version are registered already (blocking with other content, information with the same).',
+} as const;
+export type CellRiskCode = keyof typeof CELL_RISK_CODES;
+
+export const ORGAN_RISK_CODES = {
+  missing_cell: 'A cell the organ names is not registered: the build is refused.',
+  cell_not_serving:
+    'A cell exists but serves no traffic yet: the build fails at its first stage unless it does by then.',
+  no_pathway: 'The organ has no pathway: invoke runs the cells in their listed order.',
+} as const;
+export type OrganRiskCode = keyof typeof ORGAN_RISK_CODES;
+
+export interface Risk<C extends string = CellRiskCode | OrganRiskCode> {
+  readonly code: C;
+  readonly severity: RiskSeverity;
+  readonly message: string;
+}
+
+export const isBlocking = (risks: readonly Risk<string>[]): boolean =>
+  risks.some((r) => r.severity === 'blocking');
