@@ -1,51 +1,20 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { CellPage, DryRun, InvokeAnswer, RevisionStateAnswer } from '../contract/cells.js';
 import { organCellId } from '../domain/organs/organ-template.js';
+import {
+  intArg,
+  note,
+  print,
+  readJson,
+  text,
+  withClientOptions,
+  type ClientOpts,
+  type Row,
+} from './command-kit.js';
 import { EXAMPLE_ORGANS_DIR, loadExampleCells } from './examples-load.js';
 import { CliError, call, type Client } from './http-client.js';
 import { watchBuild, type Started } from './organ-watch.js';
 import { table } from './table.js';
-
-type ClientOpts = { url?: string; token?: string; json?: boolean };
-type Row = Record<string, unknown>;
-
-const withClientOptions = (c: Command): Command =>
-  c
-    .option('--url <url>', 'server address (FABRICA_URL; default http://127.0.0.1:3000)')
-    .option('--token <token>', 'bearer token (FABRICA_TOKEN)')
-    .option('--json', 'print JSON for scripts');
-
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-const note = (line: string): void => {
-  process.stderr.write(`fabrica: ${line}\n`);
-};
-const print = (o: ClientOpts, data: unknown, human: () => string): void =>
-  out(o.json === true ? JSON.stringify(data) : human());
-
-/** A field as text for people: strings as they are, absent as `-`, anything else as JSON. */
-const text = (v: unknown): string =>
-  typeof v === 'string' ? v : v === null || v === undefined ? '-' : JSON.stringify(v);
-
-const intArg = (v: string): number => {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return Number(v);
-};
-
-function readJson(file: string): unknown {
-  let raw: string;
-  try {
-    raw = readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw new CliError('invalid_request', `cannot read ${file}: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch (e) {
-    throw new CliError('invalid_json', `${file} is not valid JSON: ${(e as Error).message}`);
-  }
-}
 
 /** An organ file holds the template itself, or a whole request body `{organ_template}`. */
 function organTemplateOf(file: string): unknown {
@@ -324,13 +293,12 @@ function registerCellCommands(program: Command, client: (o: ClientOpts) => Clien
       .description('What fabricating this template would do (links, risks); changes nothing.')
       .argument('<file>', 'a cell template (JSON), flat or as {backend, tpl}; - reads stdin'),
   ).action(async (file: string, o: ClientOpts) => {
-    const r = await call<Row>(client(o), 'POST', '/factory/cells/dryrun', readJson(file));
-    const report = (r.report ?? {}) as Row;
-    const risks = Array.isArray(report.risks) ? (report.risks as Row[]) : [];
+    const r = await call<DryRun>(client(o), 'POST', '/factory/cells/dryrun', readJson(file));
+    const { risks, links } = r.report;
     print(o, r, () =>
       [
-        `dry run: ${r.ok === true ? 'ok' : 'not ok'}`,
-        `links: ${Array.isArray(report.links) ? report.links.map(text).join(', ') || '(none)' : '-'}`,
+        `dry run: ${r.ok ? 'ok' : 'not ok'}`,
+        `links: ${links.join(', ') || '(none)'}`,
         risks.length === 0 ? 'risks: none' : `risks:\n${table(risks, ['severity', 'code', 'message'])}`,
       ].join('\n'),
     );
@@ -342,8 +310,8 @@ function registerCellCommands(program: Command, client: (o: ClientOpts) => Clien
       .description('Fabricate: register the template and create a draft revision.')
       .argument('<file>', 'a cell template (JSON), flat or as {backend, tpl}; - reads stdin'),
   ).action(async (file: string, o: ClientOpts) => {
-    const r = await call<Row>(client(o), 'POST', '/factory/cells', readJson(file));
-    print(o, r, () => `cell ${text(r.id)} ${text(r.version)} ${text(r.state)}`);
+    const r = await call<RevisionStateAnswer>(client(o), 'POST', '/factory/cells', readJson(file));
+    print(o, r, () => `cell ${r.id} ${r.version} ${r.state}`);
   });
 
   withClientOptions(
@@ -353,8 +321,8 @@ function registerCellCommands(program: Command, client: (o: ClientOpts) => Clien
       .option('--state <state>', 'only cells with a revision in this state'),
   ).action(async (o: ClientOpts & { state?: string }) => {
     const q = o.state === undefined ? '' : `?state=${encodeURIComponent(o.state)}`;
-    const r = await call<{ cells?: Row[] }>(client(o), 'GET', `/factory/cells${q}`);
-    print(o, r, () => table(r.cells ?? [], ['id', 'version', 'state', 'serving']));
+    const r = await call<CellPage>(client(o), 'GET', `/factory/cells${q}`);
+    print(o, r, () => table(r.cells, ['id', 'version', 'state', 'serving']));
   });
 
   for (const [command, what] of [
@@ -371,13 +339,13 @@ function registerCellCommands(program: Command, client: (o: ClientOpts) => Clien
         .option('--reason <text>', 'why (recorded in the audit trail)'),
     ).action(async (id: string, o: ClientOpts & { version?: string; reason?: string }) => {
       const q = o.version === undefined ? '' : `?version=${encodeURIComponent(o.version)}`;
-      const r = await call<Row>(
+      const r = await call<RevisionStateAnswer>(
         client(o),
         'POST',
         cellPath(id, `/${command}${q}`),
         o.reason === undefined ? {} : { reason: o.reason },
       );
-      print(o, r, () => `cell ${text(r.id)} ${text(r.version)} ${text(r.state)}`);
+      print(o, r, () => `cell ${r.id} ${r.version} ${r.state}`);
     });
   }
 
@@ -388,7 +356,7 @@ function registerCellCommands(program: Command, client: (o: ClientOpts) => Clien
       .argument('<id>')
       .argument('<text>', 'the input'),
   ).action(async (id: string, input: string, o: ClientOpts) => {
-    const r = await call<Row>(client(o), 'POST', cellPath(id, '/invoke'), { input });
+    const r = await call<InvokeAnswer>(client(o), 'POST', cellPath(id, '/invoke'), { input });
     print(o, r, () => outputText(r.output));
   });
 }

@@ -1,24 +1,16 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import type {
+  Capabilities,
+  Capability,
+  SafeMode,
+  Token,
+  TokenCreated,
+  TokenPage,
+} from '../contract/operator.js';
+import { note, out, print, seqArg, withClientOptions, type ClientOpts } from './command-kit.js';
 import { tailEvents } from './events-tail.js';
 import { call, type Client } from './http-client.js';
 import { table } from './table.js';
-
-type ClientOpts = { url?: string; token?: string; json?: boolean };
-
-const intArg = (v: string): number => {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number');
-  return Number(v);
-};
-
-const withClientOptions = (c: Command): Command =>
-  c
-    .option('--url <url>', 'server address (FABRICA_URL; default http://127.0.0.1:3000)')
-    .option('--token <token>', 'bearer token (FABRICA_TOKEN)')
-    .option('--json', 'print JSON for scripts');
-
-const print = (o: ClientOpts, data: unknown, human: () => string): void => {
-  process.stdout.write(`${o.json === true ? JSON.stringify(data) : human()}\n`);
-};
 
 /** Commands that talk HTTP to a running server. */
 export function registerOperatorCommands(program: Command, client: (o: ClientOpts) => Client): void {
@@ -27,11 +19,11 @@ export function registerOperatorCommands(program: Command, client: (o: ClientOpt
     events
       .command('tail')
       .description('Follow the event stream; resumes by itself after a disconnect.')
-      .option('--after <seq>', 'start after this seq (default: from now on)', intArg)
+      .option('--after <seq>', 'start after this seq (default: from now on)', seqArg)
       .option('--subject-kind <kind>', 'only events about this kind of subject')
       .option('--subject-id <id>', 'only events about this subject')
       .option('--type <types>', 'only these event types (comma-separated)')
-      .option('--count <n>', 'exit after printing this many events', intArg),
+      .option('--count <n>', 'exit after printing this many events', seqArg),
   ).action(
     async (
       o: ClientOpts & {
@@ -49,8 +41,8 @@ export function registerOperatorCommands(program: Command, client: (o: ClientOpt
         ...(o.type === undefined ? {} : { type: o.type }),
         ...(o.count === undefined ? {} : { count: o.count }),
         json: o.json === true,
-        out: (line) => process.stdout.write(`${line}\n`),
-        note: (line) => process.stderr.write(`fabrica: ${line}\n`),
+        out,
+        note,
       });
     },
   );
@@ -65,7 +57,7 @@ export function registerOperatorCommands(program: Command, client: (o: ClientOpt
       .option('--expires <duration>', 'lifetime, e.g. 90s, 15m, 12h, 30d')
       .option('--label <label>', 'a note for people'),
   ).action(async (o: ClientOpts & { tenant: string; access: string; expires?: string; label?: string }) => {
-    const created = await call<Record<string, unknown>>(client(o), 'POST', '/tokens', {
+    const created = await call<TokenCreated>(client(o), 'POST', '/tokens', {
       tenant: o.tenant,
       access: o.access,
       ...(o.expires === undefined ? {} : { expires_in: o.expires }),
@@ -73,14 +65,14 @@ export function registerOperatorCommands(program: Command, client: (o: ClientOpt
     });
     print(o, created, () =>
       [
-        `token ${String(created.id)} for tenant ${String(created.tenant)} (${String(created.access)}), expires ${String((created.expires_at as string | null) ?? 'never')}`,
-        `secret (shown once): ${String(created.token)}`,
+        `token ${created.id} for tenant ${created.tenant} (${created.access}), expires ${created.expires_at ?? 'never'}`,
+        `secret (shown once): ${created.token}`,
       ].join('\n'),
     );
   });
   withClientOptions(tokens.command('list').description('List tokens (admin); never shows secrets.')).action(
     async (o: ClientOpts) => {
-      const r = await call<{ tokens: Record<string, unknown>[] }>(client(o), 'GET', '/tokens?limit=1000');
+      const r = await call<TokenPage>(client(o), 'GET', '/tokens?limit=1000');
       print(o, r, () => table(r.tokens, ['id', 'tenant', 'access', 'state', 'expires_at', 'label']));
     },
   );
@@ -92,22 +84,14 @@ export function registerOperatorCommands(program: Command, client: (o: ClientOpt
       .option('--reason <text>', 'why'),
   ).action(async (id: string, o: ClientOpts & { reason?: string }) => {
     const q = o.reason === undefined ? '' : `?reason=${encodeURIComponent(o.reason)}`;
-    const r = await call<Record<string, unknown>>(
-      client(o),
-      'DELETE',
-      `/tokens/${encodeURIComponent(id)}${q}`,
-    );
+    const r = await call<Token>(client(o), 'DELETE', `/tokens/${encodeURIComponent(id)}${q}`);
     print(o, r, () => `token ${id} revoked`);
   });
 
   const caps = program.command('capabilities').description('Capability gates.');
   withClientOptions(caps.command('list').description('Show every capability and its level.')).action(
     async (o: ClientOpts) => {
-      const r = await call<{ capabilities: Record<string, unknown>[]; safe_mode: { on: boolean } }>(
-        client(o),
-        'GET',
-        '/capabilities',
-      );
+      const r = await call<Capabilities>(client(o), 'GET', '/capabilities');
       print(
         o,
         r,
@@ -124,16 +108,11 @@ export function registerOperatorCommands(program: Command, client: (o: ClientOpt
       .argument('<level>', 'locked | experimental | stable')
       .requiredOption('--reason <text>', 'why (recorded in the audit trail)'),
   ).action(async (name: string, level: string, o: ClientOpts & { reason: string }) => {
-    const r = await call<Record<string, unknown>>(
-      client(o),
-      'PUT',
-      `/capabilities/${encodeURIComponent(name)}`,
-      {
-        level,
-        reason: o.reason,
-      },
-    );
-    print(o, r, () => `${name}: ${String(r.level)}`);
+    const r = await call<Capability>(client(o), 'PUT', `/capabilities/${encodeURIComponent(name)}`, {
+      level,
+      reason: o.reason,
+    });
+    print(o, r, () => `${name}: ${r.level}`);
   });
 
   withClientOptions(
@@ -144,10 +123,10 @@ export function registerOperatorCommands(program: Command, client: (o: ClientOpt
       .requiredOption('--reason <text>', 'why (recorded in the audit trail)'),
   ).action(async (state: string, o: ClientOpts & { reason: string }) => {
     if (state !== 'on' && state !== 'off') throw new InvalidArgumentError('expected on or off');
-    const r = await call<Record<string, unknown>>(client(o), 'POST', '/safe-mode', {
+    const r = await call<SafeMode>(client(o), 'POST', '/safe-mode', {
       on: state === 'on',
       reason: o.reason,
     });
-    print(o, r, () => `safe mode ${r.on === true ? 'on' : 'off'}`);
+    print(o, r, () => `safe mode ${r.on ? 'on' : 'off'}`);
   });
 }

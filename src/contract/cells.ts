@@ -176,3 +176,12 @@ export const SelectAnswer = Type.Union([
   }),
 ]);
 export type SelectAnswer = Static<typeof SelectAnswer>;
+
+export type TemplateRegistered = Static<typeof TemplateRegistered>;
+export type TemplatePage = Static<typeof TemplatePage>;
+export type TemplateVersions = Static<typeof TemplateVersions>;
+export type Transition = Static<typeof Transition>;
+export type RevisionStats = Static<typeof RevisionStats>;
+export type Revision = Static<typeof Revision>;
+export type CellPage = Static<typeof CellPage>;
+export type InvokeAnswer = Static<typeof InvokeAnswer>;

@@ -201,3 +201,8 @@ export const EventsStream = EventStream(
 );
 
 export const MetricsText = NotJson('text/plain', 'Prometheus text exposition format.');
+
+export type Health = Static<typeof Health>;
+export type Ready = Static<typeof Ready>;
+export type TokenPage = Static<typeof TokenPage>;
+export type AuditPage = Static<typeof AuditPage>;
