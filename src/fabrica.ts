@@ -15,7 +15,7 @@ import { RunVerification } from './engine/runs/run-verification.js';
 import { CellInvoker } from './engine/cells/cell-invoker.js';
 import { cellMetrics } from './engine/cells/cell-metrics.js';
 import { CellService } from './engine/cells/cell-service.js';
-import { OrganBuilder } from './engine/organs/organ-builder.js';
+import { OrganService } from './engine/organs/organ-service.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
 import { nodeCatalogDir } from './runtime/catalog-dir.js';
@@ -43,7 +43,7 @@ export interface Fabrica {
   readonly runs: RunService;
   readonly cells: CellService;
   readonly cellInvoker: CellInvoker;
-  readonly organs: OrganBuilder;
+  readonly organs: OrganService;
   /** The admin secret when this start generated it (print it once), else null. */
   readonly generatedAdminToken: string | null;
   readonly lifecycle: { shuttingDown: boolean };
@@ -145,7 +145,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     });
     // The builder logs through the app's logger, which exists only once the app is built.
     let organLog: (msg: string, details: Record<string, unknown>) => void = () => undefined;
-    const organs = new OrganBuilder(store, clock, cellInvoker, {
+    const organs = new OrganService(store, clock, cellInvoker, {
       delays: config.stageDelays,
       metrics,
       log: (msg, details) => organLog(msg, details),

@@ -21,7 +21,7 @@ import type { RunService } from '../engine/runs/run-service.js';
 import type { CellInvoker } from '../engine/cells/cell-invoker.js';
 import type { CellMetrics } from '../engine/cells/cell-metrics.js';
 import type { CellService } from '../engine/cells/cell-service.js';
-import type { OrganBuilder } from '../engine/organs/organ-builder.js';
+import type { OrganService } from '../engine/organs/organ-service.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/watchdog.js';
 import { UNMATCHED_ROUTE } from '../engine/metrics.js';
@@ -77,7 +77,7 @@ export interface AppDeps {
   readonly cells: CellService;
   readonly cellInvoker: CellInvoker;
   readonly cellMetrics: CellMetrics;
-  readonly organs: OrganBuilder;
+  readonly organs: OrganService;
   /** The built operator panel (`panel/dist`), served at `/panel/`; missing means "not built" (503). */
   readonly panelDir: string;
 }

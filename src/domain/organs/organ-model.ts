@@ -3,9 +3,6 @@ import type { OrganTemplate } from './organ-template.js';
 export const ORGAN_STATES = ['draft', 'canary', 'experimental', 'stable', 'failed'] as const;
 export type OrganState = (typeof ORGAN_STATES)[number];
 
-/** The automatic progression: each stage after the previous one, after its configured wait. */
-export const PROGRESSION: readonly OrganState[] = ['draft', 'canary', 'experimental', 'stable'];
-
 export interface StageEntry {
   readonly state: OrganState;
   readonly at: string;
@@ -31,8 +28,3 @@ export interface Organ {
   readonly createdBy: string;
   readonly version: number;
 }
-
-export const nextStage = (s: OrganState): OrganState | null => {
-  const i = PROGRESSION.indexOf(s);
-  return i < 0 || i === PROGRESSION.length - 1 ? null : PROGRESSION[i + 1]!;
-};
