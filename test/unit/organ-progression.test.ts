@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Organ, OrganState } from '../../src/domain/organs/organ-model.js';
+import {
+  ORGAN_EVENTS,
+  type Organ,
+  type OrganChange,
+  type OrganContext,
+  type OrganState,
+} from '../../src/domain/organs/organ-model.js';
 import {
   decideOrgan,
   delayBefore,
   nextStage,
-  ORGAN_EVENTS,
   PROGRESSION,
   stageTimerApplies,
   startBuild,
-  type OrganChange,
   type OrganCommand,
-  type OrganContext,
 } from '../../src/domain/organs/organ-progression.js';
 import type { OrganTemplate } from '../../src/domain/organs/organ-template.js';
 

@@ -1,6 +1,14 @@
 import type { NewEvent } from '../event.js';
 import { fail, ok, type Result } from '../errors.js';
-import type { Organ, OrganState, StageEntry } from './organ-model.js';
+import {
+  ORGAN_EVENTS,
+  type Organ,
+  type OrganChange,
+  type OrganContext,
+  type OrganState,
+  type StageEntry,
+  type StageTimer,
+} from './organ-model.js';
 import type { OrganTemplate } from './organ-template.js';
 
 /**
@@ -26,18 +34,7 @@ export const nextStage = (s: OrganState): OrganState | null => {
   return i < 0 || i === PROGRESSION.length - 1 ? null : PROGRESSION[i + 1]!;
 };
 
-/** The events an organ's changes write (subject kind `organ`). */
-export const ORGAN_EVENTS = {
-  buildStarted: 'organ.build_started',
-  /** Every state change: data `{action: "organ.stage", from, to, actor, reason?}`. */
-  stageChanged: 'organ.stage_changed',
-  awaitingApproval: 'organ.awaiting_approval',
-} as const;
-
 /** What can happen to an organ; `stage_due` is its stage timer firing, the others are a person's. */
-export const ORGAN_COMMANDS = ['stage_due', 'set_state', 'approve', 'cancel', 'rebuild'] as const;
-export type OrganCommandType = (typeof ORGAN_COMMANDS)[number];
-
 export type OrganCommand =
   | {
       readonly type: 'stage_due';
@@ -51,37 +48,6 @@ export type OrganCommand =
   | { readonly type: 'approve'; readonly actor: string }
   | { readonly type: 'cancel'; readonly actor: string }
   | { readonly type: 'rebuild'; readonly actor: string };
-
-/** The stage timer's payload: a timer of an older build (lower generation) does nothing. */
-export interface StagePayload {
-  readonly generation: number;
-  readonly to: OrganState;
-}
-
-export interface StageTimer extends StagePayload {
-  /** When it falls due, in ms since the epoch. */
-  readonly at: number;
-}
-
-export interface OrganContext {
-  /** ms since the epoch. */
-  readonly now: number;
-  /** The waits before each stage after the first (canary, experimental, stable), in ms; missing means 0. */
-  readonly delays: readonly number[];
-}
-
-/** A decided change, to be written as a whole. */
-export interface OrganChange {
-  readonly organ: Organ;
-  readonly events: readonly NewEvent[];
-  /** The organ's pending stage timers are to be cancelled (before `schedule`). */
-  readonly cancelTimers: boolean;
-  readonly schedule: StageTimer | null;
-  /** A build (re)started: counted as an attempt. */
-  readonly started: boolean;
-  /** Set once, when a build first reaches stable: the time from its start. */
-  readonly buildDurationMs: number | null;
-}
 
 /** The wait before a build enters `stage`, counted from the previous stage. */
 export const delayBefore = (stage: OrganState, delays: readonly number[]): number => {

@@ -1,16 +1,19 @@
 import { actorOf, type Principal } from '../../domain/access.js';
 import type { EventFilter } from '../../domain/event.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
-import type { Organ, OrganState } from '../../domain/organs/organ-model.js';
+import {
+  ORGAN_EVENTS,
+  type Organ,
+  type OrganChange,
+  type OrganContext,
+  type OrganState,
+  type StagePayload,
+} from '../../domain/organs/organ-model.js';
 import {
   decideOrgan,
-  ORGAN_EVENTS,
   stageTimerApplies,
   startBuild,
-  type OrganChange,
   type OrganCommand,
-  type OrganContext,
-  type StagePayload,
 } from '../../domain/organs/organ-progression.js';
 import type { OrganTemplate } from '../../domain/organs/organ-template.js';
 import type { CellInvoker } from '../cells/cell-invoker.js';
