@@ -167,6 +167,19 @@ for (const { kind, skip } of STORE_KINDS) {
         ],
         ['no token', f.request('GET', '/organs', { token: null }), 401, 'unauthorized'],
         ['a tenant token', f.request('GET', `/organs/${id}/status`, { token: tenant }), 403, 'forbidden'],
+        // Organs are the admin's: a tenant learns nothing, not even whether an organ exists.
+        [
+          'a tenant token, unknown organ',
+          f.request('GET', '/organs/organ-9999/status', { token: tenant }),
+          403,
+          'forbidden',
+        ],
+        [
+          'a tenant token, a build',
+          f.request('POST', '/organs/build', { body: { organ_template: voice }, token: tenant }),
+          403,
+          'forbidden',
+        ],
       ];
       for (const [what, answer, status, code] of cases) {
         const res = await answer;
