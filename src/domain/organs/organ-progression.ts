@@ -35,19 +35,24 @@ export const nextStage = (s: OrganState): OrganState | null => {
 };
 
 /** What can happen to an organ; `stage_due` is its stage timer firing, the others are a person's. */
-export type OrganCommand =
-  | {
-      readonly type: 'stage_due';
-      /** From the timer: the build it was scheduled for and the stage it moves to. */
-      readonly generation: number;
-      readonly to: OrganState;
-      /** What the stage checks found (cells missing or not serving, a failed smoke call), or null. */
-      readonly problem: string | null;
-    }
+/** The stage timer firing. */
+export interface StageDue {
+  readonly type: 'stage_due';
+  /** From the timer: the build it was scheduled for and the stage it moves to. */
+  readonly generation: number;
+  readonly to: OrganState;
+  /** What the stage checks found (cells missing or not serving, a failed smoke call), or null. */
+  readonly problem: string | null;
+}
+
+/** A person's command: it always moves the organ, or is refused. */
+export type PersonCommand =
   | { readonly type: 'set_state'; readonly state: OrganState; readonly actor: string }
   | { readonly type: 'approve'; readonly actor: string }
   | { readonly type: 'cancel'; readonly actor: string }
   | { readonly type: 'rebuild'; readonly actor: string };
+
+export type OrganCommand = StageDue | PersonCommand;
 
 /** The wait before a build enters `stage`, counted from the previous stage. */
 export const delayBefore = (stage: OrganState, delays: readonly number[]): number => {
@@ -171,6 +176,8 @@ const changed = (
  * Decides one command. `ok(null)` is a stage timer that no longer concerns the organ (an older build, a
  * stopped build, a HITL pause): nothing changes. A refusal is a failure value with its error code.
  */
+export function decideOrgan(o: Organ, cmd: PersonCommand, ctx: OrganContext): Result<OrganChange>;
+export function decideOrgan(o: Organ, cmd: OrganCommand, ctx: OrganContext): Result<OrganChange | null>;
 export function decideOrgan(o: Organ, cmd: OrganCommand, ctx: OrganContext): Result<OrganChange | null> {
   switch (cmd.type) {
     case 'stage_due':
@@ -218,11 +225,7 @@ export function decideOrgan(o: Organ, cmd: OrganCommand, ctx: OrganContext): Res
   }
 }
 
-function stageDue(
-  o: Organ,
-  cmd: Extract<OrganCommand, { type: 'stage_due' }>,
-  ctx: OrganContext,
-): Result<OrganChange | null> {
+function stageDue(o: Organ, cmd: StageDue, ctx: OrganContext): Result<OrganChange | null> {
   if (!stageTimerApplies(o, cmd.generation)) return ok(null);
   const hitl = o.template.policies.hitl === true;
   if (cmd.problem !== null) {

@@ -13,7 +13,7 @@ import {
   decideOrgan,
   stageTimerApplies,
   startBuild,
-  type OrganCommand,
+  type PersonCommand,
 } from '../../domain/organs/organ-progression.js';
 import type { OrganTemplate } from '../../domain/organs/organ-template.js';
 import type { CellInvoker } from '../cells/cell-invoker.js';
@@ -199,19 +199,17 @@ export class OrganService {
   }
 
   /** Locks the organ, decides, and writes the change; a refusal writes nothing. */
-  async #command(id: string, cmd: OrganCommand): Promise<Result<Organ>> {
-    const r = await this.#store.transaction(async (tx): Promise<Result<OrganChange | null>> => {
+  async #command(id: string, cmd: PersonCommand): Promise<Result<Organ>> {
+    const r = await this.#store.transaction(async (tx): Promise<Result<OrganChange>> => {
       const o = await tx.organs.lockOrgan(id);
       if (o === null) return fail('not_found', `no organ ${id}`);
       const decided = decideOrgan(o, cmd, this.#context());
-      if (!decided.ok || decided.value === null) return decided;
+      if (!decided.ok) return decided;
       await tx.organs.update(decided.value.organ);
       await this.#write(tx, decided.value);
       return decided;
     });
     if (!r.ok) return r;
-    // Only a stage timer decides "nothing to do"; a person's command always moves the organ.
-    if (r.value === null) return fail('internal', `organ ${id}: the command changed nothing`);
     this.#count(r.value);
     return ok(r.value.organ);
   }
