@@ -18,7 +18,7 @@ import { AuditTrail } from './engine/audit.js';
 import { StoreHealth } from './engine/observability/store-health.js';
 import { TemplateRegistry } from './engine/cells/template-registry.js';
 import { CellService } from './engine/cells/cell-service.js';
-import { OrganBuilder } from './engine/organs/organ-builder.js';
+import { OrganService } from './engine/organs/organ-service.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
 import { nodeCatalogDir } from './runtime/catalog-dir.js';
@@ -46,7 +46,7 @@ export interface Fabrica {
   readonly runs: RunService;
   readonly cells: CellService;
   readonly cellInvoker: CellInvoker;
-  readonly organs: OrganBuilder;
+  readonly organs: OrganService;
   /** The admin secret when this start generated it (print it once), else null. */
   readonly generatedAdminToken: string | null;
   readonly lifecycle: { shuttingDown: boolean };
@@ -148,7 +148,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     });
     // The builder logs through the app's logger, which exists only once the app is built.
     let organLog: (msg: string, details: Record<string, unknown>) => void = () => undefined;
-    const organs = new OrganBuilder(store, clock, cellInvoker, {
+    const organs = new OrganService(store, clock, cellInvoker, {
       delays: config.stageDelays,
       metrics,
       log: (msg, details) => organLog(msg, details),

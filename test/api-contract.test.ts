@@ -65,7 +65,7 @@ describe('the API contract', () => {
 describe('the response check (FABRICA_CHECK_RESPONSES)', () => {
   let app: App;
   before(async () => {
-    app = Fastify().withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+    app = Fastify().withTypeProvider<TypeBoxTypeProvider>();
     app.addHook('onRoute', addErrorResponses);
     checkResponses(app);
     const Thing = View({ id: Type.String(), size: Nullable(Type.Integer()) });

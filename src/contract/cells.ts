@@ -1,4 +1,4 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
 import { LIFECYCLE_COMMANDS, REVISION_STATES } from '../domain/cells/cell-lifecycle.js';
 import { BACKENDS } from '../domain/cells/cell-template.js';
 import { RISK_SEVERITIES } from '../domain/risks.js';

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 /**
  * The wire format's building blocks. Every route's params, query, body and responses are TypeBox schemas

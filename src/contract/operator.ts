@@ -1,4 +1,4 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
 import { ACCESS_LEVELS, TOKEN_STATES } from '../domain/access.js';
 import { CAPABILITY_LEVELS } from '../domain/capabilities.js';
 import { EventStream, Json, NotJson, NextCursor, Nullable, StringEnum, Timestamp, View } from './common.js';

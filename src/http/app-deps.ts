@@ -16,7 +16,7 @@ import type { CellInvoker } from '../engine/cells/cell-invoker.js';
 import type { CellMetrics } from '../engine/cells/cell-metrics.js';
 import type { CellService } from '../engine/cells/cell-service.js';
 import type { TemplateRegistry } from '../engine/cells/template-registry.js';
-import type { OrganBuilder } from '../engine/organs/organ-builder.js';
+import type { OrganService } from '../engine/organs/organ-service.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/observability/watchdog.js';
 
@@ -53,7 +53,7 @@ export interface AppDeps {
   readonly templates: TemplateRegistry;
   readonly cellInvoker: CellInvoker;
   readonly cellMetrics: CellMetrics;
-  readonly organs: OrganBuilder;
+  readonly organs: OrganService;
   /** Check every JSON answer against its documented schema (tests and development; costs CPU). */
   readonly checkResponses: boolean;
   /** The built operator panel (`panel/dist`), served at `/panel/`; missing means "not built" (503). */

@@ -1,10 +1,9 @@
+import type { NewEvent } from '../event.js';
 import type { OrganTemplate } from './organ-template.js';
 
+/** The stages of the progression (organ-progression.ts), and `failed`. */
 export const ORGAN_STATES = ['draft', 'canary', 'experimental', 'stable', 'failed'] as const;
 export type OrganState = (typeof ORGAN_STATES)[number];
-
-/** The automatic progression: each stage after the previous one, after its configured wait. */
-export const PROGRESSION: readonly OrganState[] = ['draft', 'canary', 'experimental', 'stable'];
 
 export interface StageEntry {
   readonly state: OrganState;
@@ -32,7 +31,41 @@ export interface Organ {
   readonly version: number;
 }
 
-export const nextStage = (s: OrganState): OrganState | null => {
-  const i = PROGRESSION.indexOf(s);
-  return i < 0 || i === PROGRESSION.length - 1 ? null : PROGRESSION[i + 1]!;
-};
+/** The events an organ's changes write (subject kind `organ`). */
+export const ORGAN_EVENTS = {
+  buildStarted: 'organ.build_started',
+  /** Every state change: data `{action: "organ.stage", from, to, actor, reason?}`. */
+  stageChanged: 'organ.stage_changed',
+  awaitingApproval: 'organ.awaiting_approval',
+} as const;
+
+/** The stage timer's payload: a timer of an older build (lower generation) does nothing. */
+export interface StagePayload {
+  readonly generation: number;
+  readonly to: OrganState;
+}
+
+export interface StageTimer extends StagePayload {
+  /** When it falls due, in ms since the epoch. */
+  readonly at: number;
+}
+
+export interface OrganContext {
+  /** ms since the epoch. */
+  readonly now: number;
+  /** The waits before each stage after the first (canary, experimental, stable), in ms; missing means 0. */
+  readonly delays: readonly number[];
+}
+
+/** A decided change, to be written as a whole. */
+export interface OrganChange {
+  readonly organ: Organ;
+  readonly events: readonly NewEvent[];
+  /** The organ's pending stage timers are to be cancelled (before `schedule`). */
+  readonly cancelTimers: boolean;
+  readonly schedule: StageTimer | null;
+  /** A build (re)started: counted as an attempt. */
+  readonly started: boolean;
+  /** Set once, when a build first reaches stable: the time from its start. */
+  readonly buildDurationMs: number | null;
+}

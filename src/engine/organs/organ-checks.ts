@@ -1,6 +1,7 @@
 import { isServing } from '../../domain/cells/cell-lifecycle.js';
 import type { CellAggregate } from '../../domain/cells/cell-model.js';
-import { organCellId, type OrganTemplate } from '../../domain/organs/organ-template.js';
+import { organCellId, type OrganTemplate, type Pathway } from '../../domain/organs/organ-template.js';
+import type { CellsReads } from '../cells/cell-ports.js';
 
 export interface CellCheck {
   readonly ref: string;
@@ -43,4 +44,52 @@ export function cellProblems(template: OrganTemplate, checks: readonly CellCheck
   const idle = checks.filter((c) => !c.serving).map((c) => `${c.id} (${c.state ?? 'no revision'})`);
   if (idle.length > 0) return `cells not serving: ${idle.join(', ')}`;
   return template.cells.length === 0 ? 'no cells' : null;
+}
+
+/** Every cell of the template, checked. */
+export const checkCells = (reads: CellsReads, t: OrganTemplate): Promise<CellCheck[]> =>
+  Promise.all(t.cells.map(async (ref) => checkCell(ref, await reads.cell(organCellId(ref)))));
+
+export interface Risk {
+  readonly code: 'missing_cell' | 'cell_not_serving' | 'no_pathway';
+  /** `blocking`: the build would be refused. */
+  readonly severity: 'blocking' | 'warning';
+  readonly message: string;
+}
+
+export interface DryRunReport {
+  readonly cells: readonly CellCheck[];
+  readonly pathways: readonly Pathway[];
+  readonly risks: readonly Risk[];
+  readonly ok: boolean;
+}
+
+/** What a build of the template would meet: missing cells block it, idle cells and no pathway warn. */
+export function dryRunReport(t: OrganTemplate, cells: readonly CellCheck[]): DryRunReport {
+  const risks: Risk[] = [
+    ...cells
+      .filter((c) => !c.exists)
+      .map((c): Risk => ({
+        code: 'missing_cell',
+        severity: 'blocking',
+        message: `cell ${c.ref} is not registered`,
+      })),
+    ...cells
+      .filter((c) => c.exists && !c.serving)
+      .map((c): Risk => ({
+        code: 'cell_not_serving',
+        severity: 'warning',
+        message: `cell ${c.id} does not serve yet (${c.state ?? 'no revision'}); the build fails at its first stage unless it does by then`,
+      })),
+    ...(t.pathways.length === 0
+      ? [
+          {
+            code: 'no_pathway',
+            severity: 'warning',
+            message: 'no pathway: invoke runs the cells in their listed order',
+          } satisfies Risk,
+        ]
+      : []),
+  ];
+  return { cells, pathways: t.pathways, risks, ok: !risks.some((r) => r.severity === 'blocking') };
 }

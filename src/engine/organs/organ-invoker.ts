@@ -1,11 +1,20 @@
 import { organCellId, type OrganTemplate } from '../../domain/organs/organ-template.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import type { CellInvoker } from '../cells/cell-invoker.js';
+import type { OrgansReads } from './organ-ports.js';
 
 export interface TraceStep {
   readonly cell: string;
   readonly revision: string;
   readonly duration_ms: number;
+}
+
+/** What an organ's status shows of its invocations. */
+export interface InvokeStats {
+  readonly calls: number;
+  readonly errors: number;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
 }
 
 /** Calls, errors and recent latencies of one organ's invocations (since this process started). */
@@ -71,4 +80,59 @@ export async function runPathway(
     value = r.value.output;
   }
   return ok({ output: value, trace, pathway: pathway.name });
+}
+
+/**
+ * Templates of invoked organs. An organ keeps the template it was built from for life (a rebuild builds
+ * the same one again) and ids are never reused, so an entry never goes stale; the bound only caps memory.
+ */
+const TEMPLATE_CACHE_SIZE = 10_000;
+
+/** Organ invocation: runs a pathway of the organ's cells and keeps each organ's call statistics. */
+export class OrganInvocations {
+  readonly #organs: OrgansReads;
+  readonly #cells: CellInvoker;
+  readonly #stats = new Map<string, OrganStats>();
+  readonly #templates = new Map<string, OrganTemplate>();
+
+  constructor(organs: OrgansReads, cells: CellInvoker) {
+    this.#organs = organs;
+    this.#cells = cells;
+  }
+
+  async invoke(id: string, input: unknown, pathway?: string) {
+    let template = this.#templates.get(id);
+    if (template === undefined) {
+      const o = await this.#organs.organ(id);
+      if (o === null) return fail('not_found', `no organ ${id}`);
+      template = o.template;
+      if (this.#templates.size >= TEMPLATE_CACHE_SIZE) this.#templates.clear();
+      this.#templates.set(id, template);
+    }
+    const started = performance.now();
+    const r = await runPathway(
+      (cellId, value) => this.#cells.invoke(cellId, value),
+      template,
+      pathway,
+      input,
+    );
+    if (!r.ok && r.error.code === 'not_found') return r; // an unknown pathway ran nothing
+    let stats = this.#stats.get(id);
+    if (stats === undefined) {
+      stats = new OrganStats();
+      this.#stats.set(id, stats);
+    }
+    stats.record(performance.now() - started, !r.ok);
+    return r;
+  }
+
+  stats(id: string): InvokeStats {
+    const s = this.#stats.get(id);
+    return {
+      calls: s?.calls ?? 0,
+      errors: s?.errors ?? 0,
+      p50Ms: s?.percentile(0.5) ?? null,
+      p95Ms: s?.percentile(0.95) ?? null,
+    };
+  }
 }

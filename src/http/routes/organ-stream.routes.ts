@@ -1,75 +1,15 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { WebSocket } from 'ws';
-import type { EventFilter, EventRecord } from '../../domain/event.js';
+import { OrganParams, OrganStreamQuery, type OrganSnapshotFrame } from '../../contract/organs.js';
+import { WebSocketUpgrade } from '../../contract/common.js';
 import type { ActionSpec } from '../../domain/policy.js';
-import type { Store } from '../../engine/ports.js';
+import { stageChanges } from '../../engine/organs/organ-service.js';
 import type { AppDeps } from '../app-deps.js';
 import { openWsEventFrames } from '../streams/streams.js';
 import { openSubjectStream, webSocketOnly } from '../streams/ws-subject.js';
+import { stageFrame } from '../presenters/organs.js';
 
 const READ: ActionSpec = { name: 'organs.read', adminOnly: true, capability: 'organs_builder' };
-
-/** The event that carries every state change of an organ (data `{from, to, actor, reason?}`). */
-export const STAGE_CHANGED = 'organ.stage_changed';
-
-const Params = Type.Object({ id: Type.String({ minLength: 1 }) });
-const StreamQuery = Type.Object(
-  {
-    after: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        description: 'Resume point: send the stage changes with seq greater than this.',
-      }),
-    ),
-    token: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-
-interface StageChange {
-  readonly from?: unknown;
-  readonly to?: unknown;
-  readonly actor?: unknown;
-  readonly reason?: unknown;
-}
-
-const stageFilter = (id: string): EventFilter => ({
-  subjectKind: 'organ',
-  subjectId: id,
-  types: [STAGE_CHANGED],
-});
-
-const parse = (e: EventRecord): StageChange => {
-  const d: unknown = JSON.parse(e.data);
-  return d !== null && typeof d === 'object' ? d : {};
-};
-
-/** `{type: "stage_changed", id, state, seq, from, actor, ts, reason?}`: one organ.stage_changed event. */
-export function stageFrame(e: EventRecord) {
-  const d = parse(e);
-  return {
-    type: 'stage_changed' as const,
-    id: e.subjectId,
-    state: typeof d.to === 'string' ? d.to : null,
-    seq: e.seq,
-    from: typeof d.from === 'string' ? d.from : null,
-    actor: typeof d.actor === 'string' ? d.actor : e.actor,
-    ts: e.ts,
-    ...(typeof d.reason === 'string' ? { reason: d.reason } : {}),
-  };
-}
-
-/**
- * The organ's state as of seq `after`, so that the snapshot and the frames after it tell one story:
- * `current` (read before this) unless a stage change came after `after`, in which case the state it
- * changed from. Null when the organ did not exist yet at `after` (its first change has no `from`).
- */
-async function stateAt(store: Store, id: string, after: number, current: string): Promise<string | null> {
-  const [next] = await store.eventsAfter(after, 1, stageFilter(id));
-  if (next === undefined) return current;
-  const from = parse(next).from;
-  return typeof from === 'string' ? from : null;
-}
 
 /**
  * `WS /organs/:id/stream`: one organ's stages live. First `{type: "snapshot", id, state, seq}`, the
@@ -90,25 +30,33 @@ export const organStreamRoutes =
         tags: ['organs'],
         summary:
           "One organ's stages live (WebSocket only): a snapshot {id, state, seq}, then a frame at each stage change; resume with after; heartbeat.",
-        params: Params,
-        querystring: StreamQuery,
+        params: OrganParams,
+        querystring: OrganStreamQuery,
+        // Over plain HTTP the route only refuses (it is a WebSocket endpoint).
+        response: {
+          101: WebSocketUpgrade(
+            "JSON text frames: a `snapshot` of the organ's state as of `seq`, then each `stage_changed` frame.",
+          ),
+        },
       },
       config: { action: READ },
-      handler: webSocketOnly(url),
+      handler: (req, reply) => {
+        webSocketOnly(url)(req, reply);
+      },
       wsHandler: async (socket: WebSocket, req) => {
         const id = req.params.id;
-        const opened = await openSubjectStream(socket, req, deps, 'organ', async (after) => {
-          const organ = await deps.store.organs.organ(id);
-          return organ === null ? null : { state: await stateAt(deps.store, id, after, organ.state) };
-        });
+        const opened = await openSubjectStream(socket, req, deps, 'organ', (after) =>
+          deps.organs.stateAt(id, after),
+        );
         if (opened === null) return;
         const { after } = opened;
+        const snapshot: OrganSnapshotFrame = { type: 'snapshot', id, state: opened.value.state, seq: after };
         openWsEventFrames(
           socket,
           { hub: deps.hub, heartbeatMs: deps.heartbeatMs, bufferLimitBytes: deps.streamBufferBytes },
           after,
-          stageFilter(id),
-          { type: 'snapshot', id, state: opened.value.state, seq: after },
+          stageChanges(id),
+          snapshot,
           stageFrame,
         );
       },

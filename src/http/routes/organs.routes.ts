@@ -1,11 +1,24 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  BuildBody,
+  BuiltSchema,
+  DryRunSchema,
+  InvokeBody,
+  InvokedSchema,
+  OrganListQuery,
+  OrganMovedSchema,
+  OrganPageSchema,
+  OrganParams,
+  OrganViewSchema,
+  SetStateBody,
+  StoppedSchema,
+} from '../../contract/organs.js';
 import { actorOf } from '../../domain/access.js';
-import { ORGAN_STATES } from '../../domain/organs/organ-model.js';
 import { parseOrganTemplate } from '../../domain/organs/organ-template.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
-import { sendFailure } from '../errors.js';
-import { StringEnum } from '../../contract/common.js';
+import { sendFailure, sendResult } from '../errors.js';
+import { dryRunView, organMoved, organPage, organView } from '../presenters/organs.js';
 
 const READ: ActionSpec = { name: 'organs.read', adminOnly: true, capability: 'organs_builder' };
 const BUILD: ActionSpec = {
@@ -16,13 +29,13 @@ const BUILD: ActionSpec = {
 };
 const INVOKE: ActionSpec = { name: 'organs.invoke', adminOnly: true, capability: 'organs_builder' };
 const tags = ['organs'];
-const Id = Type.Object({ id: Type.String({ minLength: 1 }) });
+/** Every refusal and fault answers `{code, reason, …, request_id}`. */
 
-/** The organ builder (gate `organs_builder`). */
+/** The organ builder (gate `organs_builder`): validate, call the organ service, present from the contract. */
 export const organsRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const { organs, store } = deps;
+    const { organs } = deps;
 
     app.post(
       '/organs/build',
@@ -30,10 +43,8 @@ export const organsRoutes =
         schema: {
           tags,
           summary: 'Build an organ from a template (or dry-run it).',
-          body: Type.Object(
-            { organ_template: Type.Unknown(), dryrun: Type.Optional(Type.Boolean()) },
-            { additionalProperties: false },
-          ),
+          body: BuildBody,
+          response: { 200: DryRunSchema, 201: BuiltSchema },
         },
         config: { action: BUILD },
       },
@@ -47,55 +58,35 @@ export const organsRoutes =
         }
         const t = parseOrganTemplate(req.body.organ_template);
         if (!t.ok) return sendFailure(req, reply, t.error);
-        if (req.body.dryrun === true) return organs.dryRun(t.value);
+        if (req.body.dryrun === true) return dryRunView(await organs.dryRun(t.value));
         const r = await organs.build(t.value, req.principal!);
-        if (!r.ok) return sendFailure(req, reply, r.error);
-        return reply.code(201).send({ organ_id: r.value.id, state: r.value.state });
+        return sendResult(req, reply, r, (o) => ({ organ_id: o.id, state: o.state }), 201);
       },
     );
 
     app.get(
       '/organs',
       {
-        schema: {
-          tags,
-          querystring: Type.Object(
-            {
-              state: Type.Optional(StringEnum(ORGAN_STATES)),
-              after: Type.Optional(Type.Integer({ minimum: 0 })),
-              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-            },
-            { additionalProperties: false },
-          ),
-        },
+        schema: { tags, querystring: OrganListQuery, response: { 200: OrganPageSchema } },
         config: { action: READ },
       },
-      async (req) => {
-        const limit = req.query.limit ?? 100;
-        const rows = await store.organs.list({
-          limit,
-          ...(req.query.state === undefined ? {} : { state: req.query.state }),
-          ...(req.query.after === undefined ? {} : { after: req.query.after }),
-        });
-        const views = await Promise.all(rows.map((o) => organs.statusView(o)));
-        const last = rows.at(-1);
-        return {
-          organs: views,
-          next_cursor:
-            rows.length === limit && last !== undefined ? Number(last.id.slice('organ-'.length)) : null,
-        };
-      },
+      async (req) =>
+        organPage(
+          await organs.list({
+            limit: req.query.limit ?? 100,
+            ...(req.query.state === undefined ? {} : { state: req.query.state }),
+            ...(req.query.after === undefined ? {} : { after: req.query.after }),
+          }),
+        ),
     );
 
     app.get(
       '/organs/:id/status',
-      { schema: { tags, params: Id }, config: { action: READ } },
-      async (req, reply) => {
-        const o = await store.organs.organ(req.params.id);
-        if (o === null)
-          return sendFailure(req, reply, { code: 'not_found', reason: `no organ ${req.params.id}` });
-        return organs.statusView(o);
+      {
+        schema: { tags, params: OrganParams, response: { 200: OrganViewSchema } },
+        config: { action: READ },
       },
+      async (req, reply) => sendResult(req, reply, await organs.status(req.params.id), organView),
     );
 
     app.post(
@@ -104,55 +95,67 @@ export const organsRoutes =
         schema: {
           tags,
           summary: 'Move the organ by hand; this stops its automatic progression.',
-          params: Id,
-          body: Type.Object({ state: StringEnum(ORGAN_STATES) }, { additionalProperties: false }),
+          params: OrganParams,
+          body: SetStateBody,
+          response: { 200: OrganMovedSchema },
         },
         config: { action: BUILD },
       },
-      async (req, reply) => {
-        const r = await organs.setStatus(req.params.id, req.body.state, actorOf(req.principal));
-        if (!r.ok) return sendFailure(req, reply, r.error);
-        return { id: r.value.id, state: r.value.state };
-      },
+      async (req, reply) =>
+        sendResult(
+          req,
+          reply,
+          await organs.setStatus(req.params.id, req.body.state, actorOf(req.principal)),
+          organMoved,
+        ),
     );
 
     app.post(
       '/organs/:id/approve',
       {
-        schema: { tags, summary: 'Approve an organ waiting at experimental (HITL).', params: Id },
+        schema: {
+          tags,
+          summary: 'Approve an organ waiting for a person (HITL) before its last stage.',
+          params: OrganParams,
+          response: { 200: OrganMovedSchema },
+        },
         config: { action: BUILD },
       },
-      async (req, reply) => {
-        const r = await organs.approve(req.params.id, actorOf(req.principal));
-        if (!r.ok) return sendFailure(req, reply, r.error);
-        return { id: r.value.id, state: r.value.state };
-      },
+      async (req, reply) =>
+        sendResult(req, reply, await organs.approve(req.params.id, actorOf(req.principal)), organMoved),
     );
 
     app.delete(
       '/organs/:id/build',
       {
-        schema: { tags, summary: 'Stop a running build: the organ becomes failed.', params: Id },
+        schema: {
+          tags,
+          summary: 'Stop a running build: the organ becomes failed.',
+          params: OrganParams,
+          response: { 204: StoppedSchema },
+        },
         config: { action: BUILD },
       },
       async (req, reply) => {
         const r = await organs.cancel(req.params.id, actorOf(req.principal));
         if (!r.ok) return sendFailure(req, reply, r.error);
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
     app.post(
       '/organs/:id/rebuild',
       {
-        schema: { tags, summary: 'Back to draft; the stages start again.', params: Id },
+        schema: {
+          tags,
+          summary: 'Back to draft; the stages start again.',
+          params: OrganParams,
+          response: { 200: OrganMovedSchema },
+        },
         config: { action: BUILD },
       },
-      async (req, reply) => {
-        const r = await organs.rebuild(req.params.id, actorOf(req.principal));
-        if (!r.ok) return sendFailure(req, reply, r.error);
-        return { id: r.value.id, state: r.value.state };
-      },
+      async (req, reply) =>
+        sendResult(req, reply, await organs.rebuild(req.params.id, actorOf(req.principal)), organMoved),
     );
 
     app.post(
@@ -161,18 +164,17 @@ export const organsRoutes =
         schema: {
           tags,
           summary: "Run a pathway: each cell's output is the next one's input.",
-          params: Id,
-          body: Type.Object(
-            { input: Type.Unknown(), pathway: Type.Optional(Type.String({ minLength: 1 })) },
-            { additionalProperties: false },
-          ),
+          params: OrganParams,
+          body: InvokeBody,
+          response: { 200: InvokedSchema },
         },
         config: { action: INVOKE },
       },
-      async (req, reply) => {
-        const r = await organs.invoke(req.params.id, req.body.input, req.body.pathway);
-        if (!r.ok) return sendFailure(req, reply, r.error);
-        return { output: r.value.output, pathway: r.value.pathway, trace: r.value.trace };
-      },
+      async (req, reply) =>
+        sendResult(req, reply, await organs.invoke(req.params.id, req.body.input, req.body.pathway), (v) => ({
+          output: v.output,
+          pathway: v.pathway,
+          trace: v.trace,
+        })),
     );
   };
