@@ -1,6 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { importX } from 'eslint-plugin-import-x';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.fabrica/**', 'test-output/**', 'panel/dist/**'] },
@@ -11,6 +11,15 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
+    settings: {
+      // Sources import each other as `.js` (what they compile to); the files on disk are `.ts`.
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'],
+          extensionAlias: { '.js': ['.ts', '.tsx', '.js'] },
+        }),
+      ],
+    },
     rules: {
       // node:test's describe/it return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
@@ -24,6 +33,80 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
+      // The layers of README's "Layout": an inner layer never imports an outer one.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/domain',
+              from: [
+                './src/contract',
+                './src/engine',
+                './src/store',
+                './src/runtime',
+                './src/http',
+                './src/cli',
+                './src/config',
+              ],
+              message: 'domain/ is pure: it imports nothing but itself.',
+            },
+            {
+              target: './src/contract',
+              from: [
+                './src/engine',
+                './src/store',
+                './src/runtime',
+                './src/http',
+                './src/cli',
+                './src/config',
+              ],
+              message: 'contract/ is the wire format: schemas over domain types only.',
+            },
+            {
+              target: './src/runtime',
+              from: [
+                './src/contract',
+                './src/engine',
+                './src/store',
+                './src/http',
+                './src/cli',
+                './src/config',
+              ],
+              message: 'runtime/ (cell backends) depends on the domain only.',
+            },
+            {
+              target: './src/engine',
+              from: ['./src/store', './src/http', './src/cli', './src/config'],
+              message:
+                'engine/ reaches the store through its ports, and knows nothing of HTTP or configuration.',
+            },
+            {
+              target: './src/store',
+              from: ['./src/contract', './src/runtime', './src/http', './src/cli', './src/config'],
+              message: 'store/ implements the engine ports over the domain.',
+            },
+            {
+              target: './src/http',
+              from: ['./src/store', './src/runtime', './src/cli', './src/config'],
+              message: 'http/ validates, calls a service and presents: no store, no backend, no environment.',
+            },
+            {
+              target: './panel/src',
+              from: [
+                './src/engine',
+                './src/store',
+                './src/runtime',
+                './src/http',
+                './src/cli',
+                './src/config',
+              ],
+              message:
+                'The panel talks to the public API: it imports the contract’s types and the pure domain’s value lists only.',
+            },
+          ],
+        },
+      ],
       // Fastify plugins and handlers are async by contract, with or without an await inside.
       '@typescript-eslint/require-await': 'off',
     },

@@ -166,7 +166,6 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     introspection.addCounts('runs', () => store.runs.countByStatus());
     const lifecycle = { shuttingDown: false };
     const app = await buildApp({
-      store,
       storeHealth: new StoreHealth(store, hub),
       audit: new AuditTrail(store),
       hub,

@@ -7,7 +7,6 @@ import type { EventHub } from '../engine/event-hub.js';
 import type { Introspection } from '../engine/observability/introspection.js';
 import type { Metrics } from '../engine/observability/metrics.js';
 import type { AuditTrail } from '../engine/audit.js';
-import type { Store } from '../engine/ports.js';
 import type { StoreHealth } from '../engine/observability/store-health.js';
 import type { DispatchService } from '../engine/runs/dispatch-service.js';
 import type { RoomService } from '../engine/runs/room-service.js';
@@ -22,8 +21,6 @@ import type { WatchdogStatus } from '../engine/observability/watchdog.js';
 
 /** What the HTTP layer is given by the composition root: services, never the environment. */
 export interface AppDeps {
-  /** Only the organ routes still read it; they move behind the organ service. */
-  readonly store: Store;
   readonly storeHealth: StoreHealth;
   readonly audit: AuditTrail;
   readonly hub: EventHub;
