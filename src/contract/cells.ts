@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { LIFECYCLE_COMMANDS, REVISION_STATES } from '../domain/cells/cell-lifecycle.js';
-import { BACKENDS } from '../domain/cells/cell-template.js';
+import { BACKENDS } from '../domain/cells/backends.js';
 import { RISK_SEVERITIES } from '../domain/risks.js';
 import { Json, JsonObject, NextCursor, Nullable, StringEnum, Timestamp, View } from './common.js';
 
@@ -185,3 +185,16 @@ export type RevisionStats = Static<typeof RevisionStats>;
 export type Revision = Static<typeof Revision>;
 export type CellPage = Static<typeof CellPage>;
 export type InvokeAnswer = Static<typeof InvokeAnswer>;
+
+/** The frames of `WS /factory/cells/:id/stream` besides the heartbeat and the close frame. */
+export const CellSnapshotFrame = View({ type: Type.Literal('snapshot'), seq: Type.Integer(), cell: Cell });
+export const CellEventFrame = View({
+  type: Type.Literal('event'),
+  seq: Type.Integer(),
+  ts: Timestamp,
+  event_type: Type.String(),
+  actor: Type.String(),
+  data: Json,
+});
+export type CellSnapshotFrame = Static<typeof CellSnapshotFrame>;
+export type CellEventFrame = Static<typeof CellEventFrame>;

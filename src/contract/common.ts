@@ -94,3 +94,15 @@ export const ERROR_STATUSES = [400, 401, 403, 404, 405, 409, 413, 414, 415, 429,
 
 /** A WebSocket-only route: the upgrade, and what its frames carry. */
 export const WebSocketUpgrade = (description: string): object => ({ description });
+
+/** Every WebSocket stream's heartbeat: the event log's head as this instance knows it. */
+export const HeartbeatFrame = View({ type: Type.Literal('heartbeat'), head: Type.Integer({ minimum: 0 }) });
+export type HeartbeatFrame = Static<typeof HeartbeatFrame>;
+
+/** The last frame of a stream the server ends: why, and where to resume. */
+export const CloseFrame = View({
+  type: Type.Literal('close'),
+  reason: Type.String({ description: 'slow_consumer, shutting_down, read_failed, …' }),
+  resume_after: Type.Integer({ minimum: 0 }),
+});
+export type CloseFrame = Static<typeof CloseFrame>;

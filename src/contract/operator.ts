@@ -206,3 +206,13 @@ export type Health = Static<typeof Health>;
 export type Ready = Static<typeof Ready>;
 export type TokenPage = Static<typeof TokenPage>;
 export type AuditPage = Static<typeof AuditPage>;
+
+/** The frames of `WS /events` besides the heartbeat and the close frame. */
+export const EventsHelloFrame = View({
+  type: Type.Literal('hello'),
+  after: Type.Integer({ minimum: 0, description: 'Events with a greater seq follow.' }),
+  head: Type.Integer({ minimum: 0 }),
+});
+export const EventsEventFrame = View({ type: Type.Literal('event'), event: Event });
+export type EventsHelloFrame = Static<typeof EventsHelloFrame>;
+export type EventsEventFrame = Static<typeof EventsEventFrame>;

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { createHash } from 'node:crypto';
 import { fail, ok, type Result } from '../errors.js';
+import { BACKENDS, type Backend } from './backends.js';
 import { parseSemver } from './semver.js';
 
 /** Cell template v1 (DESIGN.md, "Neira family"). */
@@ -90,8 +91,7 @@ export function canonicalJson(v: unknown): string {
 export const templateHash = (t: CellTemplate): string =>
   createHash('sha256').update(canonicalJson(t)).digest('hex');
 
-export const BACKENDS = ['adapter', 'script', 'wasm'] as const;
-export type Backend = (typeof BACKENDS)[number];
+export { BACKENDS, type Backend };
 
 export interface FabricationRequest {
   readonly backend: Backend;
