@@ -128,7 +128,7 @@ describe('adapter operations: text_to_phonemes', () => {
     });
   }
 
-  it('runs the voice pathway of DESIGN.md: text_normalize → text_to_phonemes → speak_adapter', () => {
+  it('runs the voice pathway of the examples: text_normalize → text_to_phonemes → speak_adapter', () => {
     let value: unknown = '  Нейра   говорит  ';
     for (const type of ['text_normalize', 'text_to_phonemes', 'speak_adapter']) value = out(type, value);
     assert.equal(value, 'N-YE-I-R-A G-O-V-O-R-I-T');

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FailureError, type Failure, type Result } from '../domain/errors.js';
 import { ERROR_STATUS } from './error-status.js';
 
-/** The API families answer errors in their own shape (DESIGN.md, "API families"). */
+/** The API families answer errors in their own shape (docs/errors.md). */
 export type ApiFamily = 'neira' | 'llm';
 
 export const familyOf = (url: string): ApiFamily =>

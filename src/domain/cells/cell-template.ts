@@ -4,7 +4,7 @@ import { fail, ok, type Result } from '../errors.js';
 import { BACKENDS, type Backend } from './backends.js';
 import { parseSemver } from './semver.js';
 
-/** Cell template v1 (DESIGN.md, "Neira family"). */
+/** Cell template v1 (docs/cells.md). */
 export interface CellTemplate {
   readonly id: string;
   readonly version: string;

@@ -6,7 +6,7 @@ export interface Pathway {
   readonly description?: string;
 }
 
-/** Organ template (DESIGN.md): the legacy keys `nodes` / `channels` arrive normalised to `cells` / `pathways`. */
+/** Organ template (docs/organs.md): the legacy keys `nodes` / `channels` arrive normalised to `cells` / `pathways`. */
 export interface OrganTemplate {
   readonly id: string;
   readonly version: string;

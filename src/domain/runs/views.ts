@@ -12,7 +12,7 @@ import {
   type Stage,
 } from './run-model.js';
 
-/** The wire shapes the existing LLM factory client reads (snake_case, DESIGN.md "LLM factory family"). */
+/** The wire shapes the existing LLM factory client reads (snake_case, docs/llm-factory.md). */
 export const runView = (r: Run, agg?: RunAggregate) => ({
   id: r.id,
   run_id: r.id,

@@ -32,7 +32,7 @@ import {
 } from './runs.schemas.js';
 import { RUN_READ } from './runs.routes.js';
 
-/** Authoring a run's durable records is root-only (DESIGN.md, "Access"). */
+/** Authoring a run's durable records is root-only (docs/llm-factory.md). */
 export const RUN_AUTHOR: ActionSpec = { name: 'runs.author', access: 'root', write: true };
 
 const tags = ['llm factory'];
