@@ -15,7 +15,7 @@ import {
   ResultBody,
   RoomListQuery,
   RoomParams,
-} from './rooms.schemas.js';
+} from '../../contract/rooms.js';
 
 /** Dispatch is authoring: root-only like the other authoring routes (DESIGN.md, "Access"). */
 export const RUN_DISPATCH: ActionSpec = { name: 'runs.dispatch', access: 'root', write: true };

@@ -29,7 +29,7 @@ import {
   StageBody,
   StageParams,
   StagePatchBody,
-} from './runs.schemas.js';
+} from '../../contract/runs.js';
 import { RUN_READ } from './runs.routes.js';
 
 /** Authoring a run's durable records is root-only (DESIGN.md, "Access"). */

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { callerOf, sendData } from '../llm-envelope.js';
-import { RunParams } from './runs.schemas.js';
+import { RunParams } from '../../contract/runs.js';
 
 /** Root only, and gated: running commands on the host is the most dangerous thing the kernel does. */
 export const RUN_VERIFY: ActionSpec = {

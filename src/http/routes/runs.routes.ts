@@ -6,7 +6,7 @@ import { advance, cancel, superviseSteps } from '../../engine/runs/run-lifecycle
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, sendData } from '../llm-envelope.js';
-import { CancelBody, CreateRunBody, RunListQuery, RunParams } from './runs.schemas.js';
+import { CancelBody, CreateRunBody, RunListQuery, RunParams } from '../../contract/runs.js';
 
 export const RUN_READ: ActionSpec = { name: 'runs.read', access: 'read' };
 export const RUN_WRITE: ActionSpec = { name: 'runs.write', access: 'edit', write: true };

@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { LEASE_MS, RESULT_STATUSES } from '../../domain/runs/assignments.js';
-import { StringEnum } from '../../contract/common.js';
+import { LEASE_MS, RESULT_STATUSES } from '../domain/runs/assignments.js';
+import { StringEnum } from './common.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 200 });
 

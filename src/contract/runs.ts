@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { CHECKPOINT_STATUSES, RUN_STATUSES, WORK_STATUSES } from '../../domain/runs/run-model.js';
-import { StringEnum } from '../../contract/common.js';
+import { CHECKPOINT_STATUSES, RUN_STATUSES, WORK_STATUSES } from '../domain/runs/run-model.js';
+import { StringEnum } from './common.js';
 
 const Strs = Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 });
 const Id = Type.String({ minLength: 1, maxLength: 200 });
