@@ -16,10 +16,17 @@ export const StringEnum = <T extends string>(values: readonly T[], description?:
 
 /**
  * `T` or null, written as OpenAPI 3.0's `nullable` rather than `anyOf`: the serialiser then writes the
- * value directly instead of trying each branch, and the document reads the way clients expect.
+ * value directly instead of trying each branch, and the document reads the way clients expect. An enum
+ * lists null among its values too: `nullable` does not lift the `enum` keyword (OpenAPI 3.0.3).
  */
-export const Nullable = <T extends TSchema>(schema: T) =>
-  Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
+export const Nullable = <T extends TSchema>(schema: T) => {
+  const values = (schema as { enum?: unknown[] }).enum;
+  return Type.Unsafe<Static<T> | null>({
+    ...schema,
+    nullable: true,
+    ...(values === undefined ? {} : { enum: [...values, null] }),
+  });
+};
 
 /** An RFC 3339 timestamp as the store keeps it. */
 export const Timestamp = Type.String({ format: 'date-time' });
