@@ -1,3 +1,4 @@
+import type { FactorySnapshotFrame } from '../contract/run-live.js';
 import type * as Wire from '../contract/runs.js';
 import type { PublicEvent } from '../domain/event.js';
 import { ATTENTION_VERDICTS, TERMINAL_RUN_STATUSES } from '../domain/runs/run-model.js';
@@ -87,7 +88,12 @@ export async function watchRun(c: Client, id: string, o: WatchOptions): Promise<
     return false;
   };
   const snapshot = (seq: number, s: RunStatusView) =>
-    JSON.stringify({ type: 'factory.snapshot', seq, run_id: s.run_id, data: s });
+    JSON.stringify({
+      type: 'factory.snapshot',
+      seq,
+      run_id: s.run_id,
+      data: s,
+    } satisfies FactorySnapshotFrame);
   await followEvents(
     c,
     { subjectKind: 'run', subjectId: id },
