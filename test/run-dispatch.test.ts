@@ -289,11 +289,16 @@ for (const { kind, skip } of STORE_KINDS) {
     it('cancels, rather than requeues, an unanswered lease of a run that has finished', async () => {
       const room = await newRoom('late', 'gone');
       const run = await newRun('gone');
-      const d = await data('POST', `${runs}/${run.id}/issues/${run.issue('a')}/dispatch`, { prompt: 'a' });
+      // One lease long enough to be current when its result comes, one short enough to run out.
+      const held = await data('POST', `${runs}/${run.id}/issues/${run.issue('a')}/dispatch`, { prompt: 'a' });
+      const h = (await claim(room.id, '?lease_ms=600000')).body.data;
+      assert.equal(h.assignment_id, held.assignment_id);
+      const d = await data('POST', `${runs}/${run.id}/issues/${run.issue('x')}/dispatch`, { prompt: 'x' });
       const c = (await claim(room.id, '?lease_ms=200')).body.data;
+      assert.equal(c.assignment_id, d.assignment_id);
       await data('POST', `${runs}/${run.id}/cancel`, {});
       await refused(
-        await result(room.id, d.assignment_id, { lease_token: c.lease_token, status: 'passed' }),
+        await result(room.id, held.assignment_id, { lease_token: h.lease_token, status: 'passed' }),
         409,
         'invalid_transition',
       );

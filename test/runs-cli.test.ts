@@ -240,21 +240,30 @@ describe('fabrica runs against a running server', () => {
   });
 
   it('--until: completed, failed, cancelled by status; blocked and attention from the status aggregate', () => {
+    const counts = { pending: 0, ready: 1, running: 0, passed: 0, failed: 0, blocked: 0 };
     const base: RunStatusView = {
       run_id: 'run_1',
       status: 'implementing',
-      stage_counts: { ready: 1, failed: 0, blocked: 0 },
-      issue_counts: { ready: 1, failed: 0, blocked: 0 },
+      current_stage: 'build',
+      stage_counts: counts,
+      issue_counts: counts,
+      latest_checkpoint_status: null,
+      latest_checkpoint_id: null,
+      latest_verification: 'pending',
+      latest_verification_success: null,
+      latest_verification_artifact_id: null,
       latest_gate_verdicts: { planning: 'pass' },
       blockers: [],
       diagnostics: [],
+      next_actions: [],
+      updated_at: '2026-01-01T00:00:00.000Z',
     };
     assert.equal(reached('blocked', base), false);
     assert.equal(reached('attention', base), false);
     assert.equal(reached('completed', base), false);
     assert.equal(reached('blocked', { ...base, blockers: ['stage build is ready'] }), true);
-    assert.equal(reached('blocked', { ...base, issue_counts: { blocked: 1 } }), true);
-    assert.equal(reached('blocked', { ...base, stage_counts: { failed: 1 } }), true);
+    assert.equal(reached('blocked', { ...base, issue_counts: { ...counts, blocked: 1 } }), true);
+    assert.equal(reached('blocked', { ...base, stage_counts: { ...counts, failed: 1 } }), true);
     assert.equal(reached('blocked', { ...base, status: 'cancelled', blockers: ['run is cancelled'] }), false);
     assert.equal(reached('attention', { ...base, latest_gate_verdicts: { merge: 'needs_review' } }), true);
     assert.equal(reached('attention', { ...base, latest_gate_verdicts: { merge: 'failed' } }), true);

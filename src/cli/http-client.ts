@@ -55,15 +55,14 @@ export async function call<T = unknown>(c: Client, method: string, path: string,
   return data as T;
 }
 
-/** The LLM factory family answers `{success: true, data}`: returns `data`. */
-export async function callData<T = unknown>(
-  c: Client,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const r = await call<{ data?: unknown } | null>(c, method, path, body);
-  return r?.data as T;
+/**
+ * The LLM factory family answers `{success: true, data}`: returns `data`, read as `T` — the contract's
+ * type of the route's answer (src/contract/), e.g. `callData<Run>(c, 'GET', '/llm/factory/runs/…')`.
+ */
+export async function callData<T>(c: Client, method: string, path: string, body?: unknown): Promise<T> {
+  const r = await call<{ readonly success: true; readonly data: T } | null>(c, method, path, body);
+  if (r === null) throw new CliError('invalid_response', `${method} ${path} answered nothing`);
+  return r.data;
 }
 
 export { headers as clientHeaders };

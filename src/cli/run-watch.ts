@@ -1,3 +1,5 @@
+import type { FactorySnapshotFrame } from '../contract/run-live.js';
+import type * as Wire from '../contract/runs.js';
 import type { PublicEvent } from '../domain/event.js';
 import { ATTENTION_VERDICTS, TERMINAL_RUN_STATUSES } from '../domain/runs/run-model.js';
 import { followEvents } from './events-tail.js';
@@ -7,32 +9,22 @@ import { CliError, callData, type Client } from './http-client.js';
 export const UNTIL_CONDITIONS = ['completed', 'failed', 'cancelled', 'blocked', 'attention'] as const;
 export type UntilCondition = (typeof UNTIL_CONDITIONS)[number];
 
-/** The parts of the status aggregate (`GET /llm/factory/runs/:id/status`) the watch reads. */
-export interface RunStatusView {
-  readonly run_id: string;
-  readonly status: string;
-  readonly current_stage?: string | null;
-  readonly stage_counts?: Readonly<Record<string, number>>;
-  readonly issue_counts?: Readonly<Record<string, number>>;
-  readonly latest_gate_verdicts?: Readonly<Record<string, string>>;
-  readonly blockers?: readonly string[];
-  readonly diagnostics?: readonly string[];
-}
+/** The status aggregate (`GET /llm/factory/runs/:id/status`), as the contract defines it. */
+export type RunStatusView = Wire.RunStatusView;
 
 export const isFinished = (s: RunStatusView): boolean =>
   (TERMINAL_RUN_STATUSES as readonly string[]).includes(s.status);
 
-const stuck = (counts: Readonly<Record<string, number>> | undefined): boolean =>
-  (counts?.blocked ?? 0) + (counts?.failed ?? 0) > 0;
+const stuck = (counts: Wire.WorkCounts): boolean => counts.blocked + counts.failed > 0;
 
 /** Not finished and cannot advance now: the status lists blockers, or a stage or issue is blocked or failed. */
 export const isBlocked = (s: RunStatusView): boolean =>
-  !isFinished(s) && ((s.blockers ?? []).length > 0 || stuck(s.stage_counts) || stuck(s.issue_counts));
+  !isFinished(s) && (s.blockers.length > 0 || stuck(s.stage_counts) || stuck(s.issue_counts));
 
 /** A human is wanted: a gate verdict of fail, failed, needs_review or needs_further_review, or diagnostics. */
 export const needsAttention = (s: RunStatusView): boolean =>
-  Object.values(s.latest_gate_verdicts ?? {}).some((v) => ATTENTION_VERDICTS.includes(v)) ||
-  (s.diagnostics ?? []).length > 0;
+  Object.values(s.latest_gate_verdicts).some((v) => ATTENTION_VERDICTS.includes(v)) ||
+  s.diagnostics.length > 0;
 
 export function reached(until: UntilCondition, s: RunStatusView): boolean {
   switch (until) {
@@ -47,7 +39,7 @@ export function reached(until: UntilCondition, s: RunStatusView): boolean {
 
 /** `implementing (stage build) [blocked]`: the run's state in one phrase. */
 export function describeStatus(s: RunStatusView): string {
-  const stage = s.current_stage == null ? '' : ` (stage ${s.current_stage})`;
+  const stage = s.current_stage === null ? '' : ` (stage ${s.current_stage})`;
   const flags = [isBlocked(s) ? 'blocked' : null, needsAttention(s) ? 'attention' : null].filter(Boolean);
   return `${s.status}${stage}${flags.length === 0 ? '' : ` [${flags.join(', ')}]`}`;
 }
@@ -96,7 +88,12 @@ export async function watchRun(c: Client, id: string, o: WatchOptions): Promise<
     return false;
   };
   const snapshot = (seq: number, s: RunStatusView) =>
-    JSON.stringify({ type: 'factory.snapshot', seq, run_id: s.run_id, data: s });
+    JSON.stringify({
+      type: 'factory.snapshot',
+      seq,
+      run_id: s.run_id,
+      data: s,
+    } satisfies FactorySnapshotFrame);
   await followEvents(
     c,
     { subjectKind: 'run', subjectId: id },

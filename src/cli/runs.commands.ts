@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import type { ReviewBundle, Run, RunListItem } from '../contract/runs.js';
 import { RUN_STATUSES } from '../domain/runs/run-model.js';
 import { CliError, callData, type Client } from './http-client.js';
 import {
@@ -12,7 +13,6 @@ import {
 import { table } from './table.js';
 
 type ClientOpts = { url?: string; token?: string; json?: boolean };
-type Row = Record<string, unknown>;
 
 /** A field as text for people: strings as they are, absent as `-`, anything else as JSON. */
 const text = (v: unknown): string =>
@@ -61,31 +61,29 @@ const note = (line: string): void => {
 const print = (o: ClientOpts, data: unknown, human: () => string): void =>
   out(o.json === true ? JSON.stringify(data) : human());
 
-const list = (title: string, items: unknown): string => {
-  const xs = Array.isArray(items) ? items.map(String) : [];
-  return `${title}:\n${xs.length === 0 ? '  (none)' : xs.map((x) => `  - ${x}`).join('\n')}`;
-};
+const list = (title: string, xs: readonly string[]): string =>
+  `${title}:\n${xs.length === 0 ? '  (none)' : xs.map((x) => `  - ${x}`).join('\n')}`;
 
-const counts = (c: unknown): string => {
-  const parts = Object.entries((c ?? {}) as Record<string, number>)
+const counts = (c: RunStatusView['stage_counts']): string => {
+  const parts = Object.entries(c)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`);
   return parts.length === 0 ? 'none' : parts.join(', ');
 };
 
-function statusText(s: Row): string {
-  const verdicts = Object.entries((s.latest_gate_verdicts ?? {}) as Record<string, string>);
+function statusText(s: RunStatusView): string {
+  const verdicts = Object.entries(s.latest_gate_verdicts);
   const checkpoint =
-    s.latest_checkpoint_id == null
+    s.latest_checkpoint_id === null
       ? '-'
       : `${text(s.latest_checkpoint_status)} (${text(s.latest_checkpoint_id)})`;
   const lines: [string, string][] = [
-    ['run', text(s.run_id)],
-    ['status', describeStatus(s as unknown as RunStatusView)],
+    ['run', s.run_id],
+    ['status', describeStatus(s)],
     ['stages', counts(s.stage_counts)],
     ['issues', counts(s.issue_counts)],
     ['checkpoint', checkpoint],
-    ['verification', text(s.latest_verification)],
+    ['verification', s.latest_verification],
     ['gates', verdicts.length === 0 ? '-' : verdicts.map(([g, v]) => `${g}: ${v}`).join(', ')],
   ];
   return [
@@ -96,8 +94,12 @@ function statusText(s: Row): string {
   ].join('\n');
 }
 
-function reviewText(r: Row): string {
-  const sections: [string, string][] = [
+type ReviewList = {
+  [K in keyof ReviewBundle]: ReviewBundle[K] extends readonly string[] ? K : never;
+}[keyof ReviewBundle];
+
+function reviewText(r: ReviewBundle): string {
+  const sections: [string, ReviewList][] = [
     ['artifacts', 'artifact_summary'],
     ['stages', 'stage_summary'],
     ['issues', 'issue_summary'],
@@ -110,8 +112,8 @@ function reviewText(r: Row): string {
     ['open risks', 'open_risks'],
   ];
   return [
-    `review ${text(r.id)} of run ${text(r.run_id)}${r.run_status === undefined ? '' : ` (${text(r.run_status)})`}`,
-    `plan: ${text(r.plan_summary)}`,
+    `review ${r.id} of run ${r.run_id} (${r.run_status})`,
+    `plan: ${r.plan_summary}`,
     ...sections.map(([title, key]) => list(title, r[key])),
   ].join('\n');
 }
@@ -183,16 +185,16 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
         const content = readPrompt(prompt, o.promptFile);
         const format = o.format ?? (/\.(md|markdown)$/i.test(o.promptFile ?? '') ? 'markdown' : 'text');
         const c = client(o);
-        const run = await callData<Row>(c, 'POST', BASE, {
+        const run = await callData<Run>(c, 'POST', BASE, {
           source: { kind: 'prompt', format, content },
           ...(o.title === undefined ? {} : { title: o.title }),
           ...(o.workflowKind === undefined ? {} : { workflow_kind: o.workflowKind }),
           ...(o.tenant === undefined ? {} : { tenant: o.tenant }),
           ...(o.autoAdvance === true ? { auto_advance: true } : {}),
         });
-        print(o, run, () => `run ${text(run.id)} submitted (${text(run.status)})`);
+        print(o, run, () => `run ${run.id} submitted (${run.status})`);
         if (o.watch === true) {
-          await watchRun(c, text(run.id), {
+          await watchRun(c, run.id, {
             ...(o.until === undefined ? {} : { until: o.until }),
             json: o.json === true,
             out,
@@ -214,7 +216,7 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
     if (o.status !== undefined) q.set('status', o.status);
     if (o.tenant !== undefined) q.set('tenant', o.tenant);
     if (o.limit !== undefined) q.set('limit', String(o.limit));
-    const rows = await callData<Row[]>(
+    const rows = await callData<RunListItem[]>(
       client(o),
       'GET',
       `${BASE}${q.toString() === '' ? '' : `?${q.toString()}`}`,
@@ -240,7 +242,7 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
       .description("A run's status aggregate: counts, gates, blockers, next actions.")
       .argument('<id>'),
   ).action(async (id: string, o: ClientOpts) => {
-    const s = await callData<Row>(client(o), 'GET', runPath(id, '/status'));
+    const s = await callData<RunStatusView>(client(o), 'GET', runPath(id, '/status'));
     print(o, s, () => statusText(s));
   });
 
@@ -267,7 +269,7 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
       .description("A run's latest review bundle (made anew when the run changed).")
       .argument('<id>'),
   ).action(async (id: string, o: ClientOpts) => {
-    const r = await callData<Row>(client(o), 'GET', runPath(id, '/review'));
+    const r = await callData<ReviewBundle>(client(o), 'GET', runPath(id, '/review'));
     print(o, r, () => reviewText(r));
   });
 
@@ -278,16 +280,12 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
       .argument('<id>')
       .option('--reason <text>', 'why (kept on the run and in the audit trail)'),
   ).action(async (id: string, o: ClientOpts & { reason?: string }) => {
-    const run = await callData<Row>(
+    const run = await callData<Run>(
       client(o),
       'POST',
       runPath(id, '/cancel'),
       o.reason === undefined ? {} : { reason: o.reason },
     );
-    print(
-      o,
-      run,
-      () => `run ${text(run.id)} ${text(run.status)}${o.reason === undefined ? '' : `: ${o.reason}`}`,
-    );
+    print(o, run, () => `run ${run.id} ${run.status}${o.reason === undefined ? '' : `: ${o.reason}`}`);
   });
 }

@@ -1,7 +1,9 @@
+// Type-only: the views are checked against the wire contract at compile time; nothing of it is loaded.
+import type * as Wire from '../../contract/rooms.js';
 import type { Assignment, Room } from './assignments.js';
 
 /** Wire shapes of rooms and inbox items (snake_case, like the rest of the LLM factory family). */
-export const roomView = (r: Room) => ({
+export const roomView = (r: Room): Wire.Room => ({
   id: r.id,
   tenant: r.tenant,
   name: r.name,
@@ -10,7 +12,7 @@ export const roomView = (r: Room) => ({
 });
 
 /** What `dispatch` answers: the assignment as it was queued. */
-export const dispatchedView = (a: Assignment) => ({
+export const dispatchedView = (a: Assignment): Wire.Dispatched => ({
   assignment_id: a.id,
   run_id: a.runId,
   issue_id: a.issueId,
@@ -22,7 +24,7 @@ export const dispatchedView = (a: Assignment) => ({
 });
 
 /** What a worker receives from the inbox: the prompt and the lease it must answer under. */
-export const claimedView = (a: Assignment) => ({
+export const claimedView = (a: Assignment): Wire.Claimed => ({
   assignment_id: a.id,
   run_id: a.runId,
   issue_id: a.issueId,
@@ -34,7 +36,7 @@ export const claimedView = (a: Assignment) => ({
   created_at: a.createdAt,
 });
 
-export const resultView = (a: Assignment) => ({
+export const resultView = (a: Assignment): Wire.AssignmentView => ({
   assignment_id: a.id,
   run_id: a.runId,
   issue_id: a.issueId,

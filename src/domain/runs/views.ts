@@ -1,7 +1,9 @@
+// Type-only: the views are checked against the wire contract at compile time; nothing of it is loaded.
+import type * as Records from '../../contract/run-records.js';
+import type * as Wire from '../../contract/runs.js';
 import { decideAdvance, latestVerification } from './progress.js';
 import {
   ATTENTION_VERDICTS,
-  WORK_STATUSES,
   live,
   type Artifact,
   type Checkpoint,
@@ -10,10 +12,11 @@ import {
   type Run,
   type RunAggregate,
   type Stage,
+  type WorkStatus,
 } from './run-model.js';
 
 /** The wire shapes the existing LLM factory client reads (snake_case, docs/llm-factory.md). */
-export const runView = (r: Run, agg?: RunAggregate) => ({
+export const runView = (r: Run, agg?: RunAggregate): Wire.Run => ({
   id: r.id,
   run_id: r.id,
   tenant: r.tenant,
@@ -51,7 +54,7 @@ function currentStage(agg: RunAggregate): string | null {
   return s === undefined ? null : (s.stableKey ?? s.stageName);
 }
 
-export const stageView = (s: Stage) => ({
+export const stageView = (s: Stage): Records.Stage => ({
   id: s.id,
   run_id: s.runId,
   status: s.status,
@@ -69,7 +72,7 @@ export const stageView = (s: Stage) => ({
   version: s.version,
 });
 
-export const issueView = (i: Issue) => ({
+export const issueView = (i: Issue): Records.Issue => ({
   id: i.id,
   run_id: i.runId,
   status: i.status,
@@ -90,7 +93,7 @@ export const issueView = (i: Issue) => ({
   version: i.version,
 });
 
-export const checkpointView = (c: Checkpoint) => ({
+export const checkpointView = (c: Checkpoint): Records.Checkpoint => ({
   id: c.id,
   run_id: c.runId,
   status: c.status,
@@ -107,7 +110,7 @@ export const checkpointView = (c: Checkpoint) => ({
   version: c.version,
 });
 
-export const artifactView = (a: Artifact) => ({
+export const artifactView = (a: Artifact): Records.Artifact => ({
   id: a.id,
   run_id: a.runId,
   artifact_type: a.artifactType,
@@ -123,7 +126,7 @@ export const artifactView = (a: Artifact) => ({
   created_by: a.createdBy,
 });
 
-export const gateView = (g: GateRecord) => ({
+export const gateView = (g: GateRecord): Records.Gate => ({
   id: g.id,
   run_id: g.runId,
   gate: g.gate,
@@ -135,15 +138,18 @@ export const gateView = (g: GateRecord) => ({
   created_by: g.createdBy,
 });
 
-const counts = (xs: readonly { status: string }[]) =>
-  Object.fromEntries(WORK_STATUSES.map((s) => [s, xs.filter((x) => x.status === s).length]));
+function counts(xs: readonly { status: WorkStatus }[]): Wire.WorkCounts {
+  const n = { pending: 0, ready: 0, running: 0, passed: 0, failed: 0, blocked: 0 };
+  for (const x of xs) n[x.status] += 1;
+  return n;
+}
 
 /** Latest verdict per gate name. */
 const latestVerdicts = (gates: readonly GateRecord[]) =>
   Object.fromEntries(gates.map((g) => [g.gate, g.verdict]));
 
 /** The status aggregate: everything a client needs to show where a run stands and what to do next. */
-export function statusView(agg: RunAggregate) {
+export function statusView(agg: RunAggregate): Wire.RunStatusView {
   const v = latestVerification(agg);
   const checkpoint = agg.checkpoints.at(-1);
   const decision = decideAdvance(agg);
@@ -176,7 +182,7 @@ export function statusView(agg: RunAggregate) {
 }
 
 /** The review bundle: a plan summary and string lists a reviewer reads top to bottom. */
-export function reviewBundle(agg: RunAggregate, id: string) {
+export function reviewBundle(agg: RunAggregate, id: string): Wire.ReviewBundle {
   const status = statusView(agg);
   const plan = agg.artifacts.filter((a) => a.artifactType === 'delivery_spec').at(-1);
   const planText =

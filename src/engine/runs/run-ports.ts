@@ -1,3 +1,4 @@
+import type { ReviewBundle } from '../../contract/runs.js';
 import type {
   Artifact,
   Checkpoint,
@@ -16,7 +17,7 @@ export interface StoredReview {
   readonly runId: string;
   /** The run version the bundle was made from: a newer run version means the bundle is stale. */
   readonly runVersion: number;
-  readonly bundle: Record<string, unknown>;
+  readonly bundle: ReviewBundle;
   readonly createdAt: string;
 }
 

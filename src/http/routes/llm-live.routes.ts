@@ -11,23 +11,15 @@ import { ERROR_STATUS } from '../error-status.js';
 import { callerOf } from '../llm-envelope.js';
 import { openRunLiveStream } from '../streams/run-live-stream.js';
 import { resumePoint } from './events.routes.js';
+import {
+  FactoryEventFrame,
+  FactorySnapshotFrame,
+  HelloFrame,
+  LIVE_STREAM_DESCRIPTION,
+  LiveQuery,
+} from '../../contract/run-live.js';
 
-const LiveQuery = Type.Object(
-  {
-    run_id: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 200,
-        description: 'Only this run (default: every visible run).',
-      }),
-    ),
-    after: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'Deliver events with seq greater than this (resume point).' }),
-    ),
-    token: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
+const plainHttp = webSocketOnly('/llm/live');
 
 const LIVE_READ: ActionSpec = { name: 'runs.read', access: 'read' };
 
@@ -54,9 +46,21 @@ export const llmLiveRoutes =
         summary:
           'Live run events and status snapshots (WebSocket only): factory.event, factory.snapshot, heartbeat.',
         querystring: LiveQuery,
+        response: {
+          101: {
+            description: LIVE_STREAM_DESCRIPTION,
+            content: {
+              'application/json': {
+                schema: Type.Union([HelloFrame, FactoryEventFrame, FactorySnapshotFrame]),
+              },
+            },
+          },
+        },
       },
       config: { action: LIVE_READ },
-      handler: webSocketOnly('/llm/live'),
+      handler: (req, reply) => {
+        plainHttp(req, reply);
+      },
       wsHandler: async (socket: WebSocket, req) => {
         if (deps.lifecycle.shuttingDown) {
           socket.close(1001, 'shutting_down');

@@ -15,7 +15,14 @@ import {
   ResultBody,
   RoomListQuery,
   RoomParams,
-} from './rooms.schemas.js';
+  Room,
+  RoomPage,
+  Dispatched,
+  Claimed,
+  ResultAnswer,
+  type ResultAnswer as Reported,
+} from '../../contract/rooms.js';
+import { Envelope, Nullable } from '../../contract/common.js';
 
 /** Dispatch is authoring: root-only like the other authoring routes (README, "API overview"). */
 export const RUN_DISPATCH: ActionSpec = { name: 'runs.dispatch', access: 'root', write: true };
@@ -35,7 +42,15 @@ export const roomsRoutes =
 
     app.post(
       '/llm/rooms',
-      { schema: { tags, summary: 'Create a room.', body: CreateRoomBody }, config: { action: ROOM_WRITE } },
+      {
+        schema: {
+          tags,
+          summary: 'Create a room.',
+          body: CreateRoomBody,
+          response: { 201: Envelope(Room) },
+        },
+        config: { action: ROOM_WRITE },
+      },
       async (req, reply) => {
         const p = req.principal!;
         const b = req.body;
@@ -59,7 +74,12 @@ export const roomsRoutes =
     app.get(
       '/llm/rooms',
       {
-        schema: { tags, summary: 'List visible rooms, oldest first.', querystring: RoomListQuery },
+        schema: {
+          tags,
+          summary: 'List visible rooms, oldest first.',
+          querystring: RoomListQuery,
+          response: { 200: RoomPage },
+        },
         config: { action: ROOM_READ },
       },
       async (req) => {
@@ -74,7 +94,7 @@ export const roomsRoutes =
         });
         const items = rows.slice(0, limit);
         return {
-          success: true,
+          success: true as const,
           data: items.map(roomView),
           next_cursor: rows.length > limit ? items.at(-1)!.id : null,
         };
@@ -83,7 +103,10 @@ export const roomsRoutes =
 
     app.get(
       '/llm/rooms/:id',
-      { schema: { tags, params: RoomParams }, config: { action: ROOM_READ } },
+      {
+        schema: { tags, params: RoomParams, response: { 200: Envelope(Room) } },
+        config: { action: ROOM_READ },
+      },
       async (req, reply) =>
         sendData(req, reply, await rooms.get(req.params.id, callerOf(req, access)), roomView),
     );
@@ -97,6 +120,7 @@ export const roomsRoutes =
             "Dispatch an issue: queue the caller's prompt in a room (the tenant's oldest when none is named).",
           params: DispatchParams,
           body: DispatchBody,
+          response: { 201: Envelope(Dispatched) },
         },
         config: { action: RUN_DISPATCH },
       },
@@ -126,6 +150,7 @@ export const roomsRoutes =
           summary: 'Claim the oldest waiting assignment under a lease; data is null when nothing waits.',
           params: RoomParams,
           querystring: InboxQuery,
+          response: { 200: Envelope(Nullable(Claimed)) },
         },
         config: { action: ROOM_CLAIM },
       },
@@ -147,6 +172,7 @@ export const roomsRoutes =
           summary: 'Post the result of a claimed assignment under its current lease.',
           params: InboxItemParams,
           body: ResultBody,
+          response: { 200: Envelope(ResultAnswer) },
         },
         config: { action: ROOM_RESULT },
       },
@@ -163,7 +189,10 @@ export const roomsRoutes =
           },
           callerOf(req, access),
         );
-        return sendData(req, reply, r, (v) => ({ ...resultView(v.assignment), issue: issueView(v.issue) }));
+        return sendData(req, reply, r, (v): Reported => ({
+          ...resultView(v.assignment),
+          issue: issueView(v.issue),
+        }));
       },
     );
   };

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TSchema } from '@fastify/type-provider-typebox';
 import { ok, type Result } from '../../domain/errors.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { RunAggregate } from '../../domain/runs/run-model.js';
@@ -29,7 +29,20 @@ import {
   StageBody,
   StageParams,
   StagePatchBody,
-} from './runs.schemas.js';
+} from '../../contract/runs.js';
+import {
+  Artifact,
+  ArtifactPage,
+  Checkpoint,
+  CheckpointPage,
+  Gate,
+  GatePage,
+  Issue,
+  IssuePage,
+  Stage,
+  StagePage,
+} from '../../contract/run-records.js';
+import { Envelope } from '../../contract/common.js';
 import { RUN_READ } from './runs.routes.js';
 
 /** Authoring a run's durable records is root-only (docs/llm-factory.md). */
@@ -49,27 +62,34 @@ export const runRecordsRoutes =
       path: string,
       pick: (agg: RunAggregate) => readonly T[],
       view: (x: T) => unknown,
+      answer: TSchema,
     ) =>
       app.get(
         `/llm/factory/runs/:id/${path}`,
-        { schema: { tags, params: RunParams, querystring: ListQuery }, config: { action: RUN_READ } },
+        {
+          schema: { tags, params: RunParams, querystring: ListQuery, response: { 200: answer } },
+          config: { action: RUN_READ },
+        },
         async (req, reply) => {
           const r = await runs.get(req.params.id, callerOf(req, access));
           if (!r.ok) return sendFailure(req, reply, r.error);
           const p = page(pick(r.value), req.query.after, req.query.limit ?? 100);
-          return { success: true, data: p.items.map(view), next_cursor: p.nextCursor };
+          return { success: true as const, data: p.items.map(view), next_cursor: p.nextCursor };
         },
       );
 
-    lister('stages', (a) => a.stages, stageView);
-    lister('issues', (a) => a.issues, issueView);
-    lister('checkpoints', (a) => a.checkpoints, checkpointView);
-    lister('artifacts', (a) => a.artifacts, artifactView);
-    lister('gates', (a) => a.gates, gateView);
+    lister('stages', (a) => a.stages, stageView, StagePage);
+    lister('issues', (a) => a.issues, issueView, IssuePage);
+    lister('checkpoints', (a) => a.checkpoints, checkpointView, CheckpointPage);
+    lister('artifacts', (a) => a.artifacts, artifactView, ArtifactPage);
+    lister('gates', (a) => a.gates, gateView, GatePage);
 
     app.post(
       '/llm/factory/runs/:id/stages',
-      { schema: { tags, params: RunParams, body: StageBody }, config: { action: RUN_AUTHOR } },
+      {
+        schema: { tags, params: RunParams, body: StageBody, response: { 201: Envelope(Stage) } },
+        config: { action: RUN_AUTHOR },
+      },
       async (req, reply) => {
         const b = req.body;
         const name = b.stage_name ?? b.name;
@@ -96,7 +116,10 @@ export const runRecordsRoutes =
 
     app.patch(
       '/llm/factory/runs/:id/stages/:stage_id',
-      { schema: { tags, params: StageParams, body: StagePatchBody }, config: { action: RUN_AUTHOR } },
+      {
+        schema: { tags, params: StageParams, body: StagePatchBody, response: { 200: Envelope(Stage) } },
+        config: { action: RUN_AUTHOR },
+      },
       async (req, reply) => {
         const b = req.body;
         const r = await author(req.params.id, req, (d) =>
@@ -117,7 +140,10 @@ export const runRecordsRoutes =
 
     app.post(
       '/llm/factory/runs/:id/issues',
-      { schema: { tags, params: RunParams, body: IssueBody }, config: { action: RUN_AUTHOR } },
+      {
+        schema: { tags, params: RunParams, body: IssueBody, response: { 201: Envelope(Issue) } },
+        config: { action: RUN_AUTHOR },
+      },
       async (req, reply) => {
         const b = req.body;
         const r = await author(req.params.id, req, (d) =>
@@ -140,7 +166,10 @@ export const runRecordsRoutes =
 
     app.patch(
       '/llm/factory/runs/:id/issues/:issue_id',
-      { schema: { tags, params: IssueParams, body: IssuePatchBody }, config: { action: RUN_AUTHOR } },
+      {
+        schema: { tags, params: IssueParams, body: IssuePatchBody, response: { 200: Envelope(Issue) } },
+        config: { action: RUN_AUTHOR },
+      },
       async (req, reply) => {
         const b = req.body;
         const r = await author(req.params.id, req, (d) =>
@@ -163,7 +192,10 @@ export const runRecordsRoutes =
 
     app.post(
       '/llm/factory/runs/:id/checkpoints',
-      { schema: { tags, params: RunParams, body: CheckpointBody }, config: { action: RUN_AUTHOR } },
+      {
+        schema: { tags, params: RunParams, body: CheckpointBody, response: { 201: Envelope(Checkpoint) } },
+        config: { action: RUN_AUTHOR },
+      },
       async (req, reply) => {
         const b = req.body;
         const r = await author(req.params.id, req, (d) =>
@@ -185,7 +217,10 @@ export const runRecordsRoutes =
 
     app.post(
       '/llm/factory/runs/:id/artifacts',
-      { schema: { tags, params: RunParams, body: ArtifactBody }, config: { action: RUN_AUTHOR } },
+      {
+        schema: { tags, params: RunParams, body: ArtifactBody, response: { 201: Envelope(Artifact) } },
+        config: { action: RUN_AUTHOR },
+      },
       async (req, reply) => {
         const b = req.body;
         if (b.payload === undefined)
@@ -222,6 +257,7 @@ export const runRecordsRoutes =
           summary: 'Evaluate and persist a gate verdict.',
           params: RunParams,
           body: GateCheckBody,
+          response: { 201: Envelope(Gate) },
         },
         config: { action: RUN_AUTHOR },
       },
@@ -243,6 +279,7 @@ export const runRecordsRoutes =
           summary: 'Persist an externally supplied gate verdict.',
           params: RunParams,
           body: GateBody,
+          response: { 201: Envelope(Gate) },
         },
         config: { action: RUN_AUTHOR },
       },

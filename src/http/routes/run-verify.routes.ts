@@ -1,8 +1,9 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Envelope } from '../../contract/common.js';
+import { RunParams, VerifyBody, VerifyResult, type VerifyResult as Verified } from '../../contract/runs.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { callerOf, sendData } from '../llm-envelope.js';
-import { RunParams } from './runs.schemas.js';
 
 /** Root only, and gated: running commands on the host is the most dangerous thing the kernel does. */
 export const RUN_VERIFY: ActionSpec = {
@@ -22,14 +23,8 @@ export const runVerifyRoutes =
           tags: ['llm factory'],
           summary: 'Execute verification commands (argument vectors, never a shell) and store a report.',
           params: RunParams,
-          body: Type.Object(
-            {
-              commands: Type.Optional(
-                Type.Array(Type.Unknown(), { description: '{program, args[], cwd?, timeout_ms?, env?}' }),
-              ),
-            },
-            { additionalProperties: false },
-          ),
+          body: VerifyBody,
+          response: { 201: Envelope(VerifyResult) },
         },
         config: { action: RUN_VERIFY },
       },
@@ -43,7 +38,7 @@ export const runVerifyRoutes =
           req,
           reply,
           r,
-          (v) => ({
+          (v): Verified => ({
             artifact_id: v.artifactId,
             success: v.outcome.success,
             status: v.status,

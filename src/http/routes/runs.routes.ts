@@ -6,7 +6,21 @@ import { advance, cancel, superviseSteps } from '../../engine/runs/run-lifecycle
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, sendData } from '../llm-envelope.js';
-import { CancelBody, CreateRunBody, RunListQuery, RunParams } from './runs.schemas.js';
+import { Envelope } from '../../contract/common.js';
+import {
+  AdvanceResult,
+  CancelBody,
+  CreateRunBody,
+  ReviewBundle,
+  Run,
+  RunListPage,
+  RunListQuery,
+  RunParams,
+  RunStatusView,
+  StartResult,
+  type AdvanceResult as Advanced,
+  type StartResult as Started,
+} from '../../contract/runs.js';
 
 export const RUN_READ: ActionSpec = { name: 'runs.read', access: 'read' };
 export const RUN_WRITE: ActionSpec = { name: 'runs.write', access: 'edit', write: true };
@@ -21,7 +35,10 @@ export const runsRoutes =
 
     app.get(
       '/llm/factory/runs',
-      { schema: { tags, querystring: RunListQuery }, config: { action: RUN_READ } },
+      {
+        schema: { tags, querystring: RunListQuery, response: { 200: RunListPage } },
+        config: { action: RUN_READ },
+      },
       async (req) => {
         const p = req.principal!;
         const limit = req.query.limit ?? 50;
@@ -33,7 +50,7 @@ export const runsRoutes =
           ...(req.query.after === undefined ? {} : { after: req.query.after }),
         });
         return {
-          success: true,
+          success: true as const,
           data: rows.map((r) => runView(r)),
           next_cursor: rows.length === limit ? rows.at(-1)!.id : null,
         };
@@ -43,7 +60,12 @@ export const runsRoutes =
     app.post(
       '/llm/factory/runs',
       {
-        schema: { tags, summary: 'Start a new factory run.', body: CreateRunBody },
+        schema: {
+          tags,
+          summary: 'Start a new factory run.',
+          body: CreateRunBody,
+          response: { 201: Envelope(Run) },
+        },
         config: { action: RUN_WRITE },
       },
       async (req, reply) => {
@@ -80,7 +102,7 @@ export const runsRoutes =
 
     app.get(
       '/llm/factory/runs/:id',
-      { schema: { tags, params: RunParams }, config: { action: RUN_READ } },
+      { schema: { tags, params: RunParams, response: { 200: Envelope(Run) } }, config: { action: RUN_READ } },
       async (req, reply) =>
         sendData(req, reply, await runs.get(req.params.id, callerOf(req, access)), (agg) =>
           runView(agg.run, agg),
@@ -89,7 +111,15 @@ export const runsRoutes =
 
     app.get(
       '/llm/factory/runs/:id/status',
-      { schema: { tags, summary: 'Aggregate run status.', params: RunParams }, config: { action: RUN_READ } },
+      {
+        schema: {
+          tags,
+          summary: 'Aggregate run status.',
+          params: RunParams,
+          response: { 200: Envelope(RunStatusView) },
+        },
+        config: { action: RUN_READ },
+      },
       async (req, reply) =>
         sendData(req, reply, await runs.get(req.params.id, callerOf(req, access)), statusView),
     );
@@ -101,6 +131,7 @@ export const runsRoutes =
           tags,
           summary: 'Wake the supervisor: advance as far as preconditions allow.',
           params: RunParams,
+          response: { 200: Envelope(StartResult) },
         },
         config: { action: RUN_WRITE },
       },
@@ -109,7 +140,7 @@ export const runsRoutes =
           const s = superviseSteps(d);
           return s.ok ? ok({ actions: s.value.actions, status: d.run.status, runId: d.run.id }) : s;
         });
-        return sendData(req, reply, r, (v) => ({
+        return sendData(req, reply, r, (v): Started => ({
           run_id: v.runId,
           status: v.status,
           completed: v.status === 'completed',
@@ -122,12 +153,17 @@ export const runsRoutes =
     app.post(
       '/llm/factory/runs/:id/advance',
       {
-        schema: { tags, summary: 'Advance the run state machine one step.', params: RunParams },
+        schema: {
+          tags,
+          summary: 'Advance the run state machine one step.',
+          params: RunParams,
+          response: { 200: Envelope(AdvanceResult) },
+        },
         config: { action: RUN_WRITE },
       },
       async (req, reply) => {
         const r = await runs.change(req.params.id, callerOf(req, access), advance, { needsOpenRun: true });
-        return sendData(req, reply, r, (v) =>
+        return sendData(req, reply, r, (v): Advanced =>
           v.advanced
             ? { advanced: true, from: v.from, status: v.status, blockers: [], next_actions: [] }
             : { advanced: false, status: v.status, blockers: v.blockers, next_actions: v.nextActions },
@@ -137,7 +173,10 @@ export const runsRoutes =
 
     app.post(
       '/llm/factory/runs/:id/cancel',
-      { schema: { tags, params: RunParams, body: CancelBody }, config: { action: RUN_WRITE } },
+      {
+        schema: { tags, params: RunParams, body: CancelBody, response: { 200: Envelope(Run) } },
+        config: { action: RUN_WRITE },
+      },
       async (req, reply) => {
         const r = await runs.change(req.params.id, callerOf(req, access), (d) => {
           const c = cancel(d, req.body.reason ?? null);
@@ -150,7 +189,12 @@ export const runsRoutes =
     app.get(
       '/llm/factory/runs/:id/review',
       {
-        schema: { tags, summary: 'The latest review bundle.', params: RunParams },
+        schema: {
+          tags,
+          summary: 'The latest review bundle.',
+          params: RunParams,
+          response: { 200: Envelope(ReviewBundle) },
+        },
         config: { action: RUN_READ },
       },
       async (req, reply) =>

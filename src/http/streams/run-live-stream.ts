@@ -1,27 +1,13 @@
 import type { WebSocket } from 'ws';
+import type { FactoryEventFrame, RunStatusView } from '../../contract/run-live.js';
 import type { EventFilter, EventRecord } from '../../domain/event.js';
 import { openQueuedWsStream } from './queued-ws-stream.js';
 import type { StreamOptions } from './streams.js';
 
 export interface RunLiveOptions extends StreamOptions {
   /** The run's status aggregate as it stands now, or null when the caller may no longer see the run. */
-  readonly snapshot: (runId: string) => Promise<unknown>;
+  readonly snapshot: (runId: string) => Promise<RunStatusView | null>;
   readonly onError: (e: unknown) => void;
-}
-
-/** A run event as the live bus sends it (the `data` that `RunDraft.event` writes, with seq and ts). */
-export interface FactoryEventFrame {
-  readonly type: 'factory.event';
-  readonly seq: number;
-  readonly ts: string;
-  readonly event_type: string;
-  readonly run_id: string;
-  readonly target_kind: string;
-  readonly target_id: string;
-  readonly stage_id?: string;
-  readonly issue_id?: string;
-  readonly room?: string;
-  readonly context: unknown;
 }
 
 type RunEventData = Partial<Record<'event_type' | 'run_id' | 'target_kind' | 'target_id', unknown>> &
@@ -29,6 +15,7 @@ type RunEventData = Partial<Record<'event_type' | 'run_id' | 'target_kind' | 'ta
 
 const str = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
 
+/** A run event as the live bus sends it (the `data` that `RunDraft.event` writes, with seq and ts). */
 export function factoryEvent(e: EventRecord): FactoryEventFrame {
   const d = JSON.parse(e.data) as RunEventData | null;
   return {

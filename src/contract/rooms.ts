@@ -1,0 +1,140 @@
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import { ASSIGNMENT_STATES, LEASE_MS, RESULT_STATUSES } from '../domain/runs/assignments.js';
+import { Nullable, StringEnum, Timestamp, View } from './common.js';
+import { EnvelopePage, Strings } from './llm.js';
+import { Issue } from './run-records.js';
+
+/** Rooms, the dispatch of an issue's prompt into one, and the leased inbox workers pull from (`/llm/rooms…`). */
+
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+
+export const RoomParams = Type.Object({ id: Id });
+export const InboxItemParams = Type.Object({ id: Id, assignment_id: Id });
+export const DispatchParams = Type.Object({ id: Id, issue_id: Id });
+
+export const CreateRoomBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const RoomListQuery = Type.Object(
+  {
+    after: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    tenant: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const DispatchBody = Type.Object(
+  {
+    prompt: Type.String({ minLength: 1, maxLength: 1_000_000 }),
+    room_id: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+export const InboxQuery = Type.Object(
+  {
+    lease_ms: Type.Optional(
+      Type.Integer({
+        minimum: LEASE_MS.min,
+        maximum: LEASE_MS.max,
+        default: LEASE_MS.default,
+        description: 'How long the claim holds the assignment before it goes back to the inbox.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ResultBody = Type.Object(
+  {
+    lease_token: Type.String({ minLength: 1, maxLength: 200 }),
+    status: StringEnum(RESULT_STATUSES),
+    summary: Type.Optional(Type.String({ maxLength: 100_000 })),
+    notes: Type.Optional(Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+// ---- Answers ----
+
+export const Room = View(
+  {
+    id: Type.String(),
+    tenant: Type.String(),
+    name: Type.String(),
+    created_at: Timestamp,
+    created_by: Type.String(),
+  },
+  'A room: where dispatched prompts wait for a worker.',
+);
+export type Room = Static<typeof Room>;
+export const RoomPage = EnvelopePage(Room);
+export type RoomPage = Static<typeof RoomPage>;
+
+const AssignmentState = StringEnum(ASSIGNMENT_STATES);
+const assignment = {
+  assignment_id: Type.String(),
+  run_id: Type.String(),
+  issue_id: Type.String(),
+  room_id: Type.String(),
+};
+
+/** `POST /llm/factory/runs/:id/issues/:issue_id/dispatch` (201): the assignment as it was queued. */
+export const Dispatched = View(
+  {
+    ...assignment,
+    state: AssignmentState,
+    prompt: Type.String(),
+    attempts: Type.Integer({ minimum: 0 }),
+    created_at: Timestamp,
+  },
+  'A dispatched assignment.',
+);
+export type Dispatched = Static<typeof Dispatched>;
+
+/** `GET /llm/rooms/:id/inbox`: the prompt and the lease the worker must answer under (data null: nothing waits). */
+export const Claimed = View(
+  {
+    ...assignment,
+    prompt: Type.String(),
+    lease_token: Nullable(Type.String({ description: 'Send it back with the result.' })),
+    lease_expires_at: Nullable(Timestamp),
+    attempts: Type.Integer({ minimum: 0 }),
+    created_at: Timestamp,
+  },
+  'A claimed assignment.',
+);
+export type Claimed = Static<typeof Claimed>;
+
+export const AssignmentResult = View({
+  status: StringEnum(RESULT_STATUSES),
+  summary: Nullable(Type.String()),
+  notes: Strings(),
+  applied: Type.Boolean({
+    description: 'False when the issue had moved on before the result came: kept, not applied.',
+  }),
+  reported_at: Timestamp,
+  reported_by: Type.String(),
+});
+
+/** An assignment with its result (null until one is posted). */
+export const AssignmentView = View({
+  ...assignment,
+  state: AssignmentState,
+  attempts: Type.Integer({ minimum: 0 }),
+  result: Nullable(AssignmentResult),
+});
+export type AssignmentView = Static<typeof AssignmentView>;
+
+/** `POST /llm/rooms/:id/inbox/:assignment_id/result`: the assignment and its issue after the result. */
+export const ResultAnswer = View(
+  { ...AssignmentView.properties, issue: Issue },
+  'The assignment with its result, and the issue as it stands after it.',
+);
+export type ResultAnswer = Static<typeof ResultAnswer>;
