@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 /**
  * The wire format's building blocks. Every route's params, query, body and responses are TypeBox schemas
@@ -16,17 +16,17 @@ export const StringEnum = <T extends string>(values: readonly T[], description?:
 
 /**
  * `T` or null, written as OpenAPI 3.0's `nullable` rather than `anyOf`: the serialiser then writes the
- * value directly instead of trying each branch, and the document reads the way clients expect. An enum
- * lists null among its values too: `nullable` does not lift the `enum` keyword (OpenAPI 3.0.3).
+ * value directly instead of trying each branch, and the document reads the way clients expect.
  */
-export const Nullable = <T extends TSchema>(schema: T) => {
-  const values = (schema as { enum?: unknown[] }).enum;
-  return Type.Unsafe<Static<T> | null>({
+export const Nullable = <T extends TSchema>(schema: T) =>
+  Type.Unsafe<Static<T> | null>({
     ...schema,
     nullable: true,
-    ...(values === undefined ? {} : { enum: [...values, null] }),
+    // A nullable enum lists null among its values (OpenAPI 3.0, and how Ajv reads `nullable`).
+    ...('enum' in schema && Array.isArray(schema.enum)
+      ? { enum: [...(schema.enum as unknown[]), null] }
+      : {}),
   });
-};
 
 /** An RFC 3339 timestamp as the store keeps it. */
 export const Timestamp = Type.String({ format: 'date-time' });
@@ -77,11 +77,32 @@ export const LlmError = Type.Object(
 export const Envelope = <T extends TSchema>(data: T) =>
   Type.Object({ success: Type.Literal(true), data }, { additionalProperties: false });
 
-/** A stream's answer: not JSON, documented by its media type. */
-export const EventStream = (description: string) => ({
+/**
+ * An answer that is not JSON, documented by its media type. Typed as a plain object so that the type
+ * provider does not hold the handler to returning a string (a stream handler returns the reply).
+ */
+export const NotJson = (mediaType: string, description: string): object => ({
   description,
-  content: { 'text/event-stream': { schema: Type.String() } },
+  content: { [mediaType]: { schema: Type.String() } },
 });
+
+/** A stream's answer: Server-Sent Events. */
+export const EventStream = (description: string): object => NotJson('text/event-stream', description);
 
 /** The statuses an error can answer with (docs/errors.md maps each code to one of them). */
 export const ERROR_STATUSES = [400, 401, 403, 404, 405, 409, 413, 414, 415, 429, 431, 500, 502, 503] as const;
+
+/** A WebSocket-only route: the upgrade, and what its frames carry. */
+export const WebSocketUpgrade = (description: string): object => ({ description });
+
+/** Every WebSocket stream's heartbeat: the event log's head as this instance knows it. */
+export const HeartbeatFrame = View({ type: Type.Literal('heartbeat'), head: Type.Integer({ minimum: 0 }) });
+export type HeartbeatFrame = Static<typeof HeartbeatFrame>;
+
+/** The last frame of a stream the server ends: why, and where to resume. */
+export const CloseFrame = View({
+  type: Type.Literal('close'),
+  reason: Type.String({ description: 'slow_consumer, shutting_down, read_failed, …' }),
+  resume_after: Type.Integer({ minimum: 0 }),
+});
+export type CloseFrame = Static<typeof CloseFrame>;

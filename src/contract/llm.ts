@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { NextCursor } from './common.js';
 
 /** Building blocks of the LLM factory family's answers (runs, records, rooms). */

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
 import { ASSIGNMENT_STATES, LEASE_MS, RESULT_STATUSES } from '../domain/runs/assignments.js';
 import { Nullable, StringEnum, Timestamp, View } from './common.js';
 import { EnvelopePage, Strings } from './llm.js';

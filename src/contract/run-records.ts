@@ -1,4 +1,4 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
 import { CHECKPOINT_STATUSES, WORK_STATUSES } from '../domain/runs/run-model.js';
 import { Json, Nullable, StringEnum, Timestamp, View } from './common.js';
 import { EnvelopePage, Strings } from './llm.js';

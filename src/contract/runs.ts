@@ -1,4 +1,4 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
 import { CHECKPOINT_STATUSES, RUN_STATUSES, WORK_STATUSES } from '../domain/runs/run-model.js';
 import { Nullable, StringEnum, Timestamp, View } from './common.js';
 import { EnvelopePage, List, Strings } from './llm.js';

@@ -1,7 +1,7 @@
 import { actorOf, type Principal } from '../../domain/access.js';
 import { fail, ok, type Failure, type Result } from '../../domain/errors.js';
 import { isTerminal, type Run, type RunAggregate, type RunSource } from '../../domain/runs/run-model.js';
-import { reviewBundle } from '../../domain/runs/views.js';
+import { reviewBundle } from './run-views.js';
 import type { IdGenerator } from '../ids.js';
 import type { Clock, Store, Tx } from '../ports.js';
 import { RunDraft } from './run-draft.js';

@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import type { EventFilter } from '../../domain/event.js';
 import type { Failure } from '../../domain/errors.js';
 import type { ActionSpec } from '../../domain/policy.js';
-import { statusView } from '../../domain/runs/views.js';
+import { statusView } from '../../engine/runs/run-views.js';
 import type { AppDeps } from '../app-deps.js';
 import { webSocketOnly } from '../streams/ws-subject.js';
 import { ERROR_STATUS } from '../error-status.js';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ActionSpec } from '../../domain/policy.js';
 import { LEASE_MS } from '../../domain/runs/assignments.js';
-import { claimedView, dispatchedView, resultView, roomView } from '../../domain/runs/assignment-views.js';
-import { issueView } from '../../domain/runs/views.js';
+import { claimedView, dispatchedView, resultView, roomView } from '../../engine/runs/assignment-views.js';
+import { issueView } from '../../engine/runs/run-views.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, sendData } from '../llm-envelope.js';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox, TSchema } from '@fastify/type-provider-
 import { ok, type Result } from '../../domain/errors.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { RunAggregate } from '../../domain/runs/run-model.js';
-import { artifactView, checkpointView, gateView, issueView, stageView } from '../../domain/runs/views.js';
+import { artifactView, checkpointView, gateView, issueView, stageView } from '../../engine/runs/run-views.js';
 import {
   addArtifact,
   addCheckpoint,

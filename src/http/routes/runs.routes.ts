@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ok } from '../../domain/errors.js';
 import type { ActionSpec } from '../../domain/policy.js';
-import { runView, statusView } from '../../domain/runs/views.js';
+import { runView, statusView } from '../../engine/runs/run-views.js';
 import { advance, cancel, superviseSteps } from '../../engine/runs/run-lifecycle.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';

@@ -1,7 +1,7 @@
 // Type-only: the views are checked against the wire contract at compile time; nothing of it is loaded.
 import type * as Records from '../../contract/run-records.js';
 import type * as Wire from '../../contract/runs.js';
-import { decideAdvance, latestVerification } from './progress.js';
+import { decideAdvance, latestVerification } from '../../domain/runs/progress.js';
 import {
   ATTENTION_VERDICTS,
   live,
@@ -13,7 +13,7 @@ import {
   type RunAggregate,
   type Stage,
   type WorkStatus,
-} from './run-model.js';
+} from '../../domain/runs/run-model.js';
 
 /** The wire shapes the existing LLM factory client reads (snake_case, docs/llm-factory.md). */
 export const runView = (r: Run, agg?: RunAggregate): Wire.Run => ({

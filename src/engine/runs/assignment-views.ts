@@ -1,6 +1,6 @@
 // Type-only: the views are checked against the wire contract at compile time; nothing of it is loaded.
 import type * as Wire from '../../contract/rooms.js';
-import type { Assignment, Room } from './assignments.js';
+import type { Assignment, Room } from '../../domain/runs/assignments.js';
 
 /** Wire shapes of rooms and inbox items (snake_case, like the rest of the LLM factory family). */
 export const roomView = (r: Room): Wire.Room => ({
