@@ -15,6 +15,7 @@ import { RunVerification } from './engine/runs/run-verification.js';
 import { CellInvoker } from './engine/cells/cell-invoker.js';
 import { cellMetrics } from './engine/cells/cell-metrics.js';
 import { AuditTrail } from './engine/audit.js';
+import { ReadCache } from './engine/read-cache.js';
 import { StoreHealth } from './engine/observability/store-health.js';
 import { TemplateRegistry } from './engine/cells/template-registry.js';
 import { CellService } from './engine/cells/cell-service.js';
@@ -130,12 +131,21 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       canary: config.canaryPercent / 100,
       experimental: config.experimentalPercent / 100,
     });
-    const cells = new CellService(store, clock, factoryMetrics, (id) => cellInvoker.invalidate(id));
+    // Cells as organ statuses show them, kept until they change (here: right after the commit; elsewhere:
+    // when the event arrives).
+    const cellReads = new ReadCache((id) => store.cells.cell(id));
+    const cells = new CellService(store, clock, factoryMetrics, (id) => {
+      cellInvoker.invalidate(id);
+      cellReads.invalidate(id);
+    });
     // The heal runs inside the timer's transaction: it reads the template there, and only the file here.
     cells.registerTimers(scheduler, catalogFileProblem);
     // Any change to a cell, here or on another instance, drops its cached runtime.
     hub.onEvent((e) => {
-      if (e.subjectKind === 'cell') cellInvoker.invalidate(e.subjectId);
+      if (e.subjectKind === 'cell') {
+        cellInvoker.invalidate(e.subjectId);
+        cellReads.invalidate(e.subjectId);
+      }
     });
     // The template catalog directory: registers its files, quarantines cells whose file was tampered with.
     const catalog = new TemplateCatalog({
@@ -152,8 +162,13 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       delays: config.stageDelays,
       metrics,
       log: (msg, details) => organLog(msg, details),
+      cellReads: { cell: (id) => cellReads.get(id) },
     });
     organs.registerTimers(scheduler);
+    // A stage timer's change (here or on another instance) reaches the organ's status through its event.
+    hub.onEvent((e) => {
+      if (e.subjectKind === 'organ') organs.invalidate(e.subjectId);
+    });
     const introspection = new Introspection();
     introspection.addCounts('organs', () => store.organs.countByState());
     // HITL organs waiting at experimental for a human.

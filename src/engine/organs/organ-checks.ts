@@ -47,7 +47,7 @@ export function cellProblems(template: OrganTemplate, checks: readonly CellCheck
 }
 
 /** Every cell of the template, checked. */
-export const checkCells = (reads: CellsReads, t: OrganTemplate): Promise<CellCheck[]> =>
+export const checkCells = (reads: Pick<CellsReads, 'cell'>, t: OrganTemplate): Promise<CellCheck[]> =>
   Promise.all(t.cells.map(async (ref) => checkCell(ref, await reads.cell(organCellId(ref)))));
 
 export interface Risk {

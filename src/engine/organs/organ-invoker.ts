@@ -22,15 +22,18 @@ export class OrganStats {
   calls = 0;
   errors = 0;
   readonly #latencies: number[] = [];
+  /** The latencies sorted, kept until the next call: a status read sorts at most once per change. */
+  #sorted: number[] | null = null;
   record(ms: number, failed: boolean): void {
     this.calls += 1;
     if (failed) this.errors += 1;
     if (this.#latencies.length >= 1000) this.#latencies.splice(0, 500);
     this.#latencies.push(ms);
+    this.#sorted = null;
   }
   percentile(p: number): number | null {
     if (this.#latencies.length === 0) return null;
-    const sorted = [...this.#latencies].sort((a, b) => a - b);
+    const sorted = (this.#sorted ??= [...this.#latencies].sort((a, b) => a - b));
     return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 1000) / 1000;
   }
 }

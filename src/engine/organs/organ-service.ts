@@ -23,6 +23,8 @@ import type { Scheduler } from '../scheduler.js';
 import { cellProblems, checkCells, dryRunReport, type CellCheck, type DryRunReport } from './organ-checks.js';
 import { OrganInvocations, runPathway, type InvokeStats } from './organ-invoker.js';
 import { organMetrics, type OrganMetrics } from './organ-metrics.js';
+import type { CellsReads } from '../cells/cell-ports.js';
+import { ReadCache } from '../read-cache.js';
 import type { OrganQuery } from './organ-ports.js';
 
 /** The durable timer action of a stage wait (payload `{generation, to}`). */
@@ -56,6 +58,9 @@ export class OrganService {
   readonly #metrics: OrganMetrics;
   readonly #log: (msg: string, details: Record<string, unknown>) => void;
   readonly #invocations: OrganInvocations;
+  /** What a status read shows, kept until it changes (`invalidate`, called on every organ event). */
+  readonly #organs: ReadCache<Organ | null>;
+  readonly #cellReads: Pick<CellsReads, 'cell'>;
 
   constructor(
     store: Store,
@@ -65,6 +70,8 @@ export class OrganService {
       delays: readonly number[];
       metrics: Metrics;
       log: (msg: string, details: Record<string, unknown>) => void;
+      /** Reads a cell with its revisions for a status (a cache kept current by the cell events). */
+      cellReads?: Pick<CellsReads, 'cell'>;
     },
   ) {
     this.#store = store;
@@ -74,6 +81,13 @@ export class OrganService {
     this.#metrics = organMetrics(opts.metrics);
     this.#log = opts.log;
     this.#invocations = new OrganInvocations(store.organs, cells);
+    this.#organs = new ReadCache((id) => store.organs.organ(id));
+    this.#cellReads = opts.cellReads ?? store.cells;
+  }
+
+  /** The organ changed (here or on another instance): its next status reads it again. */
+  invalidate(id: string): void {
+    this.#organs.invalidate(id);
   }
 
   #context(): OrganContext {
@@ -105,7 +119,7 @@ export class OrganService {
   }
 
   async status(id: string): Promise<Result<OrganStatus>> {
-    const o = await this.#store.organs.organ(id);
+    const o = await this.#organs.get(id);
     return o === null ? fail('not_found', `no organ ${id}`) : ok(await this.#statusOf(o));
   }
 
@@ -124,7 +138,7 @@ export class OrganService {
     this.#metrics.statusQueries.inc();
     return {
       organ: o,
-      cells: await checkCells(this.#store.cells, o.template),
+      cells: await checkCells(this.#cellReads, o.template),
       invocations: this.#invocations.stats(o.id),
     };
   }
@@ -210,6 +224,7 @@ export class OrganService {
       return decided;
     });
     if (!r.ok) return r;
+    this.#organs.invalidate(id);
     this.#count(r.value);
     return ok(r.value.organ);
   }
