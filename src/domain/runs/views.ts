@@ -1,7 +1,9 @@
+import { personBlockers } from './attention.js';
 import { decideAdvance, latestVerification } from './progress.js';
 import {
   ATTENTION_VERDICTS,
   WORK_STATUSES,
+  isTerminal,
   live,
   type Artifact,
   type Checkpoint,
@@ -168,7 +170,8 @@ export function statusView(agg: RunAggregate) {
     latest_verification_success: v.state === 'passed' ? true : v.state === 'failed' ? false : null,
     latest_verification_artifact_id: v.artifactId,
     latest_gate_verdicts: verdicts,
-    blockers: decision.advanced ? [] : decision.blockers,
+    blockers: personBlockers(agg),
+    waiting_on: decision.advanced || isTerminal(agg.run.status) ? [] : decision.blockers,
     diagnostics,
     next_actions: decision.advanced ? [`advance to ${decision.to}`] : decision.nextActions,
     updated_at: agg.run.updatedAt,
@@ -210,6 +213,7 @@ export function reviewBundle(agg: RunAggregate, id: string) {
         : [`verification ${status.latest_verification} (${status.latest_verification_artifact_id})`]),
     ],
     blockers: status.blockers,
+    waiting_on: status.waiting_on,
     diagnostics: status.diagnostics,
     next_actions: status.next_actions,
     open_risks: [

@@ -1,6 +1,7 @@
 import { actorOf, type Principal } from '../../domain/access.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import type { Room } from '../../domain/runs/assignments.js';
+import type { RoomInput } from '../../domain/runs/room-input.js';
 import type { IdGenerator } from '../ids.js';
 import type { Clock, Store, Tx } from '../ports.js';
 import type { AssignmentsReads, AssignmentsRepo, RoomListQuery } from './assignment-ports.js';
@@ -18,13 +19,17 @@ export class RoomService {
     this.#ids = ids;
   }
 
-  async create(input: { tenant: string; name: string }, principal: Principal): Promise<Room> {
+  async create(input: { tenant: string } & RoomInput, principal: Principal): Promise<Room> {
+    const id = this.#ids.next('room');
     const room: Room = {
-      id: this.#ids.next('room'),
+      id,
       tenant: input.tenant,
-      name: input.name,
+      name: input.name ?? id,
       createdAt: new Date(this.#clock.now()).toISOString(),
       createdBy: actorOf(principal),
+      purpose: input.purpose,
+      status: 'active',
+      metadata: input.metadata,
     };
     await this.#store.transaction(async (tx) => {
       await tx.assignments.insertRoom(room);
@@ -34,7 +39,10 @@ export class RoomService {
         subjectId: room.id,
         tenant: room.tenant,
         actor: room.createdBy,
-        data: { action: 'room.create', after: { name: room.name, tenant: room.tenant } },
+        data: {
+          action: 'room.create',
+          after: { name: room.name, tenant: room.tenant, purpose: room.purpose, status: room.status },
+        },
       });
     });
     return room;

@@ -8,9 +8,12 @@ export const RoomParams = Type.Object({ id: Id });
 export const InboxItemParams = Type.Object({ id: Id, assignment_id: Id });
 export const DispatchParams = Type.Object({ id: Id, issue_id: Id });
 
+/** fabrica's `{name, …}` and the abbot client's `{purpose?, metadata: {name}}` (see `readRoomInput`). */
 export const CreateRoomBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
   { additionalProperties: false },

@@ -129,8 +129,21 @@ export const runsRoutes =
         const r = await runs.change(req.params.id, callerOf(req, access), advance, { needsOpenRun: true });
         return sendData(req, reply, r, (v) =>
           v.advanced
-            ? { advanced: true, from: v.from, status: v.status, blockers: [], next_actions: [] }
-            : { advanced: false, status: v.status, blockers: v.blockers, next_actions: v.nextActions },
+            ? {
+                advanced: true,
+                from: v.from,
+                status: v.status,
+                blockers: [],
+                waiting_on: [],
+                next_actions: [],
+              }
+            : {
+                advanced: false,
+                status: v.status,
+                blockers: v.blockers,
+                waiting_on: v.waitingOn,
+                next_actions: v.nextActions,
+              },
         );
       },
     );
@@ -143,7 +156,8 @@ export const runsRoutes =
           const c = cancel(d, req.body.reason ?? null);
           return c.ok ? ok(d.run) : c;
         });
-        return sendData(req, reply, r, (run) => runView(run));
+        // `reason` is the name the abbot client reads; `cancel_reason` the one the run view carries.
+        return sendData(req, reply, r, (run) => ({ ...runView(run), reason: run.cancelReason }));
       },
     );
 

@@ -128,9 +128,13 @@ export const ArtifactBody = Type.Object(
   {
     artifact_type: Type.String({ minLength: 1, maxLength: 200 }),
     payload: Type.Unknown(),
-    schema_version: Type.Optional(Type.String({ maxLength: 50 })),
-    producer_type: Type.Optional(Type.String({ maxLength: 200 })),
-    producer_id: Type.Optional(Type.String({ maxLength: 200 })),
+    // The protocol's envelope: clients send the schema version as a string or an integer; a producer,
+    // when named, must be named (an empty one would make the provenance unreadable).
+    schema_version: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Integer({ minimum: 0 })]),
+    ),
+    producer_type: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })),
+    producer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })),
     producer_stage_id: Type.Optional(Type.String({ maxLength: 200 })),
     input_artifact_ids: Type.Optional(Strs),
     supersedes_artifact_id: Type.Optional(Type.String({ maxLength: 200 })),

@@ -41,7 +41,10 @@ export interface RunStatusView {
   readonly latest_verification_success: boolean | null;
   readonly latest_verification_artifact_id: string | null;
   readonly latest_gate_verdicts: Readonly<Record<string, string>>;
+  /** What only a person can resolve. */
   readonly blockers: readonly string[];
+  /** The preconditions the next step waits for. */
+  readonly waiting_on: readonly string[];
   readonly diagnostics: readonly string[];
   readonly next_actions: readonly string[];
   readonly updated_at: string;
