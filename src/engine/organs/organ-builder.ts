@@ -348,12 +348,15 @@ export class OrganBuilder {
   async statusView(o: Organ) {
     this.#metrics.statusQueries.inc();
     const stats = this.#stats.get(o.id);
-    const cells = await this.#checks(this.#store.cells, o.template);
+    const checks = await this.#checks(this.#store.cells, o.template);
+    const cells = checks.map((c) => ({ id: c.id, state: c.state, serving: c.serving }));
     return {
       id: o.id,
       state: o.state,
       template: { id: o.template.id, version: o.template.version },
-      cells: cells.map((c) => ({ id: c.id, state: c.state, serving: c.serving })),
+      cells,
+      // The seed's name for the same list (Neira's tools read `nodes`).
+      nodes: cells,
       metrics: {
         build_duration_ms: o.buildDurationMs,
         invocations: stats?.calls ?? 0,

@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { StoredTemplate } from '../../domain/cells/cell-model.js';
 import { validateCellTemplate } from '../../domain/cells/cell-template.js';
 import { compareSemver } from '../../domain/cells/semver.js';
@@ -26,95 +27,116 @@ export const templateView = (t: StoredTemplate) => ({
 
 const tags = ['cells'];
 
-/** The template registry: `/cells`. */
+const deprecated = (reply: FastifyReply, legacy: boolean) => {
+  if (legacy) reply.header('deprecation', 'true').header('link', '</cells>; rel="successor-version"');
+};
+
+/** The template registry: `/cells` (and its deprecated alias `/nodes`). */
 export const cellsRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const { store } = deps;
 
-    app.post(
-      '/cells',
-      { schema: { tags, summary: 'Register a cell template version.' }, config: { action: CELLS_WRITE } },
-      async (req, reply) => {
-        const tpl = validateCellTemplate(req.body);
-        if (!tpl.ok) return sendFailure(req, reply, tpl.error);
-        const now = new Date().toISOString();
-        const r = await store.transaction((tx) =>
-          registerTemplateIn(tx, tpl.value, {
-            source: 'api',
-            sourcePath: null,
-            actor: actorOf(req.principal),
-            now,
-          }),
-        );
-        if (!r.ok) return sendFailure(req, reply, r.error);
-        return reply
-          .code(r.value.created ? 201 : 200)
-          .send({ ...templateView(r.value.template), created: r.value.created });
-      },
-    );
+    // Seed 000 names the registry `/nodes`: a deprecated alias, answered the same with a Deprecation header.
+    for (const prefix of ['/cells', '/nodes']) {
+      const legacy = prefix === '/nodes';
+      const hide = legacy ? { hide: true } : {};
 
-    app.get(
-      '/cells',
-      {
-        schema: {
-          tags,
-          querystring: Type.Object(
-            {
-              analysis_type: Type.Optional(Type.String({ minLength: 1 })),
-              after: Type.Optional(Type.String()),
-              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-            },
-            { additionalProperties: false },
-          ),
+      app.post(
+        prefix,
+        {
+          schema: { tags, ...hide, summary: 'Register a cell template version.' },
+          config: { action: CELLS_WRITE },
         },
-        config: { action: CELLS_READ },
-      },
-      async (req) => {
-        const limit = req.query.limit ?? 100;
-        const rows = await store.cells.templates({
-          limit,
-          ...(req.query.analysis_type === undefined ? {} : { cellType: req.query.analysis_type }),
-          ...(req.query.after === undefined ? {} : { after: req.query.after }),
-        });
-        return {
-          templates: rows.map(templateView),
-          next_cursor: rows.length === limit ? rows.at(-1)!.templateId : null,
-        };
-      },
-    );
+        async (req, reply) => {
+          deprecated(reply, legacy);
+          const tpl = validateCellTemplate(req.body);
+          if (!tpl.ok) return sendFailure(req, reply, tpl.error);
+          const now = new Date().toISOString();
+          const r = await store.transaction((tx) =>
+            registerTemplateIn(tx, tpl.value, {
+              source: 'api',
+              sourcePath: null,
+              actor: actorOf(req.principal),
+              now,
+            }),
+          );
+          if (!r.ok) return sendFailure(req, reply, r.error);
+          return reply
+            .code(r.value.created ? 201 : 200)
+            .send({ ...templateView(r.value.template), created: r.value.created });
+        },
+      );
 
-    app.get(
-      '/cells/:id',
-      { schema: { tags, params: Type.Object({ id: Type.String() }) }, config: { action: CELLS_READ } },
-      async (req, reply) => {
-        const versions = (await store.cells.templateVersions(req.params.id)).sort((a, b) =>
-          compareSemver(a.version, b.version),
-        );
-        if (versions.length === 0)
-          return sendFailure(req, reply, { code: 'not_found', reason: `no template ${req.params.id}` });
-        return {
-          id: req.params.id,
-          latest: templateView(versions.at(-1)!),
-          versions: versions.map(templateView),
-        };
-      },
-    );
-
-    app.get(
-      '/cells/:id/:version',
-      {
-        schema: { tags, params: Type.Object({ id: Type.String(), version: Type.String() }) },
-        config: { action: CELLS_READ },
-      },
-      async (req, reply) => {
-        const t = await store.cells.template(req.params.id, req.params.version);
-        if (t === null)
-          return sendFailure(req, reply, {
-            code: 'not_found',
-            reason: `no template ${req.params.id}@${req.params.version}`,
+      app.get(
+        prefix,
+        {
+          schema: {
+            tags,
+            ...hide,
+            querystring: Type.Object(
+              {
+                analysis_type: Type.Optional(Type.String({ minLength: 1 })),
+                after: Type.Optional(Type.String()),
+                limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+              },
+              { additionalProperties: false },
+            ),
+          },
+          config: { action: CELLS_READ },
+        },
+        async (req, reply) => {
+          deprecated(reply, legacy);
+          const limit = req.query.limit ?? 100;
+          const rows = await store.cells.templates({
+            limit,
+            ...(req.query.analysis_type === undefined ? {} : { cellType: req.query.analysis_type }),
+            ...(req.query.after === undefined ? {} : { after: req.query.after }),
           });
-        return templateView(t);
-      },
-    );
+          return {
+            templates: rows.map(templateView),
+            next_cursor: rows.length === limit ? rows.at(-1)!.templateId : null,
+          };
+        },
+      );
+
+      app.get(
+        `${prefix}/:id`,
+        {
+          schema: { tags, ...hide, params: Type.Object({ id: Type.String() }) },
+          config: { action: CELLS_READ },
+        },
+        async (req, reply) => {
+          deprecated(reply, legacy);
+          const versions = (await store.cells.templateVersions(req.params.id)).sort((a, b) =>
+            compareSemver(a.version, b.version),
+          );
+          if (versions.length === 0)
+            return sendFailure(req, reply, { code: 'not_found', reason: `no template ${req.params.id}` });
+          return {
+            id: req.params.id,
+            latest: templateView(versions.at(-1)!),
+            versions: versions.map(templateView),
+          };
+        },
+      );
+
+      app.get(
+        `${prefix}/:id/:version`,
+        {
+          schema: { tags, ...hide, params: Type.Object({ id: Type.String(), version: Type.String() }) },
+          config: { action: CELLS_READ },
+        },
+        async (req, reply) => {
+          deprecated(reply, legacy);
+          const t = await store.cells.template(req.params.id, req.params.version);
+          if (t === null)
+            return sendFailure(req, reply, {
+              code: 'not_found',
+              reason: `no template ${req.params.id}@${req.params.version}`,
+            });
+          return templateView(t);
+        },
+      );
+    }
   };

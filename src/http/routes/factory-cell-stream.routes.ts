@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { WebSocket } from 'ws';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app.js';
+import { bareCellIdHook } from '../bare-cell-id.js';
 import { openCellStream } from '../cell-stream.js';
 import { cellView } from '../cell-view.js';
 import { openSubjectStream, webSocketOnly } from '../ws-subject.js';
@@ -40,6 +41,7 @@ export const factoryCellStreamRoutes =
           querystring: StreamQuery,
         },
         config: { action: READ },
+        preHandler: bareCellIdHook(deps.store.cells),
         handler: webSocketOnly(url),
         wsHandler: async (socket: WebSocket, req) => {
           const id = req.params.id;

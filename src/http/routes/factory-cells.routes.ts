@@ -12,6 +12,7 @@ import type { ActionSpec } from '../../domain/policy.js';
 import { dryRun } from '../../engine/cells/cell-dryrun.js';
 import { selectCell } from '../../engine/cells/cell-selector.js';
 import type { AppDeps } from '../app.js';
+import { bareCellIdHook } from '../bare-cell-id.js';
 import { cellView as sharedCellView } from '../cell-view.js';
 import { sendFailure } from '../errors.js';
 import { StringEnum } from '../schemas.js';
@@ -41,6 +42,7 @@ export const factoryCellsRoutes =
   async (app) => {
     const { store, cells, cellInvoker, access } = deps;
     const cellView = (agg: CellAggregate) => sharedCellView(agg, cellInvoker);
+    const preHandler = bareCellIdHook(store.cells);
     const deprecated = (reply: FastifyReply, legacy: boolean) => {
       if (legacy)
         reply.header('deprecation', 'true').header('link', '</factory/cells>; rel="successor-version"');
@@ -135,7 +137,7 @@ export const factoryCellsRoutes =
 
       app.get(
         `${prefix}/:id`,
-        { schema: { tags, ...hide, params: Id }, config: { action: READ } },
+        { schema: { tags, ...hide, params: Id }, config: { action: READ }, preHandler },
         async (req, reply) => {
           deprecated(reply, legacy);
           const agg = await store.cells.cell(req.params.id);
@@ -158,6 +160,7 @@ export const factoryCellsRoutes =
               body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })),
             },
             config: { action: LIFECYCLE },
+            preHandler,
           },
           async (req, reply) => {
             deprecated(reply, legacy);
@@ -185,6 +188,7 @@ export const factoryCellsRoutes =
             body: Type.Object({ input: Type.Unknown() }),
           },
           config: { action: INVOKE },
+          preHandler,
         },
         async (req, reply) => {
           deprecated(reply, legacy);

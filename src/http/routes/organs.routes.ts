@@ -3,6 +3,7 @@ import { actorOf } from '../../domain/access.js';
 import { ORGAN_STATES } from '../../domain/organs/organ-model.js';
 import { parseOrganTemplate } from '../../domain/organs/organ-template.js';
 import type { ActionSpec } from '../../domain/policy.js';
+import { resolveOrganCells } from '../../engine/cells/cell-id-resolver.js';
 import type { AppDeps } from '../app.js';
 import { sendFailure } from '../errors.js';
 import { StringEnum } from '../schemas.js';
@@ -45,7 +46,10 @@ export const organsRoutes =
             details: { field: 'body.organ_template' },
           });
         }
-        const t = parseOrganTemplate(req.body.organ_template);
+        const parsed = parseOrganTemplate(req.body.organ_template);
+        if (!parsed.ok) return sendFailure(req, reply, parsed.error);
+        // Bare template ids in the cell lists resolve by the same rule as on the cell routes.
+        const t = await resolveOrganCells(store.cells, parsed.value);
         if (!t.ok) return sendFailure(req, reply, t.error);
         if (req.body.dryrun === true) return organs.dryRun(t.value);
         const r = await organs.build(t.value, req.principal!);
