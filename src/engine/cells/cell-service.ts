@@ -172,7 +172,7 @@ export class CellService {
       if (command === 'auto_heal') this.#metrics.autoHeals.inc();
       if (command === 'auto_rollback') {
         this.#metrics.autoRollbacks.inc();
-        this.#metrics.autoResponse.observe(this.#clock.now() - started);
+        this.#metrics.autoResponse.observe((this.#clock.now() - started) / 1000);
       }
       this.#onChange(cellId);
     }
@@ -344,7 +344,7 @@ export class CellService {
         },
       });
       this.#metrics.transitions.labels('healing', to).inc();
-      this.#metrics.autoResponse.observe(Math.max(0, this.#clock.now() - Date.parse(timer.createdAt)));
+      this.#metrics.autoResponse.observe(Math.max(0, this.#clock.now() - Date.parse(timer.createdAt)) / 1000);
       // The invoker's cache learns of it from the event log.
     });
   }
