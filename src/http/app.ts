@@ -25,6 +25,7 @@ import type { OrganBuilder } from '../engine/organs/organ-builder.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/watchdog.js';
 import { UNMATCHED_ROUTE } from '../engine/metrics.js';
+import { registerCors } from './cors.js';
 import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
 import { redactUrl } from './request-context.js';
 import { newRequestIds } from './request-ids.js';
@@ -42,6 +43,7 @@ import { runRecordsRoutes } from './routes/run-records.routes.js';
 import { runsRoutes } from './routes/runs.routes.js';
 import { cellsRoutes } from './routes/cells.routes.js';
 import { factoryCellsRoutes } from './routes/factory-cells.routes.js';
+import { familyDocsRoutes } from './routes/family-docs.routes.js';
 import { organsRoutes } from './routes/organs.routes.js';
 import { panelRoutes } from './routes/panel.routes.js';
 import { factoryCellStreamRoutes } from './routes/factory-cell-stream.routes.js';
@@ -67,6 +69,8 @@ export interface AppDeps {
   readonly metrics: Metrics;
   /** When set, `GET /metrics` needs this token or the admin token. */
   readonly metricsToken: string | null;
+  /** Browser origins allowed to call the API (`FABRICA_CORS_ORIGINS`); none when absent. */
+  readonly corsOrigins?: readonly string[];
   /** What areas report to `GET /introspection/status`. */
   readonly introspection: Introspection;
   readonly watchdog: WatchdogStatus;
@@ -142,6 +146,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   });
 
+  // After the route hooks (its catch-all OPTIONS route gets a request id too), before any route.
+  await registerCors(app, deps.corsOrigins ?? []);
+
   app.setErrorHandler((error, req, reply) => {
     const { failure, unexpected } = toFailure(error as Error);
     if (unexpected) req.log.error({ err: error }, 'unexpected error');
@@ -197,6 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(factoryCellsRoutes(deps));
   await app.register(organsRoutes(deps));
   await app.register(panelRoutes(deps));
+  await app.register(familyDocsRoutes(deps));
 
   app.get(
     '/openapi.json',
