@@ -210,12 +210,12 @@ describe('CORS in Chromium', { skip: chromiumSkip }, () => {
       { status?: number; text?: string; requestId?: string; error?: string }
     >;
     assert.equal(out.metrics?.status, 200, JSON.stringify(out.metrics));
-    assert.match(out.metrics!.text!, /^# HELP /m);
+    assert.match(out.metrics.text!, /^# HELP /m);
     assert.equal(out.capabilities?.status, 200, JSON.stringify(out.capabilities));
-    assert.match(out.capabilities!.text!, /factory_adapter/);
-    assert.ok(out.capabilities!.requestId, 'x-request-id is exposed to the page');
+    assert.match(out.capabilities.text!, /factory_adapter/);
+    assert.ok(out.capabilities.requestId, 'x-request-id is exposed to the page');
     assert.equal(out.create?.status, 201, JSON.stringify(out.create));
-    assert.match(out.create!.text!, /from the browser/);
+    assert.match(out.create.text!, /from the browser/);
   });
 
   it('a page of another origin is kept from every answer, and its write never happens', async () => {
