@@ -174,6 +174,16 @@ for (const { kind, skip } of STORE_KINDS) {
         );
         assert.match(r.body.openapi as string, /^3\./);
       }
+      // Content negotiation by weight: JSON only when preferred to HTML.
+      for (const [accept, json] of [
+        ['text/html;q=0.5, application/json', true],
+        ['application/json;q=0.5, text/html', false],
+        ['*/*', false],
+        ['application/*', true],
+      ] as const) {
+        const r = await f.request('GET', '/docs/llm/factory', { token: null, headers: { accept } });
+        assert.equal(/^application\/json/.test(String(r.headers['content-type'])), json, accept);
+      }
       const bad = await f.request('GET', '/docs/llm/factory?format=yaml', { token: null });
       assert.equal(bad.status, 400);
     });
