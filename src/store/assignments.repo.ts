@@ -77,11 +77,16 @@ export class AssignmentQueries implements AssignmentsReads, AssignmentsRepo {
       .selectFrom('rooms')
       .selectAll()
       .where('tenant', '=', tenant)
+      .where('status', '=', 'active')
       .orderBy('created_at')
       .orderBy('id')
       .limit(1)
       .executeTakeFirst();
     return r === undefined ? null : toRoom(r);
+  }
+
+  async setRoomStatus(id: string, status: RoomStatus): Promise<void> {
+    await this.#db.updateTable('rooms').set({ status }).where('id', '=', id).execute();
   }
 
   async insertRoom(room: Room): Promise<void> {

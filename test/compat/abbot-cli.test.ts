@@ -145,6 +145,49 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(hidden.status, 404);
     });
 
+    it('rooms: a closed room reads as closed, takes no new dispatch, and its queued work stays claimable', async () => {
+      const run = client.createdRunId(
+        await data('POST', RUNS, { source: { kind: 'prompt', content: 'rooms' }, tenant: 'closing' }),
+      );
+      const first = client.room(
+        await data('POST', '/llm/room', { tenant: 'closing', metadata: { name: 'first' } }),
+      );
+      const second = client.room(
+        await data('POST', '/llm/room', { tenant: 'closing', metadata: { name: 'second' } }),
+      );
+      const issue = async (title: string) =>
+        ((await data('POST', `${RUNS}/${run}/issues`, { title, kind: 'task' })) as { id: string }).id;
+      const queued = await issue('queued before closing');
+      await data('POST', `${RUNS}/${run}/issues/${queued}/dispatch`, { prompt: 'early', room_id: first.id });
+
+      const closed = client.room(await data('POST', `/llm/room/${first.id}/close`));
+      assert.equal(closed.status, 'closed');
+      assert.equal(client.room(await data('GET', `/llm/rooms/${first.id}`)).status, 'closed');
+      const again = await call('POST', `/llm/room/${first.id}/close`);
+      assert.equal(again.status, 409);
+      assert.equal(client.failure(again.body).code, 'invalid_transition');
+
+      const late = await issue('after closing');
+      const refused = await call('POST', `${RUNS}/${run}/issues/${late}/dispatch`, {
+        prompt: 'x',
+        room_id: first.id,
+      });
+      assert.equal(refused.status, 409);
+      assert.match(client.failure(refused.body).message, /closed/);
+      // Without a room named, the dispatch goes to the oldest room that is still active.
+      const routed = (await data('POST', `${RUNS}/${run}/issues/${late}/dispatch`, { prompt: 'late' })) as {
+        room_id: string;
+      };
+      assert.equal(routed.room_id, second.id);
+      // What was queued before the close is still handed out.
+      const claimed = (await data('GET', `/llm/room/${first.id}/inbox`)) as { prompt: string };
+      assert.equal(claimed.prompt, 'early');
+      // Another tenant cannot close it (it does not exist for them).
+      const token = (await call('POST', '/tokens', { tenant: 'acme', access: 'edit' })).body.token as string;
+      assert.equal((await f.request('POST', `/llm/room/${second.id}/close`, { token })).status, 404);
+      assert.equal(client.room(await data('GET', `/llm/room/${second.id}`)).status, 'active');
+    });
+
     it('docs: /docs/llm/factory is the factory family reference, HTML for browsers and JSON when asked', async () => {
       const html = await f.request('GET', '/docs/llm/factory', {
         token: null,

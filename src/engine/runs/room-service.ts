@@ -48,6 +48,30 @@ export class RoomService {
     return room;
   }
 
+  /**
+   * Closes a room: nothing more is dispatched to it (a dispatch naming it is refused, one naming no room
+   * goes to the tenant's oldest active room). Work already queued in it stays claimable, so nothing
+   * dispatched is lost.
+   */
+  close(id: string, caller: Caller, principal: Principal): Promise<Result<Room>> {
+    return this.#store.transaction(async (tx) => {
+      const found = await visibleRoom(tx.assignments, id, caller);
+      if (!found.ok) return found;
+      if (found.value.status === 'closed') return fail('invalid_transition', `room ${id} is closed already`);
+      const room: Room = { ...found.value, status: 'closed' };
+      await tx.assignments.setRoomStatus(id, 'closed');
+      await tx.appendEvent({
+        type: 'room.closed',
+        subjectKind: 'room',
+        subjectId: id,
+        tenant: room.tenant,
+        actor: actorOf(principal),
+        data: { action: 'room.close', before: { status: 'active' }, after: { status: 'closed' } },
+      });
+      return ok(room);
+    });
+  }
+
   list(q: RoomListQuery): Promise<Room[]> {
     return this.#store.assignments.rooms(q);
   }
@@ -69,14 +93,19 @@ export class RoomService {
     if (roomId === undefined) {
       const oldest = await tx.assignments.oldestRoom(tenant);
       return oldest === null
-        ? fail('invalid_request', `tenant ${tenant} has no room: create a room first (POST /llm/rooms)`, {
-            details: { field: 'body.room_id' },
-          })
+        ? fail(
+            'invalid_request',
+            `tenant ${tenant} has no active room: create a room first (POST /llm/rooms)`,
+            { details: { field: 'body.room_id' } },
+          )
         : ok(oldest);
     }
     const room = await tx.assignments.room(roomId);
     // Another tenant's room is reported as absent, as the policy does for every tenant-scoped record.
-    return room === null || room.tenant !== tenant ? fail('not_found', `no room ${roomId}`) : ok(room);
+    if (room === null || room.tenant !== tenant) return fail('not_found', `no room ${roomId}`);
+    return room.status === 'closed'
+      ? fail('invalid_transition', `room ${roomId} is closed: dispatch to an active room`)
+      : ok(room);
   }
 }
 

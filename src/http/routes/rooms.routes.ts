@@ -93,6 +93,26 @@ export const roomsRoutes =
           sendData(req, reply, await rooms.get(req.params.id, callerOf(req, access)), roomView),
       );
 
+      app.post(
+        `${prefix}/:id/close`,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary: 'Close a room: nothing more is dispatched to it; queued work stays claimable.',
+            params: RoomParams,
+          },
+          config: { action: ROOM_WRITE },
+        },
+        async (req, reply) =>
+          sendData(
+            req,
+            reply,
+            await rooms.close(req.params.id, callerOf(req, access), req.principal!),
+            roomView,
+          ),
+      );
+
       app.get(
         `${prefix}/:id/inbox`,
         {
