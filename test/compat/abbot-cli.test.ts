@@ -308,6 +308,63 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(s.latestVerification, 'pending');
     });
 
+    it("a run's records and review bundle parse as the client reads them", async () => {
+      const id = await submit();
+      await data('POST', `${RUNS}/${id}/artifacts`, {
+        artifact_type: 'factory.kernel.stage_graph',
+        payload: {
+          stages: [
+            {
+              key: 'build',
+              name: 'Build',
+              depends_on: [],
+              issues: [
+                {
+                  key: 'api',
+                  title: 'Write the API',
+                  kind: 'task',
+                  depends_on: [],
+                  acceptance_criteria: ['answers 200'],
+                  verification_requirements: ['npm test'],
+                },
+              ],
+            },
+          ],
+        },
+      });
+      await data('POST', `${RUNS}/${id}/checkpoints`, {
+        branch_name: 'run/api',
+        worktree_path: 'work/api',
+        base_ref: 'main',
+      });
+      const stages = ((await data('GET', `${RUNS}/${id}/stages`)) as unknown[]).map(client.stage);
+      assert.deepEqual(
+        stages.map((s) => [s.stageName, s.status]),
+        [['Build', 'ready']],
+      );
+      const issues = ((await data('GET', `${RUNS}/${id}/issues`)) as unknown[]).map(client.issue);
+      assert.deepEqual(
+        issues.map((i) => [i.title, i.kind, i.stageId, i.acceptanceCriteria]),
+        [['Write the API', 'task', stages[0]!.id, ['answers 200']]],
+      );
+      const checkpoints = ((await data('GET', `${RUNS}/${id}/checkpoints`)) as unknown[]).map(
+        client.checkpoint,
+      );
+      assert.deepEqual(
+        checkpoints.map((c) => [c.branchName, c.baseRef, c.headSha]),
+        [['run/api', 'main', null]],
+      );
+      const artifacts = ((await data('GET', `${RUNS}/${id}/artifacts`)) as unknown[]).map(client.artifact);
+      assert.deepEqual(
+        artifacts.map((a) => [a.artifactType, a.version]),
+        [['factory.kernel.stage_graph', 0]],
+      );
+      const review = client.reviewBundle(await data('GET', `${RUNS}/${id}/review`));
+      assert.equal(review.runId, id);
+      assert.ok(review.lists.issue_summary.some((x) => x.includes('Write the API')));
+      assert.deepEqual(review.lists.blockers, []);
+    });
+
     it('artifacts: schema_version as a string or an integer; empty producers refused', async () => {
       const id = await submit();
       const post = (body: object) => call('POST', `${RUNS}/${id}/artifacts`, body);

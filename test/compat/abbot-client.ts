@@ -187,3 +187,78 @@ export async function watchLikeTheClient(
 
 /** The exit code of `--until <status>`: 0 when reached, 1 when the run finished otherwise (its failure path). */
 export const untilExitCode = (until: string, finalStatus: string): number => (finalStatus === until ? 0 : 1);
+
+const optStrList = (o: Json, field: string, where: string) => strList(o, field, where);
+
+export function stage(v: unknown) {
+  const o = obj(v, 'stage');
+  return {
+    id: str(o, 'id', 'stage'),
+    status: str(o, 'status', 'stage'),
+    stageName: str(o, 'stage_name', 'stage'),
+    dependsOn: optStrList(o, 'depends_on', 'stage'),
+    assignedRoomId: optStr(o, 'assigned_room_id', 'stage'),
+    summary: optStr(o, 'summary', 'stage'),
+    verificationSummary: optStr(o, 'verification_summary', 'stage'),
+    notes: optStrList(o, 'notes', 'stage'),
+  };
+}
+
+export function issue(v: unknown) {
+  const o = obj(v, 'issue');
+  return {
+    id: str(o, 'id', 'issue'),
+    status: str(o, 'status', 'issue'),
+    title: str(o, 'title', 'issue'),
+    kind: str(o, 'kind', 'issue'),
+    stageId: optStr(o, 'stage_id', 'issue'),
+    dependsOn: optStrList(o, 'depends_on', 'issue'),
+    acceptanceCriteria: optStrList(o, 'acceptance_criteria', 'issue'),
+    verificationRequirements: optStrList(o, 'verification_requirements', 'issue'),
+    assignedRoomId: optStr(o, 'assigned_room_id', 'issue'),
+    summary: optStr(o, 'summary', 'issue'),
+    notes: optStrList(o, 'notes', 'issue'),
+  };
+}
+
+export function checkpoint(v: unknown) {
+  const o = obj(v, 'checkpoint');
+  return {
+    id: str(o, 'id', 'checkpoint'),
+    status: str(o, 'status', 'checkpoint'),
+    branchName: str(o, 'branch_name', 'checkpoint'),
+    worktreePath: str(o, 'worktree_path', 'checkpoint'),
+    baseRef: str(o, 'base_ref', 'checkpoint'),
+    headSha: optStr(o, 'head_sha', 'checkpoint'),
+    includedIssueIds: optStrList(o, 'included_issue_ids', 'checkpoint'),
+    mergedIssueIds: optStrList(o, 'merged_issue_ids', 'checkpoint'),
+    conflictIssueIds: optStrList(o, 'conflict_issue_ids', 'checkpoint'),
+    notes: optStrList(o, 'notes', 'checkpoint'),
+  };
+}
+
+const REVIEW_LISTS = [
+  'artifact_summary',
+  'checkpoint_summary',
+  'issue_summary',
+  'stage_summary',
+  'gate_summary',
+  'evidence_summary',
+  'blockers',
+  'diagnostics',
+  'next_actions',
+  'open_risks',
+] as const;
+
+export function reviewBundle(v: unknown) {
+  const o = obj(v, 'review');
+  return {
+    id: str(o, 'id', 'review'),
+    runId: optStr(o, 'run_id', 'review'),
+    planSummary: str(o, 'plan_summary', 'review'),
+    lists: Object.fromEntries(REVIEW_LISTS.map((k) => [k, strList(o, k, 'review')])) as Record<
+      (typeof REVIEW_LISTS)[number],
+      string[]
+    >,
+  };
+}
