@@ -194,6 +194,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       lifecycle,
       metrics,
       metricsToken: config.metricsToken,
+      corsOrigins: config.corsOrigins,
       introspection,
       watchdog,
       runs,

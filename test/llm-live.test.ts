@@ -200,7 +200,8 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(last.seq, log.at(-1));
       assert.equal(last.data.status, 'implementing');
       assert.equal(last.data.stage_counts.ready, 1);
-      assert.deepEqual(last.data.blockers, ['stage build is ready', 'stage ship is pending']);
+      assert.deepEqual(last.data.waiting_on, ['stage build is ready', 'stage ship is pending']);
+      assert.deepEqual(last.data.blockers, []);
       await all.waitFor((l) => l.frames.some((x) => x.type === 'heartbeat' && typeof x.head === 'number'));
 
       // One run, caught up from history (token as a sub-protocol); another run's events stay out.

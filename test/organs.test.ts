@@ -81,6 +81,7 @@ for (const { kind, skip } of STORE_KINDS) {
       const metrics = (await f.request('GET', '/metrics')).text;
       assert.match(metrics, /^organ_build_attempts_total [1-9]/m);
       assert.match(metrics, /^organ_build_duration_ms_count [1-9]/m);
+      assert.match(metrics, /^organ_build_duration_seconds_count [1-9]/m);
     });
 
     it('invokes the echo, reverse and voice organs end to end', async () => {

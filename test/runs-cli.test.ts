@@ -112,8 +112,9 @@ describe('fabrica runs against a running server', () => {
       const status = await runCli(['runs', 'status', run.id], env);
       assert.equal(status.code, 0, status.stderr);
       assert.match(status.stdout, new RegExp(`^run\\s+${run.id}$`, 'm'));
-      assert.match(status.stdout, /^status\s+planning \[blocked\]$/m);
-      assert.match(status.stdout, /^blockers:\n {2}- no problem_interpretation artifact$/m);
+      assert.match(status.stdout, /^status\s+planning$/m);
+      assert.match(status.stdout, /^blockers:\n {2}\(none\)$/m);
+      assert.match(status.stdout, /^waiting on:\n {2}- no problem_interpretation artifact$/m);
       assert.equal(
         JSON.parse((await runCli(['runs', 'status', run.id, '--json'], env)).stdout).run_id,
         run.id,
@@ -121,7 +122,7 @@ describe('fabrica runs against a running server', () => {
 
       // The watch prints the state once it follows the run, then a line per change, until cancelled.
       watch = startCli(['runs', 'watch', run.id, '--until', 'cancelled'], env);
-      await watch.waitForLine(/planning \[blocked\]/);
+      await watch.waitForLine(new RegExp(`run ${run.id}: planning$`, 'm'));
       const artifact = await server.request('POST', `/llm/factory/runs/${run.id}/artifacts`, {
         artifact_type: 'problem_interpretation',
         payload: { summary: 'an API' },
@@ -133,8 +134,8 @@ describe('fabrica runs against a running server', () => {
       assert.equal(cancelled.stdout.trim(), `run ${run.id} cancelled: scope changed`);
       assert.equal(await watch.exited, 0, watch.stderr());
       const lines = watch.lines();
-      assert.equal(lines[0], `run ${run.id}: planning [blocked]`);
-      assert.match(lines[1]!, /^\d+ {2}artifact\.created {2}artifact\/art_\S+ {2}→ planning \[blocked\]$/);
+      assert.equal(lines[0], `run ${run.id}: planning`);
+      assert.match(lines[1]!, /^\d+ {2}artifact\.created {2}artifact\/art_\S+ {2}→ planning$/);
       assert.match(lines[2]!, new RegExp(`^\\d+  run\\.status_changed  run/${run.id}  → cancelled$`));
       assert.equal(lines[3], 'reached cancelled');
       assert.equal(lines.length, 4);
@@ -254,6 +255,7 @@ describe('fabrica runs against a running server', () => {
       latest_verification_artifact_id: null,
       latest_gate_verdicts: { planning: 'pass' },
       blockers: [],
+      waiting_on: [],
       diagnostics: [],
       next_actions: [],
       updated_at: '2026-01-01T00:00:00.000Z',
@@ -261,10 +263,13 @@ describe('fabrica runs against a running server', () => {
     assert.equal(reached('blocked', base), false);
     assert.equal(reached('attention', base), false);
     assert.equal(reached('completed', base), false);
-    assert.equal(reached('blocked', { ...base, blockers: ['stage build is ready'] }), true);
+    assert.equal(reached('blocked', { ...base, blockers: ['issue api is blocked'] }), true);
     assert.equal(reached('blocked', { ...base, issue_counts: { ...counts, blocked: 1 } }), true);
     assert.equal(reached('blocked', { ...base, stage_counts: { ...counts, failed: 1 } }), true);
-    assert.equal(reached('blocked', { ...base, status: 'cancelled', blockers: ['run is cancelled'] }), false);
+    assert.equal(
+      reached('blocked', { ...base, status: 'cancelled', issue_counts: { ...counts, blocked: 1 } }),
+      false,
+    );
     assert.equal(reached('attention', { ...base, latest_gate_verdicts: { merge: 'needs_review' } }), true);
     assert.equal(reached('attention', { ...base, latest_gate_verdicts: { merge: 'failed' } }), true);
     assert.equal(reached('attention', { ...base, diagnostics: ['issue api is failed'] }), true);

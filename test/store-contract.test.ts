@@ -31,7 +31,14 @@ for (const { kind, skip } of STORE_KINDS) {
     it('applies every migration and reports none pending', async () => {
       const m = await store.migrationStatus();
       assert.deepEqual(m.pending, []);
-      assert.deepEqual(m.applied, ['001-foundation', '002-access', '003-runs', '004-cells', '005-organs']);
+      assert.deepEqual(m.applied, [
+        '001-foundation',
+        '002-access',
+        '003-runs',
+        '004-cells',
+        '005-organs',
+        '006-room-details',
+      ]);
       assert.deepEqual(await store.migrate(), []);
     });
 

@@ -17,7 +17,10 @@ export const isFinished = (s: RunStatusView): boolean =>
 
 const stuck = (counts: Wire.WorkCounts): boolean => counts.blocked + counts.failed > 0;
 
-/** Not finished and cannot advance now: the status lists blockers, or a stage or issue is blocked or failed. */
+/**
+ * Not finished and waiting for a person: the status lists blockers, or a stage or issue is blocked or
+ * failed. Preconditions the run merely waits for (`waiting_on`) do not count.
+ */
 export const isBlocked = (s: RunStatusView): boolean =>
   !isFinished(s) && (s.blockers.length > 0 || stuck(s.stage_counts) || stuck(s.issue_counts));
 

@@ -43,8 +43,9 @@ const withClientOptions = (c: Command): Command =>
 const UNTIL_HELP = `
 --until conditions (checked on the status aggregate after each event, and once at the start):
   completed | failed | cancelled   the run has that status
-  blocked      the run has not finished and cannot advance now: the status lists blockers,
-               or a stage or issue is blocked or failed
+  blocked      the run has not finished and waits for a person: the status lists blockers
+               (a stage or issue blocked or failed, a gate verdict that needs review); what the
+               run merely waits for is in waiting_on and does not count
   attention    a gate verdict is fail, failed, needs_review or needs_further_review,
                or the status has diagnostics
 Exits 0 when the condition holds. Without --until, exits 0 when the run finishes (completed, failed,
@@ -89,6 +90,7 @@ function statusText(s: RunStatusView): string {
   return [
     ...lines.map(([k, v]) => `${k.padEnd(13)}${v}`),
     list('blockers', s.blockers),
+    list('waiting on', s.waiting_on),
     list('diagnostics', s.diagnostics),
     list('next actions', s.next_actions),
   ].join('\n');
@@ -107,6 +109,7 @@ function reviewText(r: ReviewBundle): string {
     ['gates', 'gate_summary'],
     ['evidence', 'evidence_summary'],
     ['blockers', 'blockers'],
+    ['waiting on', 'waiting_on'],
     ['diagnostics', 'diagnostics'],
     ['next actions', 'next_actions'],
     ['open risks', 'open_risks'],

@@ -58,6 +58,24 @@ const bool: Parse<boolean> = (raw) => {
   return { expected: 'true or false' };
 };
 
+/** `https://panel.example.org,http://127.0.0.1:5173` or `*`: origins exactly as browsers send them. */
+const origins: Parse<readonly string[]> = (raw) => {
+  const expected =
+    'comma-separated origins like https://panel.example.org or http://127.0.0.1:5173 (no path), or *';
+  const parts = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',') : null;
+  if (parts === null) return { expected };
+  const list = parts.map((p) => p.trim()).filter((p) => p !== '');
+  const isOrigin = (o: string) => {
+    try {
+      const u = new URL(o);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+    } catch {
+      return false;
+    }
+  };
+  return list.every((o) => o === '*' || isOrigin(o)) ? { value: list } : { expected };
+};
+
 /** `factory_script=experimental,self_edit=locked` */
 const capabilityLevels: Parse<Partial<Record<CapabilityName, CapabilityLevel>>> = (raw) => {
   const expected = `name=level pairs separated by commas, names from ${CAPABILITY_NAMES.join(', ')}, levels locked|experimental|stable`;
@@ -141,6 +159,13 @@ export const SETTINGS = {
     parse: optionalText,
     unit: 'secret',
     doc: 'When set, `GET /metrics` requires this token (or the admin token).',
+  }),
+  corsOrigins: spec({
+    env: ['FABRICA_CORS_ORIGINS'],
+    default: [] as readonly string[],
+    parse: origins,
+    unit: 'origins',
+    doc: 'Browser origins that may call the API (`*`: any page, public routes only). Unset: none.',
   }),
   stageDelays: spec({
     env: ['ORGANS_BUILDER_STAGE_DELAYS'],

@@ -84,6 +84,7 @@ export const OrganViewSchema = View({
   state: OrganStateSchema,
   template: View({ id: Type.String(), version: Type.String() }),
   cells: Type.Array(OrganCellView),
+  nodes: Type.Array(OrganCellView, { description: 'The same list under the seed’s name (Neira’s tools).' }),
   metrics: OrganMetricsView,
   building: Type.Boolean({
     description: 'The staged build runs by itself (timers pending or a HITL pause).',

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { ASSIGNMENT_STATES, LEASE_MS, RESULT_STATUSES } from '../domain/runs/assignments.js';
-import { Nullable, StringEnum, Timestamp, View } from './common.js';
+import { ASSIGNMENT_STATES, LEASE_MS, RESULT_STATUSES, ROOM_STATUSES } from '../domain/runs/assignments.js';
+import { JsonObject, Nullable, StringEnum, Timestamp, View } from './common.js';
 import { EnvelopePage, Strings } from './llm.js';
 import { Issue } from './run-records.js';
 
@@ -12,9 +12,12 @@ export const RoomParams = Type.Object({ id: Id });
 export const InboxItemParams = Type.Object({ id: Id, assignment_id: Id });
 export const DispatchParams = Type.Object({ id: Id, issue_id: Id });
 
+/** fabrica's `{name, …}` and the abbot client's `{purpose?, metadata: {name}}` (see `readRoomInput`). */
 export const CreateRoomBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
   { additionalProperties: false },
@@ -68,6 +71,10 @@ export const Room = View(
     id: Type.String(),
     tenant: Type.String(),
     name: Type.String(),
+    purpose: Nullable(Type.String()),
+    status: StringEnum(ROOM_STATUSES, '`closed`: nothing more is dispatched to it.'),
+    metadata: JsonObject,
+    rented_at: Timestamp,
     created_at: Timestamp,
     created_by: Type.String(),
   },

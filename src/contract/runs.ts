@@ -134,9 +134,13 @@ export const ArtifactBody = Type.Object(
   {
     artifact_type: Type.String({ minLength: 1, maxLength: 200 }),
     payload: Type.Unknown(),
-    schema_version: Type.Optional(Type.String({ maxLength: 50 })),
-    producer_type: Type.Optional(Type.String({ maxLength: 200 })),
-    producer_id: Type.Optional(Type.String({ maxLength: 200 })),
+    // The protocol's envelope: clients send the schema version as a string or an integer; a producer,
+    // when named, must be named (an empty one would make the provenance unreadable).
+    schema_version: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Integer({ minimum: 0 })]),
+    ),
+    producer_type: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })),
+    producer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })),
     producer_stage_id: Type.Optional(Type.String({ maxLength: 200 })),
     input_artifact_ids: Type.Optional(Strs),
     supersedes_artifact_id: Type.Optional(Type.String({ maxLength: 200 })),
@@ -204,6 +208,13 @@ export const Run = View(
 );
 export type Run = Static<typeof Run>;
 
+/** `POST /runs/:id/cancel`: the run, with the reason also under the name the abbot client reads. */
+export const CancelledRun = View(
+  { ...Run.properties, reason: Nullable(Type.String({ description: 'The same as cancel_reason.' })) },
+  'The cancelled run.',
+);
+export type CancelledRun = Static<typeof CancelledRun>;
+
 /** An item of `GET /runs`: the run without its records (`current_stage` null, `active_room_ids` empty). */
 export const RunListItem = Run;
 export type RunListItem = Run;
@@ -243,7 +254,10 @@ export const RunStatusView = View(
     latest_gate_verdicts: Type.Record(Type.String(), Type.String(), {
       description: 'Gate name → its latest verdict.',
     }),
-    blockers: Strings('What keeps the run from advancing now.'),
+    blockers: Strings(
+      'What only a person can resolve (a blocked or failed stage or issue, a gate verdict asking for review).',
+    ),
+    waiting_on: Strings('The preconditions the next step waits for (nothing a person must do).'),
     diagnostics: Strings('Failed or blocked issues and gate verdicts that need a human.'),
     next_actions: Strings(),
     updated_at: Timestamp,
@@ -266,6 +280,7 @@ export const ReviewBundle = View(
     gate_summary: Strings(),
     evidence_summary: Strings(),
     blockers: Strings(),
+    waiting_on: Strings(),
     diagnostics: Strings(),
     next_actions: Strings(),
     open_risks: Strings(),
@@ -290,6 +305,7 @@ export const AdvanceResult = View({
   from: Type.Optional(RunStatusName),
   status: RunStatusName,
   blockers: Strings(),
+  waiting_on: Strings(),
   next_actions: Strings(),
 });
 export type AdvanceResult = Static<typeof AdvanceResult>;

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
     'A cell or organ template fails validation; `problems` lists every one with its JSON path.',
   version_exists:
     'A template with this id and version is registered with different content; bump the version.',
+  ambiguous_id:
+    'A bare template id names cells of several backends; `ids` lists their full ids (`<backend>:<template id>`): use one.',
   not_serving:
     'The cell has no revision that serves traffic (none is canary, experimental or stable), or the forced revision cannot serve.',
   quarantined: 'The cell is quarantined after an integrity violation; it serves nothing until healed.',

@@ -39,6 +39,8 @@ export interface AppDeps {
   readonly metrics: Metrics;
   /** When set, `GET /metrics` needs this token or the admin token. */
   readonly metricsToken: string | null;
+  /** Browser origins allowed to call the API (`FABRICA_CORS_ORIGINS`); none when absent. */
+  readonly corsOrigins?: readonly string[];
   /** What areas report to `GET /introspection/status`. */
   readonly introspection: Introspection;
   readonly watchdog: WatchdogStatus;

@@ -5,6 +5,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { App, AppDeps } from './app-deps.js';
 import { UNMATCHED_ROUTE } from '../engine/observability/metrics.js';
+import { registerCors } from './cors.js';
 import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
 import { redactUrl } from './request-context.js';
 import { newRequestIds } from './request-ids.js';
@@ -23,6 +24,7 @@ import { runRecordsRoutes } from './routes/run-records.routes.js';
 import { runsRoutes } from './routes/runs.routes.js';
 import { cellsRoutes } from './routes/cells.routes.js';
 import { factoryCellsRoutes } from './routes/factory-cells.routes.js';
+import { familyDocsRoutes } from './routes/family-docs.routes.js';
 import { organsRoutes } from './routes/organs.routes.js';
 import { panelRoutes } from './routes/panel.routes.js';
 import { factoryCellStreamRoutes } from './routes/factory-cell-stream.routes.js';
@@ -87,6 +89,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   });
 
+  // After the route hooks (its catch-all OPTIONS route gets a request id too), before any route.
+  await registerCors(app, deps.corsOrigins ?? []);
+
   app.setErrorHandler((error, req, reply) => {
     const { failure, unexpected } = toFailure(error as Error);
     if (unexpected) req.log.error({ err: error }, 'unexpected error');
@@ -142,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(factoryCellsRoutes(deps));
   await app.register(organsRoutes(deps));
   await app.register(panelRoutes(deps));
+  await app.register(familyDocsRoutes(deps));
 
   app.get(
     '/openapi.json',

@@ -57,6 +57,14 @@ function decideRequest(
   return false;
 }
 
-/** A route that declares no action is admin-only (deny by default); only the docs UI is exempt. */
+/**
+ * A route that declares no action is admin-only (deny by default); only the docs UI and the CORS
+ * plugin's catch-all `OPTIONS *` (a preflight carries no token; it answers allowed origins or 404) are
+ * exempt.
+ */
 export const defaultAction = (url: string): ActionSpec =>
-  url.startsWith('/docs') ? { name: 'docs', public: true } : { name: `route ${url}`, adminOnly: true };
+  url.startsWith('/docs')
+    ? { name: 'docs', public: true }
+    : url === '*'
+      ? { name: 'cors.preflight', public: true }
+      : { name: `route ${url}`, adminOnly: true };

@@ -18,6 +18,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   lease_lost: 409,
   invalid_template: 400,
   version_exists: 409,
+  ambiguous_id: 409,
   not_serving: 409,
   quarantined: 409,
   backend_unavailable: 400,

@@ -90,6 +90,11 @@ export interface RoomsTable {
   name: string;
   created_at: string;
   created_by: string;
+  purpose: string | null;
+  /** `active` or `closed`. */
+  status: string;
+  /** JSON object. */
+  metadata: string;
 }
 
 export interface AssignmentsTable {

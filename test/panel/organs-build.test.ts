@@ -45,7 +45,8 @@ describe('panel: organs, built and approved', { skip: panelSkip }, () => {
     await report.getByText('No blocking risk: the organ can be built.').waitFor();
     const reportText = await report.innerText();
     assert.match(reportText, /analysis\.echo_adapter\.v1\s+stable\s+serving/);
-    assert.match(reportText, /text: analysis\.echo_adapter\.v1/);
+    // The organ keeps the full ids its bare references resolve to.
+    assert.match(reportText, /text: adapter:analysis\.echo_adapter\.v1/);
     assert.match(reportText, /Risks\s+None\./);
     assert.equal(await report.locator('.risk-blocking').count(), 0);
     await screenshot(page, 'organs-build-report');

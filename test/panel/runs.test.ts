@@ -146,7 +146,7 @@ describe('panel: runs', { skip: panelSkip }, () => {
   it('opens the run: status, counts, blockers, next actions, verification and review from the API', async () => {
     const status = await statusOf();
     const review = await data('GET', `${base}/${runId}/review`);
-    assert.ok(status.blockers.length > 0 && status.next_actions.length > 0);
+    assert.ok(status.waiting_on.length > 0 && status.next_actions.length > 0);
 
     const { page, problems } = await rig.open();
     await signIn(page);
@@ -160,7 +160,12 @@ describe('panel: runs', { skip: panelSkip }, () => {
     assert.match(counts, /security_review:\s+needs_review/);
 
     const todo = await section(page, 'Blockers and next actions').innerText();
-    for (const line of [...status.blockers, ...status.next_actions, ...status.diagnostics]) {
+    for (const line of [
+      ...status.blockers,
+      ...status.waiting_on,
+      ...status.next_actions,
+      ...status.diagnostics,
+    ]) {
       assert.ok(todo.includes(line), `"${line}" is not shown`);
     }
     assert.match(todo, /no problem_interpretation artifact/);

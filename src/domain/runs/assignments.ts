@@ -15,12 +15,20 @@ export type ResultStatus = (typeof RESULT_STATUSES)[number];
 /** Lease lengths a claim may ask for: long enough to be meaningful, short enough that lost work comes back. */
 export const LEASE_MS = { default: 30_000, min: 100, max: 3_600_000 } as const;
 
+export const ROOM_STATUSES = ['active', 'closed'] as const;
+export type RoomStatus = (typeof ROOM_STATUSES)[number];
+
 export interface Room {
   readonly id: string;
   readonly tenant: string;
   readonly name: string;
+  /** Its creation time is when it was rented (the abbot client's `rented_at`). */
   readonly createdAt: string;
   readonly createdBy: string;
+  readonly purpose: string | null;
+  readonly status: RoomStatus;
+  /** The caller's own keys (the abbot client keeps the room's name here). */
+  readonly metadata: Readonly<Record<string, unknown>>;
 }
 
 export interface AssignmentResult {

@@ -17,6 +17,12 @@ export function cellMetrics(m: Metrics, countServing: () => Promise<number>) {
         },
       },
     ),
+    // Seed 002's minimal set names it so; the same count.
+    activeLegacy: m.gauge('factory_nodes_active', 'Deprecated name of factory_cells_active.', {
+      async collect() {
+        this.set(await countServing());
+      },
+    }),
     execErrors: m.seriesCounter('factory_exec_errors_total', 'Cell calls that failed inside the cell.', [
       'cell',
     ]),
@@ -29,11 +35,9 @@ export function cellMetrics(m: Metrics, countServing: () => Promise<number>) {
     autoHeals: m.counter('factory_auto_heals_total', 'Auto-heal runs started.'),
     autoRollbacks: m.counter('factory_auto_rollbacks_total', 'Automatic rollbacks.'),
     autoResponse: m.histogram(
-      'factory_auto_response_duration_ms',
-      'Time an auto-heal or auto-rollback took, in ms.',
-      {
-        buckets: [1, 5, 10, 50, 100, 500, 1000, 5000],
-      },
+      'factory_auto_response_duration_seconds',
+      'Time an auto-heal or auto-rollback took.',
+      { buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] },
     ),
     calls: m.seriesCounter('factory_cell_calls_total', 'Cell invocations per revision.', [
       'cell',

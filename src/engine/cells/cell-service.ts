@@ -17,7 +17,9 @@ import type { Clock, Store, Tx } from '../ports.js';
 import type { Scheduler } from '../scheduler.js';
 import type { CellMetrics } from './cell-metrics.js';
 import type { DryRun, SelectAnswer } from '../../contract/cells.js';
+import type { OrganTemplate } from '../../domain/organs/organ-template.js';
 import { adapterProblems } from './adapter-problems.js';
+import { resolveCellId, resolveOrganCells } from './cell-id-resolver.js';
 import { dryRun, type CapabilityLevelOf } from './cell-dryrun.js';
 import type { CellQuery } from './cell-ports.js';
 import { selectCell, type SelectRequest } from './cell-selector.js';
@@ -60,6 +62,16 @@ export class CellService {
 
   #now(): string {
     return new Date(this.#clock.now()).toISOString();
+  }
+
+  /** A cell id as a client sent it, full or bare (the one rule: `cell-id-resolver.ts`). */
+  resolveId(ref: string): Promise<Result<string>> {
+    return resolveCellId(this.#store.cells, ref);
+  }
+
+  /** An organ template with every cell reference resolved by the same rule. */
+  resolveOrganCells(t: OrganTemplate): Promise<Result<OrganTemplate>> {
+    return resolveOrganCells(this.#store.cells, t);
   }
 
   /** One cell with its revisions, or null. */
@@ -178,7 +190,7 @@ export class CellService {
       if (command === 'auto_heal') this.#metrics.autoHeals.inc();
       if (command === 'auto_rollback') {
         this.#metrics.autoRollbacks.inc();
-        this.#metrics.autoResponse.observe(this.#clock.now() - started);
+        this.#metrics.autoResponse.observe((this.#clock.now() - started) / 1000);
       }
       this.#onChange(cellId);
     }
@@ -350,7 +362,7 @@ export class CellService {
         },
       });
       this.#metrics.transitions.labels('healing', to).inc();
-      this.#metrics.autoResponse.observe(Math.max(0, this.#clock.now() - Date.parse(timer.createdAt)));
+      this.#metrics.autoResponse.observe(Math.max(0, this.#clock.now() - Date.parse(timer.createdAt)) / 1000);
       // The invoker's cache learns of it from the event log.
     });
   }

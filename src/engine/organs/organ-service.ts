@@ -247,6 +247,9 @@ export class OrganService {
   #count(c: OrganChange): void {
     if (c.started) this.#metrics.attempts.inc();
     if (c.organ.state === 'failed') this.#metrics.failures.inc();
-    if (c.buildDurationMs !== null) this.#metrics.duration.observe(c.buildDurationMs);
+    if (c.buildDurationMs !== null) {
+      this.#metrics.duration.observe(c.buildDurationMs / 1000);
+      this.#metrics.durationMs.observe(c.buildDurationMs);
+    }
   }
 }

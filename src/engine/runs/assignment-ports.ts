@@ -1,4 +1,4 @@
-import type { Assignment, Room } from '../../domain/runs/assignments.js';
+import type { Assignment, Room, RoomStatus } from '../../domain/runs/assignments.js';
 
 export interface RoomListQuery {
   readonly tenant?: string;
@@ -15,7 +15,8 @@ export interface AssignmentsReads {
 
 export interface AssignmentsRepo extends AssignmentsReads {
   insertRoom(room: Room): Promise<void>;
-  /** The tenant's first room: where a dispatch without `room_id` goes. */
+  setRoomStatus(id: string, status: RoomStatus): Promise<void>;
+  /** The tenant's first active room: where a dispatch without `room_id` goes. */
   oldestRoom(tenant: string): Promise<Room | null>;
   insertAssignment(a: Assignment): Promise<void>;
   /** Loads the assignment and holds its row lock until commit (PostgreSQL). */

@@ -7,6 +7,10 @@ export const roomView = (r: Room): Wire.Room => ({
   id: r.id,
   tenant: r.tenant,
   name: r.name,
+  purpose: r.purpose,
+  status: r.status,
+  metadata: r.metadata,
+  rented_at: r.createdAt,
   created_at: r.createdAt,
   created_by: r.createdBy,
 });

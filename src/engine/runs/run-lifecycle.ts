@@ -6,6 +6,7 @@ import {
   decideAdvance,
   evaluateGate,
 } from '../../domain/runs/progress.js';
+import { personBlockers } from '../../domain/runs/attention.js';
 import { isTerminal, type GateRecord, type RunStatus } from '../../domain/runs/run-model.js';
 import { addArtifact } from './run-authoring.js';
 import type { RunDraft } from './run-draft.js';
@@ -15,7 +16,10 @@ export type AdvanceOutcome =
   | {
       readonly advanced: false;
       readonly status: RunStatus;
+      /** What only a person can resolve. */
       readonly blockers: string[];
+      /** The preconditions the next step waits for. */
+      readonly waitingOn: string[];
       readonly nextActions: string[];
     };
 
@@ -26,7 +30,8 @@ export function advance(d: RunDraft): Result<AdvanceOutcome> {
     return ok({
       advanced: false,
       status: d.run.status,
-      blockers: decision.blockers,
+      blockers: personBlockers(d.agg),
+      waitingOn: decision.blockers,
       nextActions: decision.nextActions,
     });
   }

@@ -1,9 +1,11 @@
 // Type-only: the views are checked against the wire contract at compile time; nothing of it is loaded.
 import type * as Records from '../../contract/run-records.js';
 import type * as Wire from '../../contract/runs.js';
+import { personBlockers } from '../../domain/runs/attention.js';
 import { decideAdvance, latestVerification } from '../../domain/runs/progress.js';
 import {
   ATTENTION_VERDICTS,
+  isTerminal,
   live,
   type Artifact,
   type Checkpoint,
@@ -174,7 +176,8 @@ export function statusView(agg: RunAggregate): Wire.RunStatusView {
     latest_verification_success: v.state === 'passed' ? true : v.state === 'failed' ? false : null,
     latest_verification_artifact_id: v.artifactId,
     latest_gate_verdicts: verdicts,
-    blockers: decision.advanced ? [] : decision.blockers,
+    blockers: personBlockers(agg),
+    waiting_on: decision.advanced || isTerminal(agg.run.status) ? [] : decision.blockers,
     diagnostics,
     next_actions: decision.advanced ? [`advance to ${decision.to}`] : decision.nextActions,
     updated_at: agg.run.updatedAt,
@@ -216,6 +219,7 @@ export function reviewBundle(agg: RunAggregate, id: string): Wire.ReviewBundle {
         : [`verification ${status.latest_verification} (${status.latest_verification_artifact_id})`]),
     ],
     blockers: status.blockers,
+    waiting_on: status.waiting_on,
     diagnostics: status.diagnostics,
     next_actions: status.next_actions,
     open_risks: [

@@ -10,11 +10,14 @@ export function organView({ organ: o, cells, invocations: s }: OrganStatus): Org
   // A failed organ says why; any other says the reason of its last move once it has had a failure.
   const reason =
     o.reason === null && o.state !== 'failed' ? null : (o.stageHistory.at(-1)?.reason ?? o.reason);
+  const cellViews = cells.map((c) => ({ id: c.id, state: c.state, serving: c.serving }));
   return {
     id: o.id,
     state: o.state,
     template: { id: o.template.id, version: o.template.version },
-    cells: cells.map((c) => ({ id: c.id, state: c.state, serving: c.serving })),
+    cells: cellViews,
+    // The seed's name for the same list (Neira's tools read `nodes`).
+    nodes: cellViews,
     metrics: {
       build_duration_ms: o.buildDurationMs,
       invocations: s.calls,

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import { WebSocketUpgrade } from '../../contract/common.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
+import { bareCellIdHook } from '../bare-cell-id.js';
 import { openCellStream } from '../streams/cell-stream.js';
 import { cellView } from '../presenters/cells.js';
 import { openSubjectStream, webSocketOnly } from '../streams/ws-subject.js';
@@ -46,6 +47,7 @@ export const factoryCellStreamRoutes =
           },
         },
         config: { action: READ },
+        preHandler: bareCellIdHook((ref) => deps.cells.resolveId(ref)),
         handler: webSocketOnly(url),
         wsHandler: async (socket: WebSocket, req) => {
           const id = req.params.id;

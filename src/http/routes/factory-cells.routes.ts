@@ -20,6 +20,7 @@ import type { CellAggregate } from '../../domain/cells/cell-model.js';
 import { readFabricationRequest, validateCellTemplate } from '../../domain/cells/cell-template.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
+import { bareCellIdHook } from '../bare-cell-id.js';
 import { sendFailure } from '../errors.js';
 import { cellView as sharedCellView } from '../presenters/cells.js';
 
@@ -42,6 +43,7 @@ export const factoryCellsRoutes =
   async (app) => {
     const { cells, cellInvoker, access } = deps;
     const cellView = (agg: CellAggregate) => sharedCellView(agg, cellInvoker);
+    const preHandler = bareCellIdHook((ref) => cells.resolveId(ref));
     const deprecated = (reply: FastifyReply, legacy: boolean) => {
       if (legacy)
         reply.header('deprecation', 'true').header('link', '</factory/cells>; rel="successor-version"');
@@ -133,7 +135,11 @@ export const factoryCellsRoutes =
 
       app.get(
         `${prefix}/:id`,
-        { schema: { tags, ...hide, params: CellParams, response: { 200: Cell } }, config: { action: READ } },
+        {
+          schema: { tags, ...hide, params: CellParams, response: { 200: Cell } },
+          config: { action: READ },
+          preHandler,
+        },
         async (req, reply) => {
           deprecated(reply, legacy);
           const agg = await cells.get(req.params.id);
@@ -157,6 +163,7 @@ export const factoryCellsRoutes =
               response: { 200: RevisionState },
             },
             config: { action: LIFECYCLE },
+            preHandler,
           },
           async (req, reply) => {
             deprecated(reply, legacy);
@@ -185,6 +192,7 @@ export const factoryCellsRoutes =
             response: { 200: InvokeAnswer },
           },
           config: { action: INVOKE },
+          preHandler,
         },
         async (req, reply) => {
           deprecated(reply, legacy);

@@ -56,7 +56,10 @@ export const organsRoutes =
             details: { field: 'body.organ_template' },
           });
         }
-        const t = parseOrganTemplate(req.body.organ_template);
+        const parsed = parseOrganTemplate(req.body.organ_template);
+        if (!parsed.ok) return sendFailure(req, reply, parsed.error);
+        // Bare template ids in the cell lists resolve by the same rule as on the cell routes.
+        const t = await deps.cells.resolveOrganCells(parsed.value);
         if (!t.ok) return sendFailure(req, reply, t.error);
         if (req.body.dryrun === true) return dryRunView(await organs.dryRun(t.value));
         const r = await organs.build(t.value, req.principal!);

@@ -4,6 +4,7 @@ import { LEASE_MS } from '../../domain/runs/assignments.js';
 import { claimedView, dispatchedView, resultView, roomView } from '../../engine/runs/assignment-views.js';
 import { issueView } from '../../engine/runs/run-views.js';
 import type { AppDeps } from '../app-deps.js';
+import { readRoomInput } from '../../domain/runs/room-input.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, sendData } from '../llm-envelope.js';
 import {
@@ -24,7 +25,7 @@ import {
 } from '../../contract/rooms.js';
 import { Envelope, Nullable } from '../../contract/common.js';
 
-/** Dispatch is authoring: root-only like the other authoring routes (README, "API overview"). */
+/** Dispatch is authoring: root-only like the other authoring routes (DESIGN.md, "Access"). */
 export const RUN_DISPATCH: ActionSpec = { name: 'runs.dispatch', access: 'root', write: true };
 export const ROOM_READ: ActionSpec = { name: 'rooms.read', access: 'read' };
 export const ROOM_WRITE: ActionSpec = { name: 'rooms.write', access: 'edit', write: true };
@@ -40,76 +41,157 @@ export const roomsRoutes =
   async (app) => {
     const { rooms, dispatch, access } = deps;
 
-    app.post(
-      '/llm/rooms',
-      {
-        schema: {
-          tags,
-          summary: 'Create a room.',
-          body: CreateRoomBody,
-          response: { 201: Envelope(Room) },
-        },
-        config: { action: ROOM_WRITE },
-      },
-      async (req, reply) => {
-        const p = req.principal!;
-        const b = req.body;
-        if (b.name.trim() === '')
-          return sendFailure(req, reply, {
-            code: 'invalid_request',
-            reason: 'body.name must not be blank',
-            details: { field: 'body.name' },
-          });
-        if (p.kind === 'tenant' && b.tenant !== undefined && b.tenant !== p.tenant)
-          return sendFailure(req, reply, {
-            code: 'forbidden',
-            reason: `this token belongs to tenant ${p.tenant}`,
-          });
-        const tenant = p.kind === 'tenant' ? p.tenant : (b.tenant ?? 'default');
-        const room = await rooms.create({ tenant, name: b.name.trim() }, p);
-        return reply.code(201).send({ success: true, data: roomView(room) });
-      },
-    );
+    // The abbot client calls the singular `/llm/room…`: an alias of every room route, kept out of the
+    // OpenAPI document so each operation is listed once.
+    for (const prefix of ['/llm/rooms', '/llm/room']) {
+      const hide = prefix === '/llm/room' ? { hide: true } : {};
 
-    app.get(
-      '/llm/rooms',
-      {
-        schema: {
-          tags,
-          summary: 'List visible rooms, oldest first.',
-          querystring: RoomListQuery,
-          response: { 200: RoomPage },
+      app.post(
+        prefix,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary: 'Create a room.',
+            body: CreateRoomBody,
+            response: { 201: Envelope(Room) },
+          },
+          config: { action: ROOM_WRITE },
         },
-        config: { action: ROOM_READ },
-      },
-      async (req) => {
-        const p = req.principal!;
-        const limit = req.query.limit ?? 100;
-        const tenant = p.kind === 'tenant' ? p.tenant : req.query.tenant;
-        // One more than asked tells whether another page exists.
-        const rows = await rooms.list({
-          limit: limit + 1,
-          ...(tenant === undefined ? {} : { tenant }),
-          ...(req.query.after === undefined ? {} : { after: req.query.after }),
-        });
-        const items = rows.slice(0, limit);
-        return {
-          success: true as const,
-          data: items.map(roomView),
-          next_cursor: rows.length > limit ? items.at(-1)!.id : null,
-        };
-      },
-    );
+        async (req, reply) => {
+          const p = req.principal!;
+          const b = req.body;
+          const input = readRoomInput(b);
+          if (!input.ok) return sendFailure(req, reply, input.error);
+          if (p.kind === 'tenant' && b.tenant !== undefined && b.tenant !== p.tenant)
+            return sendFailure(req, reply, {
+              code: 'forbidden',
+              reason: `this token belongs to tenant ${p.tenant}`,
+            });
+          const tenant = p.kind === 'tenant' ? p.tenant : (b.tenant ?? 'default');
+          const room = await rooms.create({ tenant, ...input.value }, p);
+          return reply.code(201).send({ success: true, data: roomView(room) });
+        },
+      );
 
-    app.get(
-      '/llm/rooms/:id',
-      {
-        schema: { tags, params: RoomParams, response: { 200: Envelope(Room) } },
-        config: { action: ROOM_READ },
-      },
-      async (req, reply) =>
-        sendData(req, reply, await rooms.get(req.params.id, callerOf(req, access)), roomView),
-    );
+      app.get(
+        prefix,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary: 'List visible rooms, oldest first.',
+            querystring: RoomListQuery,
+            response: { 200: RoomPage },
+          },
+          config: { action: ROOM_READ },
+        },
+        async (req) => {
+          const p = req.principal!;
+          const limit = req.query.limit ?? 100;
+          const tenant = p.kind === 'tenant' ? p.tenant : req.query.tenant;
+          // One more than asked tells whether another page exists.
+          const rows = await rooms.list({
+            limit: limit + 1,
+            ...(tenant === undefined ? {} : { tenant }),
+            ...(req.query.after === undefined ? {} : { after: req.query.after }),
+          });
+          const items = rows.slice(0, limit);
+          return {
+            success: true as const,
+            data: items.map(roomView),
+            next_cursor: rows.length > limit ? items.at(-1)!.id : null,
+          };
+        },
+      );
+
+      app.get(
+        `${prefix}/:id`,
+        {
+          schema: { tags, ...hide, params: RoomParams, response: { 200: Envelope(Room) } },
+          config: { action: ROOM_READ },
+        },
+        async (req, reply) =>
+          sendData(req, reply, await rooms.get(req.params.id, callerOf(req, access)), roomView),
+      );
+
+      app.post(
+        `${prefix}/:id/close`,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary: 'Close a room: nothing more is dispatched to it; queued work stays claimable.',
+            params: RoomParams,
+            response: { 200: Envelope(Room) },
+          },
+          config: { action: ROOM_WRITE },
+        },
+        async (req, reply) =>
+          sendData(
+            req,
+            reply,
+            await rooms.close(req.params.id, callerOf(req, access), req.principal!),
+            roomView,
+          ),
+      );
+
+      app.get(
+        `${prefix}/:id/inbox`,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary: 'Claim the oldest waiting assignment under a lease; data is null when nothing waits.',
+            params: RoomParams,
+            querystring: InboxQuery,
+            response: { 200: Envelope(Nullable(Claimed)) },
+          },
+          config: { action: ROOM_CLAIM },
+        },
+        async (req, reply) => {
+          const r = await dispatch.claim(
+            req.params.id,
+            req.query.lease_ms ?? LEASE_MS.default,
+            callerOf(req, access),
+          );
+          return sendData(req, reply, r, (a) => (a === null ? null : claimedView(a)));
+        },
+      );
+
+      app.post(
+        `${prefix}/:id/inbox/:assignment_id/result`,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary: 'Post the result of a claimed assignment under its current lease.',
+            params: InboxItemParams,
+            body: ResultBody,
+            response: { 200: Envelope(ResultAnswer) },
+          },
+          config: { action: ROOM_RESULT },
+        },
+        async (req, reply) => {
+          const b = req.body;
+          const r = await dispatch.report(
+            req.params.id,
+            req.params.assignment_id,
+            {
+              leaseToken: b.lease_token,
+              status: b.status,
+              ...(b.summary === undefined ? {} : { summary: b.summary }),
+              ...(b.notes === undefined ? {} : { notes: b.notes }),
+            },
+            callerOf(req, access),
+          );
+          return sendData(req, reply, r, (v): Reported => ({
+            ...resultView(v.assignment),
+            issue: issueView(v.issue),
+          }));
+        },
+      );
+    }
 
     app.post(
       '/llm/factory/runs/:id/issues/:issue_id/dispatch',
@@ -139,60 +221,6 @@ export const roomsRoutes =
           callerOf(req, access),
         );
         return sendData(req, reply, r, dispatchedView, 201);
-      },
-    );
-
-    app.get(
-      '/llm/rooms/:id/inbox',
-      {
-        schema: {
-          tags,
-          summary: 'Claim the oldest waiting assignment under a lease; data is null when nothing waits.',
-          params: RoomParams,
-          querystring: InboxQuery,
-          response: { 200: Envelope(Nullable(Claimed)) },
-        },
-        config: { action: ROOM_CLAIM },
-      },
-      async (req, reply) => {
-        const r = await dispatch.claim(
-          req.params.id,
-          req.query.lease_ms ?? LEASE_MS.default,
-          callerOf(req, access),
-        );
-        return sendData(req, reply, r, (a) => (a === null ? null : claimedView(a)));
-      },
-    );
-
-    app.post(
-      '/llm/rooms/:id/inbox/:assignment_id/result',
-      {
-        schema: {
-          tags,
-          summary: 'Post the result of a claimed assignment under its current lease.',
-          params: InboxItemParams,
-          body: ResultBody,
-          response: { 200: Envelope(ResultAnswer) },
-        },
-        config: { action: ROOM_RESULT },
-      },
-      async (req, reply) => {
-        const b = req.body;
-        const r = await dispatch.report(
-          req.params.id,
-          req.params.assignment_id,
-          {
-            leaseToken: b.lease_token,
-            status: b.status,
-            ...(b.summary === undefined ? {} : { summary: b.summary }),
-            ...(b.notes === undefined ? {} : { notes: b.notes }),
-          },
-          callerOf(req, access),
-        );
-        return sendData(req, reply, r, (v): Reported => ({
-          ...resultView(v.assignment),
-          issue: issueView(v.issue),
-        }));
       },
     );
   };

@@ -235,7 +235,7 @@ export const runRecordsRoutes =
             {
               artifactType: b.artifact_type,
               payload: b.payload,
-              ...opt('schemaVersion', b.schema_version),
+              ...opt('schemaVersion', b.schema_version === undefined ? undefined : String(b.schema_version)),
               ...opt('producerType', b.producer_type),
               ...opt('producerId', b.producer_id),
               ...opt('producerStageId', b.producer_stage_id),

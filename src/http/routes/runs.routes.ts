@@ -10,6 +10,7 @@ import { Envelope } from '../../contract/common.js';
 import {
   AdvanceResult,
   CancelBody,
+  CancelledRun,
   CreateRunBody,
   ReviewBundle,
   Run,
@@ -165,8 +166,21 @@ export const runsRoutes =
         const r = await runs.change(req.params.id, callerOf(req, access), advance, { needsOpenRun: true });
         return sendData(req, reply, r, (v): Advanced =>
           v.advanced
-            ? { advanced: true, from: v.from, status: v.status, blockers: [], next_actions: [] }
-            : { advanced: false, status: v.status, blockers: v.blockers, next_actions: v.nextActions },
+            ? {
+                advanced: true,
+                from: v.from,
+                status: v.status,
+                blockers: [],
+                waiting_on: [],
+                next_actions: [],
+              }
+            : {
+                advanced: false,
+                status: v.status,
+                blockers: v.blockers,
+                waiting_on: v.waitingOn,
+                next_actions: v.nextActions,
+              },
         );
       },
     );
@@ -174,7 +188,7 @@ export const runsRoutes =
     app.post(
       '/llm/factory/runs/:id/cancel',
       {
-        schema: { tags, params: RunParams, body: CancelBody, response: { 200: Envelope(Run) } },
+        schema: { tags, params: RunParams, body: CancelBody, response: { 200: Envelope(CancelledRun) } },
         config: { action: RUN_WRITE },
       },
       async (req, reply) => {
@@ -182,7 +196,8 @@ export const runsRoutes =
           const c = cancel(d, req.body.reason ?? null);
           return c.ok ? ok(d.run) : c;
         });
-        return sendData(req, reply, r, (run) => runView(run));
+        // `reason` is the name the abbot client reads; `cancel_reason` the one the run view carries.
+        return sendData(req, reply, r, (run) => ({ ...runView(run), reason: run.cancelReason }));
       },
     );
 

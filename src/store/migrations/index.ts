@@ -4,6 +4,7 @@ import { access } from './002-access.js';
 import { runs } from './003-runs.js';
 import { cells } from './004-cells.js';
 import { organs } from './005-organs.js';
+import { roomDetails } from './006-room-details.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -12,6 +13,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003-runs': runs,
   '004-cells': cells,
   '005-organs': organs,
+  '006-room-details': roomDetails,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Assignment, AssignmentResult, AssignmentState, Room } from '../../domain/runs/assignments.js';
+import type {
+  Assignment,
+  AssignmentResult,
+  AssignmentState,
+  Room,
+  RoomStatus,
+} from '../../domain/runs/assignments.js';
 import { TERMINAL_RUN_STATUSES } from '../../domain/runs/run-model.js';
 import type { AssignmentsReads, AssignmentsRepo, RoomListQuery } from '../../engine/runs/assignment-ports.js';
 import type { StoreKind } from '../../engine/ports.js';
@@ -11,6 +17,9 @@ const toRoom = (r: Selectable<RoomsTable>): Room => ({
   name: r.name,
   createdAt: r.created_at,
   createdBy: r.created_by,
+  purpose: r.purpose,
+  status: r.status as RoomStatus,
+  metadata: JSON.parse(r.metadata) as Record<string, unknown>,
 });
 
 const toAssignment = (r: Selectable<AssignmentsTable>): Assignment => ({
@@ -68,11 +77,16 @@ export class AssignmentQueries implements AssignmentsReads, AssignmentsRepo {
       .selectFrom('rooms')
       .selectAll()
       .where('tenant', '=', tenant)
+      .where('status', '=', 'active')
       .orderBy('created_at')
       .orderBy('id')
       .limit(1)
       .executeTakeFirst();
     return r === undefined ? null : toRoom(r);
+  }
+
+  async setRoomStatus(id: string, status: RoomStatus): Promise<void> {
+    await this.#db.updateTable('rooms').set({ status }).where('id', '=', id).execute();
   }
 
   async insertRoom(room: Room): Promise<void> {
@@ -84,6 +98,9 @@ export class AssignmentQueries implements AssignmentsReads, AssignmentsRepo {
         name: room.name,
         created_at: room.createdAt,
         created_by: room.createdBy,
+        purpose: room.purpose,
+        status: room.status,
+        metadata: JSON.stringify(room.metadata),
       })
       .execute();
   }

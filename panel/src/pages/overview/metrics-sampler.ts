@@ -8,10 +8,17 @@ export interface MetricsView {
   readonly requests: readonly Point[];
   /** Of those, answered with a status of 400 or more. */
   readonly errors: readonly Point[];
-  /** `organ_build_duration_ms` as of the last sample; null before the first one. */
+  /** `organ_build_duration_seconds` in milliseconds as of the last sample; null before the first one. */
   readonly builds: Histogram | null;
   readonly error: ApiError | null;
 }
+
+/** A histogram in seconds shown in milliseconds (bounds rounded to the microsecond: no 50.000000001 ms). */
+const inMilliseconds = (h: Histogram): Histogram => ({
+  buckets: h.buckets.map((b) => ({ ...b, le: Number.isFinite(b.le) ? Math.round(b.le * 1e6) / 1e3 : b.le })),
+  count: h.count,
+  sum: h.sum * 1000,
+});
 
 /**
  * Samples `GET /metrics` every `everyMs` (the second time after one second, so a rate shows at once)
@@ -41,7 +48,7 @@ export function useMetricsSampler(api: Api, everyMs = 5000, keep = 60): MetricsV
           return {
             requests: add(v.requests, (now.requests - (last?.requests ?? 0)) / dt),
             errors: add(v.errors, (now.errors - (last?.errors ?? 0)) / dt),
-            builds: histogramOf(samples, 'organ_build_duration_ms'),
+            builds: inMilliseconds(histogramOf(samples, 'organ_build_duration_seconds')),
             error: null,
           };
         });

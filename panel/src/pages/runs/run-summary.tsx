@@ -115,7 +115,9 @@ export function RunToDo({ status }: { status: RunStatusView }) {
   return (
     <Section title="Blockers and next actions">
       <h3>Blockers</h3>
-      <Lines items={status.blockers} none="Nothing blocks the next step." />
+      <Lines items={status.blockers} none="Nothing needs a person." />
+      <h3>Waiting on</h3>
+      <Lines items={status.waiting_on} none="Nothing: the next step can be taken." />
       <h3>Next actions</h3>
       <Lines items={status.next_actions} none="Nothing to do." />
       {status.diagnostics.length > 0 && (
