@@ -31,9 +31,12 @@ describe('the LLM factory family in /openapi.json', () => {
           assert.deepEqual(schema.properties?.success, { type: 'boolean', enum: [true] }, where);
           assert.ok(schema.properties?.data !== undefined, `${where}: no data`);
         }
-        const error = op.responses['404']?.content?.['application/json']?.schema as
+        const error = op.responses['4XX']?.content?.['application/json']?.schema as
           { properties?: Record<string, unknown> } | undefined;
-        assert.ok(error?.properties?.success !== undefined, `${where}: the 404 is not the family's error`);
+        assert.ok(
+          error?.properties?.success !== undefined,
+          `${where}: its errors are not the family's envelope`,
+        );
       }
     }
   });

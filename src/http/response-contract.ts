@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { RouteOptions } from 'fastify';
-import { ERROR_STATUSES, LlmError, NeiraError } from '../contract/common.js';
+import { ERROR_RANGES, LlmError, NeiraError } from '../contract/common.js';
 import type { App } from './app-deps.js';
 import { familyOf } from './errors.js';
 
@@ -15,9 +15,8 @@ export function addErrorResponses(route: RouteOptions): void {
   const schema = (route.schema ??= {});
   const response = ((schema as { response?: ResponseSchemas }).response ??= {});
   const body = familyOf(route.url) === 'llm' ? LlmError : NeiraError;
-  for (const status of ERROR_STATUSES) {
-    if (!(status in response) && !(`${status}` in response)) response[status] = body;
-  }
+  // One schema per class rather than per status: each is compiled into a serialiser per route at start.
+  for (const range of ERROR_RANGES) if (!(range in response)) response[range] = body;
 }
 
 /**
