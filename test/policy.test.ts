@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ADMIN_PRINCIPAL, type Principal } from '../src/domain/access.js';
 import type { CapabilityLevel, CapabilityName } from '../src/domain/capabilities.js';
-import { authorize, type ActionSpec, type PolicyState } from '../src/domain/policy.js';
+import { authorize, readScope, writeScope, type ActionSpec, type PolicyState } from '../src/domain/policy.js';
 
 const state = (
   over: Partial<Record<CapabilityName, CapabilityLevel>> = {},
@@ -74,4 +74,23 @@ describe('authorize (the one policy decision)', () => {
       if (!d.allow && d.code === 'capability_disabled') assert.equal(d.capability, 'factory_adapter');
     });
   }
+});
+
+describe('the tenant scope of listings and new records', () => {
+  it('reads a tenant token’s own tenant whatever it asks, and what the admin asks (all when nothing)', () => {
+    assert.equal(readScope(tenant('root'), 'other'), 'acme');
+    assert.equal(readScope(tenant('read')), 'acme');
+    assert.equal(readScope(ADMIN_PRINCIPAL, 'other'), 'other');
+    assert.equal(readScope(ADMIN_PRINCIPAL), undefined);
+  });
+
+  it('writes into a tenant token’s own tenant, refuses another, and the admin’s choice or default', () => {
+    assert.deepEqual(writeScope(tenant('edit'), undefined), { ok: true, tenant: 'acme' });
+    assert.deepEqual(writeScope(tenant('edit'), 'acme'), { ok: true, tenant: 'acme' });
+    const refused = writeScope(tenant('root'), 'other');
+    assert.equal(refused.ok, false);
+    assert.equal(!refused.ok && refused.error.code, 'forbidden');
+    assert.deepEqual(writeScope(ADMIN_PRINCIPAL, 'other'), { ok: true, tenant: 'other' });
+    assert.deepEqual(writeScope(ADMIN_PRINCIPAL, undefined), { ok: true, tenant: 'default' });
+  });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestFabrica, type TestFabrica } from './support/app.js';
 import { STORE_KINDS } from './support/stores.js';
 
-// DESIGN.md, "Decisions": another tenant's object is absent (404) everywhere, never forbidden (403): a
+// README, "Layout" and docs/errors.md: another tenant's object is absent (404) everywhere, never forbidden (403): a
 // token learns nothing about what another tenant holds, not even that it exists.
 
 const graph = {
@@ -109,6 +109,74 @@ for (const { kind, skip } of STORE_KINDS) {
       const claimed = await data('GET', `/llm/rooms/${room.id}/inbox`, undefined, acme);
       assert.equal(claimed.assignment_id, queued.assignment_id);
       assert.equal(claimed.attempts, 1);
+    });
+  });
+}
+
+for (const { kind, skip } of STORE_KINDS) {
+  describe(`the tenant rule in the Neira and operator families (${kind})`, { skip }, () => {
+    let f: TestFabrica;
+    before(async () => {
+      f = await startTestFabrica(kind);
+    });
+    after(() => f.close());
+
+    it('refuses a tenant token the admin’s cells and templates alike whether they exist or not, and keeps other tenants’ events from its stream', async () => {
+      const tpl = {
+        id: 'analysis.echo_adapter.v1',
+        version: '0.1.0',
+        analysis_type: 'echo_adapter',
+        links: [],
+        metadata: { schema: 'v1' },
+      };
+      assert.equal(
+        (await f.request('POST', '/factory/cells', { body: { backend: 'adapter', tpl } })).status,
+        201,
+      );
+      const token = async (tenant: string) =>
+        (await f.request('POST', '/tokens', { body: { tenant, access: 'root' } })).body.token as string;
+      const acme = await token('acme');
+      const globex = await token('globex');
+      // The cell registry is the admin's: the same refusal for what exists and what does not.
+      for (const [known, unknown] of [
+        ['/factory/cells/adapter%3Aanalysis.echo_adapter.v1', '/factory/cells/adapter%3Anothing.v1'],
+        ['/cells/analysis.echo_adapter.v1', '/cells/nothing.v1'],
+      ] as const) {
+        const a = await f.request('GET', known, { token: acme });
+        const b = await f.request('GET', unknown, { token: acme });
+        assert.deepEqual([a.status, a.body.code], [403, 'forbidden'], known);
+        assert.deepEqual([b.status, b.body.code], [403, 'forbidden'], unknown);
+        assert.equal(a.body.reason, b.body.reason, 'the refusal says nothing about existence');
+      }
+      // Each tenant's runs leave events; acme's audit view of the log (the stream's catch-up) has none of globex's.
+      for (const [t, who] of [
+        [acme, 'acme'],
+        [globex, 'globex'],
+      ] as const) {
+        const r = await f.request('POST', '/llm/factory/runs', {
+          body: { source: { kind: 'prompt', content: `run of ${who}` } },
+          token: t,
+        });
+        assert.equal(r.status, 201);
+      }
+      await f.fabrica.hub.settle();
+      const res = await fetch(
+        `${await f.fabrica.app.listen({ port: 0, host: '127.0.0.1' })}/events?after=0`,
+        {
+          headers: { authorization: `Bearer ${acme}` },
+        },
+      );
+      const reader = res.body!.getReader();
+      let text = '';
+      const deadline = Date.now() + 10_000;
+      while (!text.includes('run of acme') && Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      await reader.cancel();
+      assert.match(text, /"tenant":"acme"/);
+      assert.doesNotMatch(text, /globex/);
     });
   });
 }

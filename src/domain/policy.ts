@@ -1,6 +1,6 @@
 import { accessAtLeast, type AccessLevel, type Principal } from './access.js';
 import { isEnabled, type CapabilityLevel, type CapabilityName } from './capabilities.js';
-import type { ErrorCode } from './errors.js';
+import type { ErrorCode, Failure } from './errors.js';
 
 /** What a route does, declared once on the route; `authorize` decides from it alone. */
 export interface ActionSpec {
@@ -85,4 +85,23 @@ export function authorize(
     return { allow: false, code: 'safe_mode', reason: 'safe mode is on: only the admin token may write' };
   }
   return ALLOW;
+}
+
+/**
+ * The tenant rule, for what no single record decides: the tenant a listing or a stream reads (a tenant
+ * token's own whatever it asks for; the admin's choice, every tenant when none), and the tenant a new
+ * record belongs to (a tenant token's own, naming another is refused; the admin's choice, else
+ * `default`). A record of another tenant is refused by `authorize` as absent.
+ */
+export const readScope = (p: Principal, asked?: string): string | undefined =>
+  p.kind === 'tenant' ? p.tenant : asked;
+
+export function writeScope(
+  p: Principal,
+  asked: string | undefined,
+): { readonly ok: true; readonly tenant: string } | { readonly ok: false; readonly error: Failure } {
+  if (p.kind === 'admin') return { ok: true, tenant: asked ?? 'default' };
+  if (asked !== undefined && asked !== p.tenant)
+    return { ok: false, error: { code: 'forbidden', reason: `this token belongs to tenant ${p.tenant}` } };
+  return { ok: true, tenant: p.tenant };
 }

@@ -3,12 +3,14 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { EventsQuery, EventsStream } from '../../contract/operator.js';
 import type { EventFilter } from '../../domain/event.js';
-import type { ActionSpec } from '../../domain/policy.js';
+import { readScope, type ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { openSseStream, openWsStream, type StreamOptions } from '../streams/streams.js';
 
 const READ_EVENTS: ActionSpec = { name: 'events.read', access: 'read' };
+
+const scoped = (tenant: string | undefined) => (tenant === undefined ? {} : { tenant });
 
 function filterOf(req: FastifyRequest): EventFilter {
   const q = req.query as { subject_kind?: string; subject_id?: string; type?: string };
@@ -25,7 +27,7 @@ function filterOf(req: FastifyRequest): EventFilter {
             .filter(Boolean),
         }),
     // A tenant token sees its tenant's events only.
-    ...(p?.kind === 'tenant' ? { tenant: p.tenant } : {}),
+    ...(p === null ? {} : scoped(readScope(p))),
   };
 }
 

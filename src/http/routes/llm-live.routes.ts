@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { WebSocket } from 'ws';
 import type { EventFilter } from '../../domain/event.js';
 import type { Failure } from '../../domain/errors.js';
-import type { ActionSpec } from '../../domain/policy.js';
+import { readScope, type ActionSpec } from '../../domain/policy.js';
 import { statusView } from '../../engine/runs/run-views.js';
 import type { AppDeps } from '../app-deps.js';
 import { webSocketOnly } from '../streams/ws-subject.js';
@@ -78,11 +78,11 @@ export const llmLiveRoutes =
           }
         }
         if (socket.readyState !== socket.OPEN) return;
-        const p = caller.principal;
+        const tenant = readScope(caller.principal);
         const filter: EventFilter = {
           subjectKind: 'run',
           ...(runId === null ? {} : { subjectId: runId }),
-          ...(p.kind === 'tenant' ? { tenant: p.tenant } : {}),
+          ...(tenant === undefined ? {} : { tenant }),
         };
         openRunLiveStream(
           socket,

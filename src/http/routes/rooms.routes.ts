@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ActionSpec } from '../../domain/policy.js';
+import { readScope, writeScope, type ActionSpec } from '../../domain/policy.js';
 import { LEASE_MS } from '../../domain/runs/assignments.js';
 import { claimedView, dispatchedView, resultView, roomView } from '../../engine/runs/assignment-views.js';
 import { issueView } from '../../engine/runs/run-views.js';
@@ -63,13 +63,9 @@ export const roomsRoutes =
           const b = req.body;
           const input = readRoomInput(b);
           if (!input.ok) return sendFailure(req, reply, input.error);
-          if (p.kind === 'tenant' && b.tenant !== undefined && b.tenant !== p.tenant)
-            return sendFailure(req, reply, {
-              code: 'forbidden',
-              reason: `this token belongs to tenant ${p.tenant}`,
-            });
-          const tenant = p.kind === 'tenant' ? p.tenant : (b.tenant ?? 'default');
-          const room = await rooms.create({ tenant, ...input.value }, p);
+          const scope = writeScope(p, b.tenant);
+          if (!scope.ok) return sendFailure(req, reply, scope.error);
+          const room = await rooms.create({ tenant: scope.tenant, ...input.value }, p);
           return reply.code(201).send({ success: true, data: roomView(room) });
         },
       );
@@ -87,9 +83,8 @@ export const roomsRoutes =
           config: { action: ROOM_READ },
         },
         async (req) => {
-          const p = req.principal!;
           const limit = req.query.limit ?? 100;
-          const tenant = p.kind === 'tenant' ? p.tenant : req.query.tenant;
+          const tenant = readScope(req.principal!, req.query.tenant);
           // One more than asked tells whether another page exists.
           const rows = await rooms.list({
             limit: limit + 1,

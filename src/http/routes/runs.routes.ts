@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ok } from '../../domain/errors.js';
-import type { ActionSpec } from '../../domain/policy.js';
+import { readScope, writeScope, type ActionSpec } from '../../domain/policy.js';
 import { runView, statusView } from '../../engine/runs/run-views.js';
 import { advance, cancel, superviseSteps } from '../../engine/runs/run-lifecycle.js';
 import type { AppDeps } from '../app-deps.js';
@@ -41,9 +41,8 @@ export const runsRoutes =
         config: { action: RUN_READ },
       },
       async (req) => {
-        const p = req.principal!;
         const limit = req.query.limit ?? 50;
-        const tenant = p.kind === 'tenant' ? p.tenant : req.query.tenant;
+        const tenant = readScope(req.principal!, req.query.tenant);
         const rows = await runs.list({
           limit,
           ...(tenant === undefined ? {} : { tenant }),
@@ -79,15 +78,11 @@ export const runsRoutes =
             details: { field: 'body.source.content' },
           });
         }
-        if (p.kind === 'tenant' && b.tenant !== undefined && b.tenant !== p.tenant) {
-          return sendFailure(req, reply, {
-            code: 'forbidden',
-            reason: `this token belongs to tenant ${p.tenant}`,
-          });
-        }
+        const scope = writeScope(p, b.tenant);
+        if (!scope.ok) return sendFailure(req, reply, scope.error);
         const agg = await runs.create(
           {
-            tenant: p.kind === 'tenant' ? p.tenant : (b.tenant ?? 'default'),
+            tenant: scope.tenant,
             source: { kind: b.source.kind, format: b.source.format ?? 'text', content: b.source.content },
             ...(b.title === undefined ? {} : { title: b.title }),
             ...(b.workflow_kind === undefined ? {} : { workflowKind: b.workflow_kind }),
