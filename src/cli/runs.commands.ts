@@ -1,7 +1,8 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { ReviewBundle, Run, RunListItem } from '../contract/runs.js';
 import { RUN_STATUSES } from '../domain/runs/run-model.js';
+import { intArg, note, oneOf, out, print, text, withClientOptions, type ClientOpts } from './command-kit.js';
 import { CliError, callData, type Client } from './http-client.js';
 import {
   UNTIL_CONDITIONS,
@@ -12,33 +13,8 @@ import {
 } from './run-watch.js';
 import { table } from './table.js';
 
-type ClientOpts = { url?: string; token?: string; json?: boolean };
-
-/** A field as text for people: strings as they are, absent as `-`, anything else as JSON. */
-const text = (v: unknown): string =>
-  typeof v === 'string' ? v : v === null || v === undefined ? '-' : JSON.stringify(v);
-
 const BASE = '/llm/factory/runs';
 const runPath = (id: string, rest = '') => `${BASE}/${encodeURIComponent(id)}${rest}`;
-
-const oneOf =
-  <T extends string>(allowed: readonly T[]) =>
-  (v: string): T => {
-    if (!(allowed as readonly string[]).includes(v))
-      throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}`);
-    return v as T;
-  };
-
-const intArg = (v: string): number => {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return Number(v);
-};
-
-const withClientOptions = (c: Command): Command =>
-  c
-    .option('--url <url>', 'server address (FABRICA_URL; default http://127.0.0.1:3000)')
-    .option('--token <token>', 'bearer token (FABRICA_TOKEN)')
-    .option('--json', 'print JSON for scripts');
 
 const UNTIL_HELP = `
 --until conditions (checked on the status aggregate after each event, and once at the start):
@@ -52,15 +28,6 @@ Exits 0 when the condition holds. Without --until, exits 0 when the run finishes
 cancelled). A run that finishes without reaching the condition: "error run_finished: …", exit 1.
 Reconnects and resumes by itself after a disconnect; with --json, prints the live bus's frames
 (factory.snapshot, factory.event) as JSON lines.`;
-
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-const note = (line: string): void => {
-  process.stderr.write(`fabrica: ${line}\n`);
-};
-const print = (o: ClientOpts, data: unknown, human: () => string): void =>
-  out(o.json === true ? JSON.stringify(data) : human());
 
 const list = (title: string, xs: readonly string[]): string =>
   `${title}:\n${xs.length === 0 ? '  (none)' : xs.map((x) => `  - ${x}`).join('\n')}`;
