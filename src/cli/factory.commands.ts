@@ -1,15 +1,21 @@
 import type { Command } from 'commander';
 import type { CellPage, DryRun, InvokeAnswer, RevisionStateAnswer } from '../contract/cells.js';
+import type {
+  Built,
+  DryRun as OrganDryRun,
+  Invoked,
+  OrganMoved,
+  OrganPage,
+  OrganView,
+} from '../contract/organs.js';
 import { organCellId } from '../domain/organs/organ-template.js';
 import {
   intArg,
   note,
   print,
   readJson,
-  text,
   withClientOptions,
   type ClientOpts,
-  type Row,
 } from './command-kit.js';
 import { EXAMPLE_ORGANS_DIR, loadExampleCells } from './examples-load.js';
 import { CliError, call, type Client } from './http-client.js';
@@ -38,49 +44,35 @@ when it fails. With --json, prints the server's answer and then each organ event
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-function dryRunText(r: Row): string {
-  const report = (r.report ?? {}) as Row;
-  const cells = Array.isArray(report.cells) ? (report.cells as Row[]) : [];
-  const risks = Array.isArray(report.risks) ? (report.risks as Row[]) : [];
-  const pathways = Array.isArray(report.pathways) ? (report.pathways as unknown[]) : [];
+function dryRunText(r: OrganDryRun): string {
+  const { cells, risks, pathways, ok } = r.report;
   return [
-    `dry run: ${report.ok === false ? 'would not build (blocking risks)' : 'ok'} — ${count(cells.length, 'cell')}, ${count(pathways.length, 'pathway')}, ${count(risks.length, 'risk')}`,
+    `dry run: ${ok ? 'ok' : 'would not build (blocking risks)'} — ${count(cells.length, 'cell')}, ${count(pathways.length, 'pathway')}, ${count(risks.length, 'risk')}`,
     table(cells, ['ref', 'id', 'exists', 'state', 'serving']),
     `pathways: ${
-      pathways.length === 0
-        ? '(none)'
-        : pathways
-            .map((p) =>
-              p !== null && typeof p === 'object'
-                ? `${text((p as Row).name)} (${((p as Row).cells as unknown[] | undefined)?.map(text).join(' → ') ?? ''})`
-                : text(p),
-            )
-            .join(', ')
+      pathways.length === 0 ? '(none)' : pathways.map((p) => `${p.name} (${p.cells.join(' → ')})`).join(', ')
     }`,
     risks.length === 0 ? 'risks: none' : `risks:\n${table(risks, ['severity', 'code', 'message'])}`,
   ].join('\n');
 }
 
 /** `organ.voice.v1 0.1.0` from the status view's `template: {id, version}`. */
-const templateText = (t: unknown): string =>
-  t !== null && typeof t === 'object' ? `${text((t as Row).id)} ${text((t as Row).version)}` : text(t);
+const templateText = (t: OrganView['template']): string => `${t.id} ${t.version}`;
 
-function organStatusText(s: Row): string {
-  const m = (s.metrics ?? {}) as Row;
-  const ms = (v: unknown) => (typeof v === 'number' ? `${v} ms` : '-');
-  const cells = Array.isArray(s.cells) ? (s.cells as Row[]) : [];
-  const history = Array.isArray(s.stage_history) ? (s.stage_history as Row[]) : [];
+function organStatusText(s: OrganView): string {
+  const m = s.metrics;
+  const ms = (v: number | null) => (v === null ? '-' : `${v} ms`);
   return [
-    `organ        ${text(s.id)}`,
-    ...(s.template === undefined ? [] : [`template     ${templateText(s.template)}`]),
-    `state        ${text(s.state)}${s.awaiting_approval === true ? ' (awaiting approval)' : ''}`,
-    ...(s.reason === undefined || s.reason === null ? [] : [`reason       ${text(s.reason)}`]),
+    `organ        ${s.id}`,
+    `template     ${templateText(s.template)}`,
+    `state        ${s.state}${s.awaiting_approval ? ' (awaiting approval)' : ''}`,
+    ...(s.reason === undefined || s.reason === null ? [] : [`reason       ${s.reason}`]),
     `build        ${ms(m.build_duration_ms)}`,
-    `invocations  ${text(m.invocations ?? 0)} (${text(m.errors ?? 0)} errors), p50 ${ms(m.p50_ms)}, p95 ${ms(m.p95_ms)}`,
+    `invocations  ${m.invocations} (${m.errors} errors), p50 ${ms(m.p50_ms)}, p95 ${ms(m.p95_ms)}`,
     'cells:',
-    table(cells, ['id', 'state']).replace(/^/gm, '  '),
+    table(s.cells, ['id', 'state']).replace(/^/gm, '  '),
     'stages:',
-    table(history, ['state', 'at', 'actor', 'reason']).replace(/^/gm, '  '),
+    table(s.stage_history, ['state', 'at', 'actor', 'reason']).replace(/^/gm, '  '),
   ].join('\n');
 }
 
@@ -112,13 +104,16 @@ export function registerFactoryCommands(program: Command, client: (o: ClientOpts
       if (o.dryrun === true) {
         if (o.watch === true)
           throw new CliError('invalid_request', '--watch has nothing to follow with --dryrun');
-        const r = await call<Row>(c, 'POST', '/organs/build', { organ_template: template, dryrun: true });
+        const r = await call<OrganDryRun>(c, 'POST', '/organs/build', {
+          organ_template: template,
+          dryrun: true,
+        });
         print(o, r, () => dryRunText(r));
         return;
       }
       const start = async (): Promise<Started> => {
-        const r = await call<Row>(c, 'POST', '/organs/build', { organ_template: template });
-        return { id: text(r.organ_id), state: text(r.state), answer: r };
+        const r = await call<Built>(c, 'POST', '/organs/build', { organ_template: template });
+        return { id: r.organ_id, state: r.state, answer: r };
       };
       if (o.watch !== true) {
         const r = await start();
@@ -141,34 +136,25 @@ export function registerFactoryCommands(program: Command, client: (o: ClientOpts
     if (o.after !== undefined) q.set('after', o.after);
     if (o.limit !== undefined) q.set('limit', String(o.limit));
     const qs = q.toString();
-    const r = await call<{ organs?: Row[]; next_cursor?: unknown }>(
-      client(o),
-      'GET',
-      `/organs${qs === '' ? '' : `?${qs}`}`,
-    );
-    const rows = r.organs ?? [];
+    const r = await call<OrganPage>(client(o), 'GET', `/organs${qs === '' ? '' : `?${qs}`}`);
+    const rows = r.organs;
     print(o, r, () =>
       [
         table(
-          rows.map((x) => {
-            const m = (x.metrics ?? {}) as Row;
-            return {
-              id: x.id,
-              template: x.template === undefined ? undefined : templateText(x.template),
-              state: x.state,
-              awaiting: x.awaiting_approval === true ? 'approval' : '-',
-              cells: Array.isArray(x.cells) ? x.cells.length : x.cells,
-              calls: m.invocations,
-              errors: m.errors,
-              p95_ms: m.p95_ms,
-              reason: x.reason,
-            };
-          }),
+          rows.map((x) => ({
+            id: x.id,
+            template: templateText(x.template),
+            state: x.state,
+            awaiting: x.awaiting_approval ? 'approval' : '-',
+            cells: x.cells.length,
+            calls: x.metrics.invocations,
+            errors: x.metrics.errors,
+            p95_ms: x.metrics.p95_ms,
+            reason: x.reason,
+          })),
           ['id', 'template', 'state', 'awaiting', 'cells', 'calls', 'errors', 'p95_ms', 'reason'],
         ),
-        ...(r.next_cursor === null || r.next_cursor === undefined
-          ? []
-          : [`more: --after ${text(r.next_cursor)}`]),
+        ...(r.next_cursor === null ? [] : [`more: --after ${r.next_cursor}`]),
       ].join('\n'),
     );
   });
@@ -179,15 +165,15 @@ export function registerFactoryCommands(program: Command, client: (o: ClientOpts
       .description('One organ: state, cells, metrics, stage history, whether it awaits approval.')
       .argument('<id>'),
   ).action(async (id: string, o: ClientOpts) => {
-    const s = await call<Row>(client(o), 'GET', organPath(id, '/status'));
+    const s = await call<OrganView>(client(o), 'GET', organPath(id, '/status'));
     print(o, s, () => organStatusText(s));
   });
 
   withClientOptions(
     organs.command('approve').description('Approve the stage an organ waits at (HITL).').argument('<id>'),
   ).action(async (id: string, o: ClientOpts) => {
-    const r = await call<Row>(client(o), 'POST', organPath(id, '/approve'), {});
-    print(o, r, () => `organ ${text(r.id)} ${text(r.state)}`);
+    const r = await call<OrganMoved>(client(o), 'POST', organPath(id, '/approve'), {});
+    print(o, r, () => `organ ${r.id} ${r.state}`);
   });
 
   withClientOptions(
@@ -199,16 +185,14 @@ export function registerFactoryCommands(program: Command, client: (o: ClientOpts
       .option('--pathway <name>', 'the pathway to run')
       .option('--trace', 'also print which cell revision ran each step, and how long it took'),
   ).action(async (id: string, input: string, o: ClientOpts & { pathway?: string; trace?: boolean }) => {
-    const r = await call<Row>(client(o), 'POST', organPath(id, '/invoke'), {
+    const r = await call<Invoked>(client(o), 'POST', organPath(id, '/invoke'), {
       input,
       ...(o.pathway === undefined ? {} : { pathway: o.pathway }),
     });
     print(o, r, () =>
       [
         outputText(r.output),
-        ...(o.trace === true && Array.isArray(r.trace)
-          ? [table(r.trace as Row[], ['cell', 'revision', 'duration_ms'])]
-          : []),
+        ...(o.trace === true ? [table(r.trace, ['cell', 'revision', 'duration_ms'])] : []),
       ].join('\n'),
     );
   });
@@ -218,8 +202,8 @@ export function registerFactoryCommands(program: Command, client: (o: ClientOpts
   ).action(async (id: string, o: ClientOpts) => {
     const c = client(o);
     await call(c, 'DELETE', organPath(id, '/build'));
-    const s = await call<Row>(c, 'GET', organPath(id, '/status'));
-    print(o, { id: s.id, state: s.state }, () => `organ ${text(s.id)} build cancelled: ${text(s.state)}`);
+    const s = await call<OrganView>(c, 'GET', organPath(id, '/status'));
+    print(o, { id: s.id, state: s.state }, () => `organ ${s.id} build cancelled: ${s.state}`);
   });
 
   withClientOptions(
@@ -233,8 +217,8 @@ export function registerFactoryCommands(program: Command, client: (o: ClientOpts
     .action(async (id: string, o: ClientOpts & { watch?: boolean }) => {
       const c = client(o);
       const start = async (): Promise<Started> => {
-        const r = await call<Row>(c, 'POST', organPath(id, '/rebuild'), {});
-        return { id: text(r.id), state: text(r.state), answer: r };
+        const r = await call<OrganMoved>(c, 'POST', organPath(id, '/rebuild'), {});
+        return { id: r.id, state: r.state, answer: r };
       };
       if (o.watch !== true) {
         const r = await start();
