@@ -294,6 +294,13 @@ export const SETTINGS = {
     unit: 'bytes',
     doc: 'How much of the end of each command’s stdout and stderr the report keeps.',
   }),
+  commandTtlMs: spec({
+    env: ['FABRICA_COMMAND_TTL_MS'],
+    default: 600_000,
+    parse: int(1, 86_400_000),
+    unit: 'ms',
+    doc: 'How long a planned natural-language command may be applied (then `command_expired`).',
+  }),
   canaryPercent: spec({
     env: ['FABRICA_CANARY_PERCENT'],
     default: 10,

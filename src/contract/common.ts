@@ -90,7 +90,9 @@ export const NotJson = (mediaType: string, description: string): object => ({
 export const EventStream = (description: string): object => NotJson('text/event-stream', description);
 
 /** The statuses an error can answer with (docs/errors.md maps each code to one of them). */
-export const ERROR_STATUSES = [400, 401, 403, 404, 405, 409, 413, 414, 415, 429, 431, 500, 502, 503] as const;
+export const ERROR_STATUSES = [
+  400, 401, 403, 404, 405, 409, 413, 414, 415, 422, 429, 431, 500, 502, 503,
+] as const;
 
 /** A WebSocket-only route: the upgrade, and what its frames carry. */
 export const WebSocketUpgrade = (description: string): object => ({ description });
