@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestFabrica, type TestFabrica } from './support/app.js';
 import { loadExampleCells } from './support/example-cells.js';
-import { STORE_KINDS } from './support/stores.js';
+import { startServerProcess } from './support/server-process.js';
+import { freshTarget, STORE_KINDS } from './support/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -232,6 +233,41 @@ for (const { kind, skip } of STORE_KINDS) {
         `/factory/cells/${encodeURIComponent('adapter:analysis.shout.v1')}`,
       );
       assert.equal(cell.status, 404);
+    });
+  });
+}
+
+for (const { kind, skip } of STORE_KINDS) {
+  describe(`natural-language commands across a crash (${kind})`, { skip }, () => {
+    it('keeps a plan through SIGKILL: it applies after the restart, once', async () => {
+      const target = await freshTarget(kind);
+      try {
+        const first = await startServerProcess(target.env);
+        let id: string;
+        try {
+          const load = await loadExampleCells((m, u, b) => first.request(m, u, b));
+          assert.ok(load.length > 0);
+          const p = await first.request('POST', '/factory/commands', { text: 'create cell shout from echo' });
+          assert.equal(p.status, 200, JSON.stringify(p.body));
+          id = p.body.id;
+        } finally {
+          await first.kill('SIGKILL');
+        }
+        const second = await startServerProcess(target.env);
+        try {
+          const a = await second.request('POST', `/factory/commands/${id}/apply`);
+          assert.equal(a.status, 200, JSON.stringify(a.body));
+          assert.equal(a.body.results[0].status, 201);
+          assert.equal(
+            (await second.request('POST', `/factory/commands/${id}/apply`)).body.code,
+            'command_stale',
+          );
+        } finally {
+          await second.kill('SIGTERM');
+        }
+      } finally {
+        await target.cleanup();
+      }
     });
   });
 }
