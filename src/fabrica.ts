@@ -21,6 +21,7 @@ import { TemplateRegistry } from './engine/cells/template-registry.js';
 import { CellService } from './engine/cells/cell-service.js';
 import { OrganService } from './engine/organs/organ-service.js';
 import { CommandService } from './engine/commands/command-service.js';
+import { openAiChat } from './runtime/llm-chat.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
 import { nodeCatalogDir } from './runtime/catalog-dir.js';
@@ -211,6 +212,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         organs,
         access,
         ttlMs: config.commandTtlMs,
+        llm: config.llmUrl === null ? null : openAiChat(config.llmUrl, config.llmModel),
       }),
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
       checkResponses: config.checkResponses,

@@ -63,3 +63,18 @@ export const AppliedSchema = View({
   ),
 });
 export type AppliedView = Static<typeof AppliedSchema>;
+
+/** `GET /factory/commands/info`: what the command API understands, and whether an LLM backs the grammar. */
+export const CommandsInfoSchema = View({
+  languages: Type.Array(StringEnum(['ru', 'en'] as const)),
+  intents: Type.Array(
+    View({ intent: StringEnum(INTENT_NAMES), example_en: Type.String(), example_ru: Type.String() }),
+  ),
+  llm: View({
+    enabled: Type.Boolean({
+      description: 'False when `FABRICA_LLM_URL` is unset: only the grammar reads commands.',
+    }),
+    model: Nullable(Type.String()),
+  }),
+});
+export type CommandsInfo = Static<typeof CommandsInfoSchema>;

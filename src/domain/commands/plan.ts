@@ -521,7 +521,11 @@ function splitFrom(p: ParsedCommand): [string[], string[]] {
 
 /** Text → a plan against this registry, or a refusal (`command_not_understood`, `command_ambiguous`). */
 export function planCommand(text: string, reg: Registry, asker: Asker, lang?: Lang): Result<CommandPlan> {
-  const p = parseCommand(text, lang);
+  return planParsed(parseCommand(text, lang), reg, asker);
+}
+
+/** A command already read (by the grammar, or from a validated LLM answer) → a plan, or a refusal. */
+export function planParsed(p: ParsedCommand, reg: Registry, asker: Asker): Result<CommandPlan> {
   const d = decide(p, reg);
   if (!d.ok) return d;
   const v = d.value;

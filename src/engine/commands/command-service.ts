@@ -2,10 +2,14 @@ import { actorOf, type Principal } from '../../domain/access.js';
 import type { CapabilityLevel, CapabilityName } from '../../domain/capabilities.js';
 import type { CellTemplate } from '../../domain/cells/cell-template.js';
 import { registryFingerprint } from '../../domain/commands/fingerprint.js';
+import { LLM_ANSWER_SCHEMA, llmPrompt, readLlmAnswer } from '../../domain/commands/llm-intent.js';
+import { hasCyrillic } from '../../domain/commands/text.js';
+import type { ChatClient } from '../../runtime/llm-chat.js';
 import type { Intent } from '../../domain/commands/intents.js';
 import type { Lang } from '../../domain/commands/lexicon.js';
 import {
   planCommand,
+  planParsed,
   type CommandPlan,
   type PlannedRequest,
   type PolicyCheck,
@@ -75,12 +79,20 @@ export class CommandService {
   readonly #organs: OrganService;
   readonly #access: CommandAccess;
   readonly #ttlMs: number;
+  readonly #llm: ChatClient | null;
 
   constructor(
     store: Store,
     clock: Clock,
     ids: IdGenerator,
-    deps: { cells: CellService; organs: OrganService; access: CommandAccess; ttlMs: number },
+    deps: {
+      cells: CellService;
+      organs: OrganService;
+      access: CommandAccess;
+      ttlMs: number;
+      /** Asked for what the grammar cannot read; absent, there is no LLM. */
+      llm?: ChatClient | null;
+    },
   ) {
     this.#store = store;
     this.#clock = clock;
@@ -89,6 +101,12 @@ export class CommandService {
     this.#organs = deps.organs;
     this.#access = deps.access;
     this.#ttlMs = deps.ttlMs;
+    this.#llm = deps.llm ?? null;
+  }
+
+  /** The model asked for what the grammar cannot read, or null when there is none. */
+  get llmModel(): string | null {
+    return this.#llm?.model ?? null;
   }
 
   #registry(): Promise<Registry> {
@@ -98,7 +116,30 @@ export class CommandService {
   async plan(text: string, lang: Lang | undefined, principal: Principal): Promise<Result<PlannedCommand>> {
     const reg = await this.#registry();
     const actor = actorOf(principal);
-    const r = planCommand(text, reg, { admin: principal.kind === 'admin' }, lang);
+    const asker = { admin: principal.kind === 'admin' };
+    let r = planCommand(text, reg, asker, lang);
+    let source: 'grammar' | 'llm' = 'grammar';
+    if (!r.ok && r.error.code === 'command_not_understood' && this.#llm !== null) {
+      // Only what the grammar cannot read goes to the model; its answer is resolved and checked the same way.
+      const asked = await this.#llm.ask(llmPrompt(), text, LLM_ANSWER_SCHEMA);
+      const read =
+        'answer' in asked ? readLlmAnswer(asked.answer, lang ?? (hasCyrillic(text) ? 'ru' : 'en')) : null;
+      const planned = read?.ok === true ? planParsed(read.value, reg, asker) : null;
+      if (planned?.ok === true) {
+        r = planned;
+        source = 'llm';
+      } else {
+        const why =
+          'error' in asked
+            ? asked.error
+            : read?.ok === false
+              ? read.error.reason
+              : planned?.ok === false
+                ? planned.error.reason
+                : '';
+        r = { ok: false, error: { ...r.error, details: { ...r.error.details, llm: why } } };
+      }
+    }
     if (!r.ok) {
       await this.#store.transaction((tx) =>
         tx.appendEvent({
@@ -125,7 +166,7 @@ export class CommandService {
     const now = this.#clock.now();
     const id = this.#ids.next('cmd');
     const expiresAt = new Date(now + this.#ttlMs).toISOString();
-    const planned: PlannedCommand = { id, text, plan, checks, dryrun, expiresAt, source: 'grammar' };
+    const planned: PlannedCommand = { id, text, plan, checks, dryrun, expiresAt, source };
     await this.#store.transaction(async (tx) => {
       await tx.commands.insert({
         id,

@@ -1,4 +1,5 @@
-import type { CommandPlanView } from '../../contract/commands.js';
+import type { CommandPlanView, CommandsInfo } from '../../contract/commands.js';
+import { INTENT_NAMES, INTENTS } from '../../domain/commands/intents.js';
 import type { PlannedCommand } from '../../engine/commands/command-service.js';
 import { dryRunView } from './organs.js';
 
@@ -26,4 +27,11 @@ export const commandPlanView = (c: PlannedCommand): CommandPlanView => ({
   apply: c.plan.apply.map((r) => ({ ...r })),
   expires_at: c.expiresAt,
   source: c.source,
+});
+
+/** The info answer: the intents with their examples, the LLM as configured. */
+export const commandsInfo = (llmModel: string | null): CommandsInfo => ({
+  languages: ['ru', 'en'],
+  intents: INTENT_NAMES.map((i) => ({ intent: i, example_en: INTENTS[i].en, example_ru: INTENTS[i].ru })),
+  llm: { enabled: llmModel !== null, model: llmModel },
 });

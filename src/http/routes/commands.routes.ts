@@ -1,10 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { AppliedSchema, CommandBody, CommandParams, CommandPlanSchema } from '../../contract/commands.js';
+import {
+  AppliedSchema,
+  CommandBody,
+  CommandParams,
+  CommandPlanSchema,
+  CommandsInfoSchema,
+} from '../../contract/commands.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
-import { commandPlanView } from '../presenters/commands.js';
+import { commandPlanView, commandsInfo } from '../presenters/commands.js';
 
 const PLAN: ActionSpec = { name: 'factory.commands.plan', access: 'full' };
 const APPLY: ActionSpec = { name: 'factory.commands.apply', access: 'full', write: true };
@@ -19,6 +25,19 @@ export const commandsRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const { commands } = deps;
+
+    app.get(
+      '/factory/commands/info',
+      {
+        schema: {
+          tags,
+          summary: 'What the command API understands: languages, intents with examples, the LLM if any.',
+          response: { 200: CommandsInfoSchema },
+        },
+        config: { action: PLAN },
+      },
+      async () => commandsInfo(commands.llmModel),
+    );
 
     app.post(
       '/factory/commands',
