@@ -127,3 +127,37 @@ describe('natural-language commands without an LLM', () => {
     assert.equal(r.body.llm, undefined);
   });
 });
+
+describe('natural-language commands keep secrets out', () => {
+  let f: TestFabrica;
+  let llm: Awaited<ReturnType<typeof fakeLlm>>;
+  before(async () => {
+    llm = await fakeLlm({});
+    f = await startTestFabrica('sqlite', { FABRICA_LLM_URL: llm.url });
+  });
+  after(async () => {
+    await f.close();
+    await llm.close();
+  });
+
+  it('masks tokens and URL credentials before answering, storing or asking the LLM', async () => {
+    const secrets = ['fab_0123456789abcdefSECRET', 'hunter2pass', 'sk-abcdefghijklmnop1234'];
+    for (const text of [
+      `approve ${secrets[0]}`,
+      `please use http://admin:${secrets[1]}@example.com`,
+      `set key ${secrets[2]}`,
+    ]) {
+      const r = await f.request('POST', '/factory/commands', { body: { text } });
+      assert.equal(r.status, 422, JSON.stringify(r.body));
+      for (const s of secrets) assert.ok(!r.text.includes(s), r.text);
+    }
+    const audit = await f.request('GET', '/audit?subject_kind=command');
+    assert.ok(audit.body.events.length >= 3);
+    assert.ok(audit.body.events.some((e: any) => String(e.data.text).includes('[redacted]')));
+    for (const s of secrets) {
+      assert.ok(!JSON.stringify(audit.body).includes(s));
+      assert.ok(!JSON.stringify(llm.asked).includes(s));
+      assert.ok(!f.logs.join('').includes(s));
+    }
+  });
+});

@@ -3,6 +3,7 @@ import type { CapabilityLevel, CapabilityName } from '../../domain/capabilities.
 import type { CellTemplate } from '../../domain/cells/cell-template.js';
 import { registryFingerprint } from '../../domain/commands/fingerprint.js';
 import { LLM_ANSWER_SCHEMA, llmPrompt, readLlmAnswer } from '../../domain/commands/llm-intent.js';
+import { redactSecrets } from '../../domain/commands/redact.js';
 import { hasCyrillic } from '../../domain/commands/text.js';
 import type { ChatClient } from '../../runtime/llm-chat.js';
 import type { Intent } from '../../domain/commands/intents.js';
@@ -113,7 +114,9 @@ export class CommandService {
     return registrySnapshot(this.#store, (n) => this.#access.capabilityLevel(n), this.#access.safeMode.on);
   }
 
-  async plan(text: string, lang: Lang | undefined, principal: Principal): Promise<Result<PlannedCommand>> {
+  async plan(said: string, lang: Lang | undefined, principal: Principal): Promise<Result<PlannedCommand>> {
+    // Everything below — the plan, its events, its refusals, the LLM — sees the text with secrets masked.
+    const text = redactSecrets(said);
     const reg = await this.#registry();
     const actor = actorOf(principal);
     const asker = { admin: principal.kind === 'admin' };
