@@ -374,12 +374,12 @@ function decide(p: ParsedCommand, reg: Registry): Result<Draft> {
   switch (p.action) {
     case 'build':
     case 'create': {
+      // "create X" without saying cell or organ: an organ when X names a known organ, else a new cell.
       if (
         p.kind === 'cell' ||
         (p.action === 'create' &&
           p.kind === null &&
-          resolveOrgan(p.name, organTemplates(reg.organs), p.words).kind === 'none' &&
-          !p.name.some((w) => conceptOf(w) === 'voice' || conceptOf(w) === 'vision'))
+          resolveOrgan(p.name, organTemplates(reg.organs), p.words).kind === 'none')
       ) {
         return ok(newCell(p, reg));
       }
