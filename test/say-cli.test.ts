@@ -28,6 +28,7 @@ describe('fabrica say against a running server', () => {
     const r = await cli(['say', 'обнови зрение до v2 (grayscale)'], 1);
     // no vision cell among the examples: the candidates are listed
     assert.match(r.stderr, /error command_ambiguous: "зрение"/);
+    assert.match(r.stderr, /^fabrica: candidates: adapter:analysis\.echo_adapter\.v1, /m);
     const p = await cli(['say', 'обнови нормализацию до v2 (lowercase)']);
     assert.match(
       p.stdout,
@@ -66,5 +67,9 @@ describe('fabrica say against a running server', () => {
   it('fails with the refusal for text no intent fits', async () => {
     const r = await cli(['say', '--yes', 'hello there'], 1);
     assert.match(r.stderr, /^error command_not_understood: /m);
+    assert.match(
+      r.stderr,
+      /^fabrica: try organ\.build: fabrica say "build speak-pipeline normalize -> phonemes -> adapter"$/m,
+    );
   });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { AppliedView, CommandPlanView } from '../contract/commands.js';
 import { note, oneOf, out, text, withClientOptions, type ClientOpts } from './command-kit.js';
-import { call, type Client } from './http-client.js';
+import { call, CliError, type Client } from './http-client.js';
 import { watchBuild } from './organ-watch.js';
 
 type SayOpts = ClientOpts & { yes?: boolean; lang?: 'ru' | 'en'; watch?: boolean };
@@ -42,6 +42,16 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** What a refusal offers instead, on stderr: the closest intents with examples, or the candidates. */
+function hint(e: CliError): void {
+  const closest = e.body?.closest;
+  if (Array.isArray(closest))
+    for (const c of closest as { intent?: unknown; example?: unknown }[])
+      note(`try ${text(c.intent)}: fabrica say "${text(c.example)}"`);
+  const candidates = e.body?.candidates;
+  if (Array.isArray(candidates)) note(`candidates: ${candidates.map(text).join(', ')}`);
+}
+
 /** `fabrica say "…"`: plan a command in Russian or English, show it, confirm, apply, follow a build. */
 export function registerSayCommand(program: Command, client: (o: ClientOpts) => Client): void {
   withClientOptions(
@@ -62,6 +72,9 @@ export function registerSayCommand(program: Command, client: (o: ClientOpts) => 
     const plan = await call<CommandPlanView>(c, 'POST', '/factory/commands', {
       text: words.join(' '),
       ...(o.lang === undefined ? {} : { lang: o.lang }),
+    }).catch((e: unknown) => {
+      if (e instanceof CliError && o.json !== true) hint(e);
+      throw e;
     });
     out(o.json === true ? JSON.stringify(plan) : planText(plan, tty));
     let go = o.yes === true;
