@@ -20,6 +20,8 @@ import { StoreHealth } from './engine/observability/store-health.js';
 import { TemplateRegistry } from './engine/cells/template-registry.js';
 import { CellService } from './engine/cells/cell-service.js';
 import { OrganService } from './engine/organs/organ-service.js';
+import { CommandService } from './engine/commands/command-service.js';
+import { openAiChat } from './runtime/llm-chat.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
 import { nodeCatalogDir } from './runtime/catalog-dir.js';
@@ -205,6 +207,13 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       templates: new TemplateRegistry(store, clock),
       cellMetrics: factoryMetrics,
       organs,
+      commands: new CommandService(store, clock, new IdGenerator(clock), {
+        cells,
+        organs,
+        access,
+        ttlMs: config.commandTtlMs,
+        llm: config.llmUrl === null ? null : openAiChat(config.llmUrl, config.llmModel),
+      }),
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
       checkResponses: config.checkResponses,
       verification: new RunVerification(runs, {

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { can, describeWho } from './access';
+import { CommandBar } from './command-bar';
 import { useSignedIn } from './context';
 import { NotFoundPage } from './pages/not-found';
 import { HOME, ROUTES } from './pages';
@@ -49,6 +50,7 @@ export function Shell() {
             ))}
           </ul>
         </nav>
+        <CommandBar />
         <div class="who">
           <span>
             Signed in as <strong>{describeWho(who)}</strong>

@@ -1,9 +1,12 @@
 /** A failure the CLI prints as one line: `error <code>: <reason>`. */
 export class CliError extends Error {
   readonly code: string;
-  constructor(code: string, reason: string) {
+  /** The error answer's whole body, for commands that show more of it (`closest`, `candidates`). */
+  readonly body: Readonly<Record<string, unknown>> | null;
+  constructor(code: string, reason: string, body: Readonly<Record<string, unknown>> | null = null) {
     super(reason);
     this.code = code;
+    this.body = body;
   }
 }
 
@@ -50,7 +53,7 @@ export async function call<T = unknown>(c: Client, method: string, path: string,
           : typeof data?.error === 'string'
             ? data.error
             : res.statusText;
-    throw new CliError(code, reason);
+    throw new CliError(code, reason, data);
   }
   return data as T;
 }

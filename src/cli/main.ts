@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/config.js';
 import { clientSettings, configFromProcess } from './config-sources.js';
 import { registerFactoryCommands } from './factory.commands.js';
+import { registerSayCommand } from './say.commands.js';
 import { CliError } from './http-client.js';
 import { registerOperatorCommands } from './operator.commands.js';
 import { registerRunsCommands } from './runs.commands.js';
@@ -39,6 +40,7 @@ registerStoreCommands(program, () => configFromProcess(), version);
 registerOperatorCommands(program, (o) => clientSettings(o));
 registerRunsCommands(program, (o) => clientSettings(o));
 registerFactoryCommands(program, (o) => clientSettings(o));
+registerSayCommand(program, (o) => clientSettings(o));
 
 try {
   await program.parseAsync(process.argv);

@@ -35,6 +35,12 @@ const oneOf =
       ? { value: raw.trim().toLowerCase() as T }
       : { expected: `one of ${values.join(', ')}` };
 
+const httpUrl: Parse<string | null> = (raw) => {
+  if (raw === null || raw === '') return { value: null };
+  if (typeof raw === 'string' && /^https?:\/\/[^\s]+$/.test(raw.trim())) return { value: raw.trim() };
+  return { expected: 'an http:// or https:// URL' };
+};
+
 const postgresUrl: Parse<string | null> = (raw) => {
   if (raw === null || raw === '') return { value: null };
   if (typeof raw === 'string' && /^postgres(ql)?:\/\/.+/.test(raw)) return { value: raw };
@@ -293,6 +299,27 @@ export const SETTINGS = {
     parse: int(1024, 104_857_600),
     unit: 'bytes',
     doc: 'How much of the end of each command’s stdout and stderr the report keeps.',
+  }),
+  llmUrl: spec({
+    env: ['FABRICA_LLM_URL'],
+    default: null,
+    parse: httpUrl,
+    unit: 'URL',
+    doc: 'An OpenAI-compatible chat-completions endpoint (e.g. Ollama’s `/v1/chat/completions`) asked for commands the grammar cannot read. Unset: no LLM.',
+  }),
+  llmModel: spec({
+    env: ['FABRICA_LLM_MODEL'],
+    default: 'llama3.2',
+    parse: text,
+    unit: 'name',
+    doc: 'The model named in requests to `FABRICA_LLM_URL`.',
+  }),
+  commandTtlMs: spec({
+    env: ['FABRICA_COMMAND_TTL_MS'],
+    default: 600_000,
+    parse: int(1, 86_400_000),
+    unit: 'ms',
+    doc: 'How long a planned natural-language command may be applied (then `command_expired`).',
   }),
   canaryPercent: spec({
     env: ['FABRICA_CANARY_PERCENT'],

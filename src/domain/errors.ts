@@ -33,6 +33,13 @@ export const ERROR_CODES = {
   cell_error: 'The cell failed while handling the call; the reason says why.',
   not_running:
     'The organ build is no longer running (it finished, failed or was stopped), so it cannot be cancelled.',
+  command_not_understood:
+    'No command intent fits the text; `closest` lists the nearest intents with an example of each.',
+  command_ambiguous:
+    'A name in the command matches several cells or organs (or none); `candidates` lists them.',
+  command_expired: 'The planned command expired before it was applied: plan it again.',
+  command_stale:
+    'The registry changed since the command was planned, or it was applied already: plan it again.',
   unavailable: 'The server is shutting down or the store is unreachable; retry later.',
   panel_not_built: 'The operator panel has not been built on this installation: run `npm run build`.',
   internal: 'An unexpected server fault; the log holds the details under the request id.',

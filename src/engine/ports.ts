@@ -5,6 +5,7 @@ import type { AssignmentsReads, AssignmentsRepo } from './runs/assignment-ports.
 import type { RunsReads, RunsRepo } from './runs/run-ports.js';
 import type { CellsReads, CellsRepo } from './cells/cell-ports.js';
 import type { OrgansReads, OrgansRepo } from './organs/organ-ports.js';
+import type { CommandsReads, CommandsRepo } from './commands/command-ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -22,6 +23,7 @@ export interface Tx {
   readonly cells: CellsRepo;
   readonly organs: OrgansRepo;
   readonly assignments: AssignmentsRepo;
+  readonly commands: CommandsRepo;
 }
 
 /** A due timer claimed inside a transaction: exactly one transaction holds it until commit. */
@@ -68,6 +70,7 @@ export interface Store {
   readonly cells: CellsReads;
   readonly organs: OrgansReads;
   readonly assignments: AssignmentsReads;
+  readonly commands: CommandsReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: Committed) => void): () => void;
   ping(): Promise<void>;

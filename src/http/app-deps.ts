@@ -16,6 +16,7 @@ import type { CellMetrics } from '../engine/cells/cell-metrics.js';
 import type { CellService } from '../engine/cells/cell-service.js';
 import type { TemplateRegistry } from '../engine/cells/template-registry.js';
 import type { OrganService } from '../engine/organs/organ-service.js';
+import type { CommandService } from '../engine/commands/command-service.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/observability/watchdog.js';
 
@@ -53,6 +54,8 @@ export interface AppDeps {
   readonly cellInvoker: CellInvoker;
   readonly cellMetrics: CellMetrics;
   readonly organs: OrganService;
+  /** Natural-language commands: plans and their apply (docs/commands.md). */
+  readonly commands: CommandService;
   /** Check every JSON answer against its documented schema (tests and development; costs CPU). */
   readonly checkResponses: boolean;
   /** The built operator panel (`panel/dist`), served at `/panel/`; missing means "not built" (503). */

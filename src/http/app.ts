@@ -26,6 +26,7 @@ import { cellsRoutes } from './routes/cells.routes.js';
 import { factoryCellsRoutes } from './routes/factory-cells.routes.js';
 import { familyDocsRoutes } from './routes/family-docs.routes.js';
 import { organsRoutes } from './routes/organs.routes.js';
+import { commandsRoutes } from './routes/commands.routes.js';
 import { panelRoutes } from './routes/panel.routes.js';
 import { factoryCellStreamRoutes } from './routes/factory-cell-stream.routes.js';
 import { organStreamRoutes } from './routes/organ-stream.routes.js';
@@ -146,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(cellsRoutes(deps));
   await app.register(factoryCellsRoutes(deps));
   await app.register(organsRoutes(deps));
+  await app.register(commandsRoutes(deps));
   await app.register(panelRoutes(deps));
   await app.register(familyDocsRoutes(deps));
 

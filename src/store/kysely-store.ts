@@ -8,6 +8,7 @@ import { RunAggregateCache, TxAggregates } from './repos/run-aggregate-cache.js'
 import { RunQueries } from './repos/runs.repo.js';
 import { CellQueries } from './repos/cells.repo.js';
 import { OrganQueries } from './repos/organs.repo.js';
+import { CommandQueries } from './repos/commands.repo.js';
 import type { GroupCommit } from './group-commit.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './repos/event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
@@ -35,6 +36,7 @@ class KyselyTx implements TimerTx {
   readonly cells: CellQueries;
   readonly organs: OrganQueries;
   readonly assignments: AssignmentQueries;
+  readonly commands: CommandQueries;
   timersChanged = false;
   /** What this transaction learnt of runs' records: remembered once it commits. */
   readonly aggregates: TxAggregates;
@@ -53,6 +55,7 @@ class KyselyTx implements TimerTx {
     this.cells = new CellQueries(trx, kind);
     this.organs = new OrganQueries(trx, kind);
     this.assignments = new AssignmentQueries(trx, kind);
+    this.commands = new CommandQueries(trx);
   }
 
   async appendEvent(event: NewEvent): Promise<void> {
@@ -102,6 +105,7 @@ export class KyselyStore implements Store {
   readonly cells: CellQueries;
   readonly organs: OrganQueries;
   readonly assignments: AssignmentQueries;
+  readonly commands: CommandQueries;
   readonly #db: Kysely<Database>;
   readonly #reader: Kysely<Database>;
   readonly #groupCommit: GroupCommit | null;
@@ -136,6 +140,7 @@ export class KyselyStore implements Store {
     this.cells = new CellQueries(reader, kind);
     this.organs = new OrganQueries(reader, kind);
     this.assignments = new AssignmentQueries(reader, kind);
+    this.commands = new CommandQueries(reader);
   }
 
   /** Starts cross-instance wake-ups; call once after migrating. */

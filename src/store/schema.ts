@@ -154,6 +154,17 @@ export interface OrgansTable {
   updated_at: string;
 }
 
+export interface CommandsTable {
+  id: string;
+  actor: string;
+  status: string;
+  doc: string;
+  fingerprint: string;
+  expires_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface CountersTable {
   name: string;
   value: number;
@@ -175,4 +186,5 @@ export interface Database {
   cell_revisions: CellRevisionsTable;
   organs: OrgansTable;
   counters: CountersTable;
+  commands: CommandsTable;
 }

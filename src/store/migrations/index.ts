@@ -5,6 +5,7 @@ import { runs } from './003-runs.js';
 import { cells } from './004-cells.js';
 import { organs } from './005-organs.js';
 import { roomDetails } from './006-room-details.js';
+import { commands } from './007-commands.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '004-cells': cells,
   '005-organs': organs,
   '006-room-details': roomDetails,
+  '007-commands': commands,
 };
 
 export const migrationProvider: MigrationProvider = {
