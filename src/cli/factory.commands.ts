@@ -9,14 +9,7 @@ import type {
   OrganView,
 } from '../contract/organs.js';
 import { organCellId } from '../domain/organs/organ-template.js';
-import {
-  intArg,
-  note,
-  print,
-  readJson,
-  withClientOptions,
-  type ClientOpts,
-} from './command-kit.js';
+import { intArg, note, print, readJson, withClientOptions, type ClientOpts } from './command-kit.js';
 import { EXAMPLE_ORGANS_DIR, loadExampleCells } from './examples-load.js';
 import { CliError, call, type Client } from './http-client.js';
 import { watchBuild, type Started } from './organ-watch.js';
