@@ -18,6 +18,9 @@ const diffClass = (line: string) =>
  * The command bar on every page (Ctrl-K or ⌘-K): say a command in Russian or English, see its plan —
  * intent, checks, diff, the requests — and only then apply it (docs/commands.md).
  */
+/** `POST /factory/commands` is `access: full` (src/http/routes/commands.routes.ts). */
+export const COMMAND_NEEDS = { access: 'full' } as const;
+
 export function CommandBar() {
   const { api } = useSignedIn();
   const [open, setOpen] = useState(false);

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { can, describeWho } from './access';
-import { CommandBar } from './command-bar';
+import { COMMAND_NEEDS, CommandBar } from './command-bar';
 import { useSignedIn } from './context';
 import { NotFoundPage } from './pages/not-found';
 import { HOME, ROUTES } from './pages';
@@ -50,7 +50,8 @@ export function Shell() {
             ))}
           </ul>
         </nav>
-        <CommandBar />
+        {/* Planning a command needs what the route needs (`full`): a token that cannot is not offered it. */}
+        {can(who, COMMAND_NEEDS) && <CommandBar />}
         <div class="who">
           <span>
             Signed in as <strong>{describeWho(who)}</strong>
