@@ -185,13 +185,23 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       cellMetrics: factoryMetrics,
       organs,
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
-      verification: new RunVerification(runs, {
-        workspaceRoot: config.workspaceRoot,
-        defaultTimeoutMs: config.verifyTimeoutMs,
-        maxTimeoutMs: config.verifyMaxTimeoutMs,
-        outputCapBytes: config.verifyOutputCapBytes,
-        env: config.commandEnv,
-      }),
+      verification: new RunVerification(
+        runs,
+        {
+          workspaceRoot: config.workspaceRoot,
+          defaultTimeoutMs: config.verifyTimeoutMs,
+          maxTimeoutMs: config.verifyMaxTimeoutMs,
+          outputCapBytes: config.verifyOutputCapBytes,
+          env: config.commandEnv,
+          sandbox: {
+            mode: config.verifySandbox,
+            programs: config.verifyPrograms,
+            limits: config.verifyLimits,
+            ...(config.commandEnv.PATH === undefined ? {} : { hostPath: config.commandEnv.PATH }),
+          },
+        },
+        config.verifyTenantRoot,
+      ),
       ...(runtime.logStream === undefined ? {} : { logStream: runtime.logStream }),
     });
     if (runtime.onError === undefined)

@@ -4,6 +4,7 @@ import {
   type CapabilityLevel,
   type CapabilityName,
 } from '../domain/capabilities.js';
+import { verifySettings } from './verify-settings.js';
 
 /** A parser turns the raw text (env, flag or file value) into a value, or says what was expected. */
 type Parse<T> = (raw: unknown) => { value: T } | { expected: string };
@@ -269,6 +270,7 @@ export const SETTINGS = {
     unit: 'bytes',
     doc: 'How much of the end of each command’s stdout and stderr the report keeps.',
   }),
+  ...verifySettings,
   canaryPercent: spec({
     env: ['FABRICA_CANARY_PERCENT'],
     default: 10,

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   not_running:
     'The organ build is no longer running (it finished, failed or was stopped), so it cannot be cancelled.',
   unavailable: 'The server is shutting down or the store is unreachable; retry later.',
+  sandbox_unavailable:
+    'Verification is configured to run in the sandbox and the sandbox (bubblewrap) is missing or cannot start; the reason says how to install it.',
   panel_not_built: 'The operator panel has not been built on this installation: run `npm run build`.',
   internal: 'An unexpected server fault; the log holds the details under the request id.',
 } as const;

@@ -24,6 +24,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   cell_error: 502,
   not_running: 409,
   unavailable: 503,
+  sandbox_unavailable: 503,
   panel_not_built: 503,
   internal: 500,
 };

@@ -4,13 +4,16 @@ import type { AppDeps } from '../app.js';
 import { callerOf, sendData } from '../llm-envelope.js';
 import { RunParams } from './runs.schemas.js';
 
-/** Root only, and gated: running commands on the host is the most dangerous thing the kernel does. */
-export const RUN_VERIFY: ActionSpec = {
+/**
+ * The instance admin only (the operator of the host), and gated: running commands on the host is the most
+ * dangerous thing the kernel does. Tenant root tokens too where FABRICA_VERIFY_TENANT_ROOT allows it.
+ */
+export const runVerifyAction = (tenantRoot: boolean): ActionSpec => ({
   name: 'runs.verify',
-  access: 'root',
+  ...(tenantRoot ? { access: 'root' } : { adminOnly: true }),
   write: true,
   capability: 'factory_verify',
-};
+});
 
 export const runVerifyRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
@@ -31,7 +34,7 @@ export const runVerifyRoutes =
             { additionalProperties: false },
           ),
         },
-        config: { action: RUN_VERIFY },
+        config: { action: runVerifyAction(deps.verification.tenantRoot) },
       },
       async (req, reply) => {
         const r = await deps.verification.verify(
