@@ -7,6 +7,7 @@ import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app.js';
 import { sendFailure } from '../errors.js';
 import { openSseStream, openWsStream, type StreamOptions } from '../streams.js';
+import { guardOf } from '../token-watch.js';
 
 const EventsQuery = Type.Object(
   {
@@ -53,10 +54,11 @@ export function resumePoint(req: FastifyRequest, head: number): number {
 export const eventsRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const options = (): StreamOptions => ({
+    const options = (req: FastifyRequest): StreamOptions => ({
       hub: deps.hub,
       heartbeatMs: deps.heartbeatMs,
       bufferLimitBytes: deps.streamBufferBytes,
+      guard: guardOf(deps.access, req),
     });
     app.route({
       method: 'GET',
@@ -70,7 +72,7 @@ export const eventsRoutes =
       handler: (req, reply) => {
         if (deps.lifecycle.shuttingDown)
           return sendFailure(req, reply, { code: 'unavailable', reason: 'shutting down' });
-        openSseStream(req, reply, options(), resumePoint(req, deps.hub.head), filterOf(req));
+        openSseStream(req, reply, options(req), resumePoint(req, deps.hub.head), filterOf(req));
         return reply;
       },
       wsHandler: (socket: WebSocket, req) => {
@@ -78,7 +80,7 @@ export const eventsRoutes =
           socket.close(1001, 'shutting_down');
           return;
         }
-        openWsStream(socket, options(), resumePoint(req, deps.hub.head), filterOf(req));
+        openWsStream(socket, options(req), resumePoint(req, deps.hub.head), filterOf(req));
       },
     });
   };

@@ -5,6 +5,7 @@ import type { AppDeps } from '../app.js';
 import { openCellStream } from '../cell-stream.js';
 import { cellView } from '../cell-view.js';
 import { openSubjectStream, webSocketOnly } from '../ws-subject.js';
+import { guardOf } from '../token-watch.js';
 
 const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
 
@@ -51,6 +52,7 @@ export const factoryCellStreamRoutes =
               hub: deps.hub,
               heartbeatMs: deps.heartbeatMs,
               bufferLimitBytes: deps.streamBufferBytes,
+              guard: guardOf(deps.access, req),
               snapshot: async () => {
                 const now = await deps.store.cells.cell(id);
                 return now === null ? null : cellView(now, deps.cellInvoker);

@@ -11,6 +11,7 @@ import { ERROR_STATUS } from '../error-status.js';
 import { callerOf } from '../llm-envelope.js';
 import { openRunLiveStream } from '../run-live-stream.js';
 import { resumePoint } from './events.routes.js';
+import { guardOf } from '../token-watch.js';
 
 const LiveQuery = Type.Object(
   {
@@ -86,6 +87,7 @@ export const llmLiveRoutes =
             hub: deps.hub,
             heartbeatMs: deps.heartbeatMs,
             bufferLimitBytes: deps.streamBufferBytes,
+            guard: guardOf(deps.access, req),
             snapshot: async (id) => {
               const r = await deps.runs.get(id, caller);
               return r.ok ? statusView(r.value) : null;

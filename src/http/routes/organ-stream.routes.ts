@@ -6,6 +6,7 @@ import type { Store } from '../../engine/ports.js';
 import type { AppDeps } from '../app.js';
 import { openWsEventFrames } from '../streams.js';
 import { openSubjectStream, webSocketOnly } from '../ws-subject.js';
+import { guardOf } from '../token-watch.js';
 
 const READ: ActionSpec = { name: 'organs.read', adminOnly: true, capability: 'organs_builder' };
 
@@ -105,7 +106,12 @@ export const organStreamRoutes =
         const { after } = opened;
         openWsEventFrames(
           socket,
-          { hub: deps.hub, heartbeatMs: deps.heartbeatMs, bufferLimitBytes: deps.streamBufferBytes },
+          {
+            hub: deps.hub,
+            heartbeatMs: deps.heartbeatMs,
+            bufferLimitBytes: deps.streamBufferBytes,
+            guard: guardOf(deps.access, req),
+          },
           after,
           stageFilter(id),
           { type: 'snapshot', id, state: opened.value.state, seq: after },
