@@ -89,13 +89,19 @@ export function openSseStream(
 ): void {
   reply.hijack();
   const res = reply.raw;
+  const head = req.method === 'HEAD';
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    ...(head ? {} : { connection: 'keep-alive' }),
     'x-accel-buffering': 'no',
     'x-request-id': req.id,
   });
+  // HEAD asks for the headers only: a stream has no end to wait for.
+  if (head) {
+    res.end();
+    return;
+  }
   res.write(`retry: 2000\n: stream open after=${after} head=${opts.hub.head}\n\n`);
   // That write put the headers in the socket's queue: events may now go to the socket itself.
   const outbox = res.socket === null ? null : new SseOutbox(res.socket, res.chunkedEncoding);
