@@ -13,6 +13,19 @@ const bwrapSkip =
     : false;
 const base = '/llm/factory/runs';
 
+/** Host processes running `sleep <seconds>`. */
+function sleepers(seconds: string): string[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'latin1') === `sleep\0${seconds}\0`;
+      } catch {
+        return false;
+      }
+    });
+}
+
 async function newRun(f: TestFabrica, token?: string): Promise<string> {
   const r = await f.request('POST', base, {
     body: { source: { kind: 'prompt', content: 'verify me' } },
@@ -120,16 +133,20 @@ describe('verification in the bubblewrap sandbox', { skip: bwrapSkip }, () => {
     assert.equal(existsSync('/usr/escaped'), false);
     assert.equal(connections, 0, 'the host listener saw a connection');
     // Nothing the bomb started outlives the report: the sandbox's PID namespace went with it.
-    const sleepers = readdirSync('/proc')
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return /^sleep\0+60/.test(readFileSync(`/proc/${p}/cmdline`, 'latin1'));
-        } catch {
-          return false;
-        }
-      });
-    assert.deepEqual(sleepers, []);
+    assert.deepEqual(sleepers('60'), []);
+  });
+
+  it('a timeout ends everything in the sandbox, even what left the process group', async () => {
+    const r = await verify(f, id, [
+      {
+        program: 'sh',
+        args: ['-c', 'setsid sleep 61 & sleep 61 & sleep 61'],
+        timeout_ms: 1000,
+      },
+    ]);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.data.report.commands[0].timed_out, true);
+    assert.deepEqual(sleepers('61'), []);
   });
 
   it('refuses tenant root tokens: verification is the host operator’s', async () => {
