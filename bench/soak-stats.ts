@@ -2,6 +2,10 @@ export interface Sample {
   readonly t_s: number;
   readonly rss_mb: number;
   readonly heap_mb: number;
+  readonly heap_total_mb?: number;
+  readonly external_mb?: number;
+  readonly brk_mb?: number;
+  readonly anon_mmap_mb?: number;
 }
 
 export interface LineFit {

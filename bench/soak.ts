@@ -6,8 +6,10 @@
  * reports the slope of RSS after warm-up against the noise around it. Bounded in time and rate; stops
  * the server (its own child, by pid) when done.
  *
- * Knobs: --minutes (30), --rate (35 requests/s), --warmup-min (5), --sample-s (10), --streams (4
- * open at a time), --out (a JSON report, else stdout only).
+ * Knobs: --minutes (30), --rate (35 requests/s; 0 for streams only), --warmup-min (5), --sample-s (10),
+ * --streams (4 open at a time; 0 for requests only), --streams-from-head (streams start at the head of the
+ * log rather than replaying it from seq 0), --no-writes (no runs created: the database does not grow),
+ * --out (a JSON report, else stdout only).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -27,10 +29,12 @@ const arg = (name: string, fallback: number): number => {
 const outIndex = process.argv.indexOf('--out');
 const out = outIndex >= 0 ? process.argv[outIndex + 1] : undefined;
 const minutes = arg('minutes', 30);
-const rate = Math.min(arg('rate', 35), 200);
+const rate = process.argv.includes('--rate') ? Math.min(arg('rate', 0), 200) : 35;
 const warmupMin = Math.min(arg('warmup-min', 5), minutes / 2);
 const sampleS = arg('sample-s', 10);
-const streams = Math.min(arg('streams', 4), 32);
+const streams = process.argv.includes('--streams') ? Math.min(arg('streams', 0), 32) : 4;
+const streamsFrom = process.argv.includes('--streams-from-head') ? 'head' : 'start';
+const noWrites = process.argv.includes('--no-writes');
 const ADMIN = 'fab_soak_admin_token_0123456789abcdef';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -46,6 +50,8 @@ const child = spawn(
   ['bin/fabrica.js', 'serve', '--port', String(port), '--host', '127.0.0.1'],
   {
     env: {
+      // Settings to try (FABRICA_SQLITE_CACHE_KIB=16000, say) pass through; the rest is the soak's own.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('FABRICA_'))),
       PATH: process.env.PATH ?? '',
       FABRICA_DATA_DIR: dataDir,
       FABRICA_ADMIN_TOKEN: ADMIN,
@@ -115,6 +121,7 @@ const ops: (() => Promise<unknown>)[] = [
   () => request('GET', '/llm/factory/runs?limit=20'),
   () => request('GET', '/capabilities'),
   async () => {
+    if (noWrites) return request('GET', '/healthz');
     const r = await request('POST', '/llm/factory/runs', {
       source: { kind: 'prompt', content: `soak ${counts.requests}` },
     });
@@ -134,7 +141,8 @@ function openStream(): Promise<void> {
   return new Promise((resolve) => {
     if (useWs) {
       counts.ws += 1;
-      const ws = new WebSocket(`${base.replace('http', 'ws')}/events?after=0&token=${tenantToken}`);
+      const after = streamsFrom === 'head' ? '' : 'after=0&';
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/events?${after}token=${tenantToken}`);
       ws.on('message', () => undefined);
       ws.on('error', () => undefined);
       ws.on('close', () => resolve());
@@ -156,7 +164,8 @@ function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
 }
-async function heapOf(): Promise<number> {
+/** From the server's own /metrics: V8 heap used and committed, and memory outside the V8 heap. */
+async function memoryOf(): Promise<{ heap: number; heapTotal: number; external: number }> {
   const text = await new Promise<string>((resolve) => {
     http
       .get(`${base}/metrics`, { agent, headers: { authorization: `Bearer ${ADMIN}` } }, (res) => {
@@ -166,8 +175,30 @@ async function heapOf(): Promise<number> {
       })
       .on('error', () => resolve(''));
   });
-  const m = /^nodejs_heap_size_used_bytes\s+(\S+)/m.exec(text);
-  return m ? Number(m[1]) : NaN;
+  const metric = (name: string) => {
+    const m = new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
+  };
+  return {
+    heap: metric('nodejs_heap_size_used_bytes'),
+    heapTotal: metric('nodejs_heap_size_total_bytes'),
+    external: metric('nodejs_external_memory_bytes'),
+  };
+}
+
+/** Resident anonymous memory in the brk heap (the main malloc arena) and in other anonymous mappings. */
+function anonOf(pid: number): { brk: number; mmap: number } {
+  let brk = 0;
+  let mmap = 0;
+  let region = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) region = line.split(/\s+/)[5] ?? '';
+    const m = /^Anonymous:\s+(\d+) kB/.exec(line);
+    if (m === null) continue;
+    if (region === '[heap]') brk += Number(m[1]) * 1024;
+    else if (region === '') mmap += Number(m[1]) * 1024;
+  }
+  return { brk, mmap };
 }
 
 const t0 = Date.now();
@@ -177,11 +208,22 @@ let stopped = false;
 const sampler = (async () => {
   while (!stopped) {
     const rss = rssOf(child.pid!);
-    const heap = await heapOf();
-    const s = { t_s: (Date.now() - t0) / 1000, rss_mb: rss / 1048576, heap_mb: heap / 1048576 };
+    const mem = await memoryOf();
+    const anon = anonOf(child.pid!);
+    const mb = (n: number) => n / 1048576;
+    const s: Sample = {
+      t_s: (Date.now() - t0) / 1000,
+      rss_mb: mb(rss),
+      heap_mb: mb(mem.heap),
+      heap_total_mb: mb(mem.heapTotal),
+      external_mb: mb(mem.external),
+      brk_mb: mb(anon.brk),
+      anon_mmap_mb: mb(anon.mmap),
+    };
     samples.push(s);
     log(
-      `t=${s.t_s.toFixed(0)}s rss=${s.rss_mb.toFixed(1)}MB heap=${s.heap_mb.toFixed(1)}MB ` +
+      `t=${s.t_s.toFixed(0)}s rss=${s.rss_mb.toFixed(1)}MB heap=${s.heap_mb.toFixed(1)}/${s.heap_total_mb!.toFixed(1)}MB ` +
+        `external=${s.external_mb!.toFixed(1)}MB brk=${s.brk_mb!.toFixed(1)}MB anon-mmap=${s.anon_mmap_mb!.toFixed(1)}MB ` +
         `req=${counts.requests} sse=${counts.sse} ws=${counts.ws}`,
     );
     await new Promise((r) => setTimeout(r, sampleS * 1000));
@@ -189,7 +231,7 @@ const sampler = (async () => {
 })();
 const streamLoop = (async () => {
   const open = new Set<Promise<void>>();
-  while (Date.now() < endAt) {
+  while (Date.now() < endAt && streams > 0) {
     while (open.size < streams) {
       const p = openStream().finally(() => open.delete(p));
       open.add(p);
@@ -207,9 +249,13 @@ const tokenLoop = (async () => {
 })();
 // Open-loop at a fixed rate, with at most 16 requests in flight, so a slow server is not flooded.
 let inFlight = 0;
-const interval = 1000 / rate;
+const interval = 1000 / Math.max(rate, 1);
 let next = Date.now();
 while (Date.now() < endAt) {
+  if (rate === 0) {
+    await new Promise((r) => setTimeout(r, 1000));
+    continue;
+  }
   if (inFlight < 16) {
     inFlight += 1;
     const op = ops[counts.requests % ops.length]!;
@@ -232,6 +278,14 @@ rmSync(dataDir, { recursive: true, force: true });
 const after = samples.filter((s) => s.t_s >= warmupMin * 60);
 const rss = fitLine(after.map((s) => [s.t_s / 60, s.rss_mb]));
 const heap = fitLine(after.map((s) => [s.t_s / 60, s.heap_mb]));
+const slopeOf = (key: keyof Sample) =>
+  fitLine(after.map((s) => [s.t_s / 60, Number(s[key])] as [number, number])).slope;
+const parts = {
+  heap_total: slopeOf('heap_total_mb'),
+  external: slopeOf('external_mb'),
+  brk: slopeOf('brk_mb'),
+  anon_mmap: slopeOf('anon_mmap_mb'),
+};
 const report = {
   minutes,
   rate,
@@ -243,12 +297,17 @@ const report = {
   rss_mb: { first: samples[0]?.rss_mb, at_warmup: after[0]?.rss_mb, last: samples.at(-1)?.rss_mb },
   rss_slope_mb_per_min: rss,
   heap_slope_mb_per_min: heap,
+  /** Where RSS went, MB/min after warm-up: V8's committed heap, external memory, malloc's brk heap, other anonymous maps. */
+  part_slopes_mb_per_min: parts,
   samples,
 };
 log(
   `RSS after warm-up: slope ${rss.slope.toFixed(3)} MB/min (±${rss.slopeSe.toFixed(3)}), ` +
     `residual sd ${rss.residualSd.toFixed(2)} MB, rise over the window ${rss.rise.toFixed(2)} MB: ` +
-    `${rss.flat ? 'flat (within noise)' : 'RISING'}; heap slope ${heap.slope.toFixed(3)} MB/min`,
+    `${rss.flat ? 'flat (within noise)' : 'RISING'}; heap slope ${heap.slope.toFixed(3)} MB/min; ` +
+    Object.entries(parts)
+      .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+      .join(', '),
 );
 if (out !== undefined) writeFileSync(out, JSON.stringify(report, null, 2));
 else process.stdout.write(`${JSON.stringify({ ...report, samples: undefined })}\n`);
