@@ -75,6 +75,7 @@ export async function openStore(config: Config, clock: Clock = systemClock): Pro
   return openSqliteStore({
     file: join(config.dataDir, 'fabrica.db'),
     synchronous: config.sqliteSynchronous,
+    cacheKib: config.sqliteCacheKib,
     now,
   });
 }

@@ -200,6 +200,13 @@ export const SETTINGS = {
     unit: 'mode',
     doc: '`full` survives power loss; `normal` survives a process crash and writes faster.',
   }),
+  sqliteCacheKib: spec({
+    env: ['FABRICA_SQLITE_CACHE_KIB'],
+    default: 2048,
+    parse: int(64, 1_048_576),
+    unit: 'KiB',
+    doc: 'SQLite page cache per connection (two connections); the OS file cache serves the rest.',
+  }),
   pgPoolSize: spec({
     env: ['FABRICA_PG_POOL_SIZE'],
     default: 10,
