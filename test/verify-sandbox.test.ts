@@ -78,6 +78,12 @@ describe('verification in the bubblewrap sandbox', { skip: bwrapSkip }, () => {
     assert.equal(uid, expectedUid);
     assert.ok(existsSync(join(f.config.workspaceRoot, 'pkg', 'out.txt')));
     assert.match(cwd.stdout_tail, /\/pkg /);
+    // The audit trail keeps who verified, the outcome and how the commands were confined.
+    const audit = await f.request('GET', `/audit?type=verification.completed&subject_id=${id}`);
+    assert.equal(audit.status, 200, JSON.stringify(audit.body));
+    const last = JSON.stringify(audit.body.events?.at(-1) ?? audit.body);
+    assert.match(last, /"sandbox":"bwrap"/);
+    assert.match(last, /"actor":"admin"/);
   });
 
   it('every escape fails with the command’s own error and nothing happens on the host', async () => {
