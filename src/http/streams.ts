@@ -107,6 +107,8 @@ export function openSseStream(
   const outbox = res.socket === null ? null : new SseOutbox(res.socket, res.chunkedEncoding);
   let last = after;
   let ended = false;
+  // Set once the stream is open; a stream that ended while subscribing has nothing to watch.
+  let unwatch: (() => void) | undefined;
   const tooSlow = slowConsumerCheck(opts.bufferLimitBytes);
   const finish = (end: StreamEnd | null) => {
     if (ended) return;
@@ -143,7 +145,7 @@ export function openSseStream(
     end: (reason) => finish({ reason: endReasonOf(reason), resume_after: last }),
   };
   const sub = opts.hub.subscribe(after, filter, sink);
-  const unwatch = opts.guard?.((reason) => finish({ reason, resume_after: last }));
+  if (!ended) unwatch = opts.guard?.((reason) => finish({ reason, resume_after: last }));
   const heartbeat = setInterval(() => {
     if (ended) return;
     outbox?.flush();
