@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with node's test runner (TypeScript through tsx).
 // Suites that need PostgreSQL run when FABRICA_TEST_DATABASE_URL is set; the panel's browser tests run
-// when Chromium is installed (FABRICA_TEST_CHROMIUM, default /usr/bin/chromium) and the panel is built.
+// when Chromium is installed (FABRICA_TEST_CHROMIUM, default /usr/bin/chromium) and the panel is built;
+// the verification sandbox's tests when bubblewrap (bwrap) is on the PATH.
 // Otherwise they are skipped, and this script says so before and after the run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -31,6 +32,12 @@ if (files.some((f) => f.startsWith(join('test', 'panel') + sep))) {
     skipped.push(`panel browser tests: no Chromium at ${chromium} (install Debian's chromium)`);
   } else if (!existsSync(join('panel', 'dist', 'index.html'))) {
     skipped.push('panel browser tests: the panel is not built (run npm run build)');
+  }
+}
+if (files.some((f) => f.includes('verify-sandbox'))) {
+  const path = (process.env.PATH ?? '').split(':').filter((d) => d.startsWith('/'));
+  if (!path.some((d) => existsSync(join(d, 'bwrap')))) {
+    skipped.push('verification sandbox tests: bwrap is not installed (apt-get install bubblewrap)');
   }
 }
 const notice = () => {

@@ -81,6 +81,7 @@ export async function openStore(config: Config, clock: Clock = systemClock): Pro
   return openSqliteStore({
     file: join(config.dataDir, 'fabrica.db'),
     synchronous: config.sqliteSynchronous,
+    cacheKib: config.sqliteCacheKib,
     now,
   });
 }
@@ -216,13 +217,23 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       }),
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
       checkResponses: config.checkResponses,
-      verification: new RunVerification(runs, {
-        workspaceRoot: config.workspaceRoot,
-        defaultTimeoutMs: config.verifyTimeoutMs,
-        maxTimeoutMs: config.verifyMaxTimeoutMs,
-        outputCapBytes: config.verifyOutputCapBytes,
-        env: config.commandEnv,
-      }),
+      verification: new RunVerification(
+        runs,
+        {
+          workspaceRoot: config.workspaceRoot,
+          defaultTimeoutMs: config.verifyTimeoutMs,
+          maxTimeoutMs: config.verifyMaxTimeoutMs,
+          outputCapBytes: config.verifyOutputCapBytes,
+          env: config.commandEnv,
+          sandbox: {
+            mode: config.verifySandbox,
+            programs: config.verifyPrograms,
+            limits: config.verifyLimits,
+            ...(config.commandEnv.PATH === undefined ? {} : { hostPath: config.commandEnv.PATH }),
+          },
+        },
+        config.verifyTenantRoot,
+      ),
       ...(runtime.logStream === undefined ? {} : { logStream: runtime.logStream }),
     });
     if (runtime.onError === undefined)

@@ -10,6 +10,7 @@ import {
   type RunnerOptions,
   type VerificationCommand,
 } from '../src/runtime/verification-runner.js';
+import { DEFAULT_LIMITS } from '../src/runtime/verify-sandbox.js';
 
 let root = '';
 let outside = '';
@@ -31,11 +32,18 @@ const options = (extra: Partial<RunnerOptions> = {}): RunnerOptions => ({
   maxTimeoutMs: 60_000,
   outputCapBytes: 64 * 1024,
   env: { PATH: process.env.PATH ?? '' },
+  // Unconfined here: these tests are about the runner's process handling; the sandbox has its own suite.
+  sandbox: {
+    mode: 'none',
+    programs: ['node', 'fabrica-no-such-program'],
+    limits: DEFAULT_LIMITS,
+    hostPath: process.env.PATH ?? '',
+  },
   ...extra,
 });
 /** A node script as a command: runs anywhere node does, with no shell involved. */
 const js = (script: string, extra: Partial<VerificationCommand> = {}): VerificationCommand => ({
-  program: process.execPath,
+  program: 'node',
   args: ['-e', script],
   ...extra,
 });

@@ -4,6 +4,7 @@ import {
   type CapabilityLevel,
   type CapabilityName,
 } from '../domain/capabilities.js';
+import { verifySettings } from './verify-settings.js';
 
 /** A parser turns the raw text (env, flag or file value) into a value, or says what was expected. */
 type Parse<T> = (raw: unknown) => { value: T } | { expected: string };
@@ -230,6 +231,13 @@ export const SETTINGS = {
     unit: 'mode',
     doc: '`full` survives power loss; `normal` survives a process crash and writes faster.',
   }),
+  sqliteCacheKib: spec({
+    env: ['FABRICA_SQLITE_CACHE_KIB'],
+    default: 2048,
+    parse: int(64, 1_048_576),
+    unit: 'KiB',
+    doc: 'SQLite page cache per connection (two connections); the OS file cache serves the rest.',
+  }),
   pgPoolSize: spec({
     env: ['FABRICA_PG_POOL_SIZE'],
     default: 10,
@@ -321,6 +329,7 @@ export const SETTINGS = {
     unit: 'ms',
     doc: 'How long a planned natural-language command may be applied (then `command_expired`).',
   }),
+  ...verifySettings,
   canaryPercent: spec({
     env: ['FABRICA_CANARY_PERCENT'],
     default: 10,

@@ -7,6 +7,13 @@ export const ERROR_CODES = {
   invalid_json: 'The request body is not valid JSON.',
   payload_too_large: 'The request body is larger than the configured limit (`FABRICA_BODY_LIMIT`).',
   unsupported_media_type: 'The request body has a content type the route does not accept.',
+  invalid_url: 'The URL is malformed (a bad percent-encoding); the URL itself is not echoed.',
+  bad_request: 'The request is not valid HTTP (refused by the HTTP parser before any route).',
+  method_not_allowed:
+    'The path exists but not with this method; the `Allow` header lists the methods it has.',
+  request_timeout: 'The request was not received completely in time.',
+  uri_too_long: 'A path segment is longer than the server accepts.',
+  headers_too_large: 'The request headers are larger than the server accepts.',
   not_found: 'The route, or the record the path names, does not exist (or is not visible to the caller).',
   conflict: 'The record changed since it was read (optimistic concurrency): read it again and retry.',
   unauthorized: 'No token, an unknown token, or an expired or revoked token.',
@@ -41,6 +48,8 @@ export const ERROR_CODES = {
   command_stale:
     'The registry changed since the command was planned, or it was applied already: plan it again.',
   unavailable: 'The server is shutting down or the store is unreachable; retry later.',
+  sandbox_unavailable:
+    'Verification is configured to run in the sandbox and the sandbox (bubblewrap) is missing or cannot start; the reason says how to install it.',
   panel_not_built: 'The operator panel has not been built on this installation: run `npm run build`.',
   internal: 'An unexpected server fault; the log holds the details under the request id.',
 } as const;

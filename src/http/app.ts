@@ -6,7 +6,14 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { App, AppDeps } from './app-deps.js';
 import { UNMATCHED_ROUTE } from '../engine/observability/metrics.js';
 import { registerCors } from './cors.js';
-import { errorBody, familyOf, sendFailure, toFailure } from './errors.js';
+import { sendFailure, toFailure } from './errors.js';
+import {
+  answerUnmatched,
+  clientErrorHandler,
+  frameworkErrorHandler,
+  MethodIndex,
+} from './framework-errors.js';
+import { redact } from './redact.js';
 import { redactUrl } from './request-context.js';
 import { newRequestIds } from './request-ids.js';
 import { closeAfterAnswer, registerRouteHooks } from './route-hooks.js';
@@ -47,6 +54,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
             paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', 'req.query.token'],
             censor: '[redacted]',
           },
+          // Every line, whatever put a secret in it, passes the one redaction of error bodies too.
+          hooks: { streamWrite: redact },
           serializers: {
             req: (req: { method: string; url: string; ip?: string }) => ({
               method: req.method,
@@ -55,10 +64,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
             }),
           },
         };
+  const requestIds = newRequestIds();
   const options: FastifyServerOptions = {
     logger: logger,
     bodyLimit: deps.bodyLimit,
-    genReqId: newRequestIds(),
+    genReqId: requestIds,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(requestIds),
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -69,6 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Before the routes (and the OpenAPI plugin's own hook): every route documents its family's errors.
   app.addHook('onRoute', addErrorResponses);
   if (deps.checkResponses) checkResponses(app);
+  const methods = new MethodIndex();
+  app.addHook('onRoute', (route) => methods.add(route));
   // Before any route is declared: each one gets its request id, authorization and metrics hooks.
   registerRouteHooks(app, deps.access, deps.metrics);
 
@@ -103,16 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // No route, so none of a route's hooks ran: the request id and the metrics are done here.
     unmatched.observe(req.method, 404, reply.elapsedTime / 1000);
     closeAfterAnswer(req, reply);
-    return reply
-      .code(404)
-      .header('x-request-id', req.id)
-      .send(
-        errorBody(
-          familyOf(req.url),
-          { code: 'not_found', reason: `no route ${req.method} ${redactUrl(req.url)}` },
-          req.id,
-        ),
-      );
+    return answerUnmatched(req, reply, methods);
   });
 
   await app.register(swagger, {

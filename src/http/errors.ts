@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FailureError, type Failure, type Result } from '../domain/errors.js';
 import { ERROR_STATUS } from './error-status.js';
+import { redact } from './redact.js';
 
 /** The API families answer errors in their own shape (docs/errors.md). */
 export type ApiFamily = 'neira' | 'llm';
@@ -8,7 +9,9 @@ export type ApiFamily = 'neira' | 'llm';
 export const familyOf = (url: string): ApiFamily =>
   url.startsWith('/llm/') || url === '/llm' ? 'llm' : 'neira';
 
-export function errorBody(family: ApiFamily, f: Failure, requestId: string): Record<string, unknown> {
+/** Every error body is made here, so its reason is redacted here (redact.ts): no secret is ever echoed. */
+export function errorBody(family: ApiFamily, failure: Failure, requestId: string): Record<string, unknown> {
+  const f = { ...failure, reason: redact(failure.reason) };
   if (family === 'llm') {
     return {
       success: false,

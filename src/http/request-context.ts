@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../domain/access.js';
 import type { ActionSpec } from '../domain/policy.js';
+import { redact } from './redact.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,7 +34,7 @@ export function bearerOf(req: FastifyRequest): string | null {
   return null;
 }
 
-/** The URL with any `token` query parameter masked, for logs. */
+/** The URL with any `token` query parameter masked, for logs (the rules are redact.ts's). */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+  return redact(url);
 }

@@ -1,14 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { fail, ok, type Result } from '../domain/errors.js';
 import { OutputTail } from './output-tail.js';
 import { terminateGroup } from './process-tree.js';
+import {
+  findTools,
+  handOverWorkspace,
+  resolveProgram,
+  sandboxEnv,
+  sandboxInvocation,
+  type SandboxConfig,
+  type SandboxMode,
+  type SandboxTools,
+} from './verify-sandbox.js';
 import { confineCwd } from './workspace-cwd.js';
 
 export { resolveCwd } from './workspace-cwd.js';
 
 /**
- * Runs a factory run's verification commands on the host, one after another, never through a shell:
- * each is a program and its argument list, so nothing in them is ever interpreted. Every command leads
+ * Runs a factory run's verification commands one after another, never through a shell of the server's:
+ * each is a program and its argument list, so nothing in them is ever interpreted by the server. The
+ * program is a name from the allow-list, and the command runs inside the sandbox (verify-sandbox.ts)
+ * unless the admin configured `none`. Every command leads
  * its own process group; a timeout ends the whole group, and whatever a command leaves running when it
  * exits (a dev server, a watcher) is ended too, so no verification outlives its report.
  *
@@ -46,6 +60,8 @@ export interface CommandResult {
 
 export interface VerificationOutcome {
   success: boolean;
+  /** How the commands were confined: `bwrap`, or `none` when the admin turned the sandbox off. */
+  sandbox: SandboxMode;
   commands: CommandResult[];
   started_at: string;
   finished_at: string;
@@ -64,6 +80,8 @@ export interface RunnerOptions {
    * server secret leaks into a build by default.
    */
   env: Readonly<Record<string, string>>;
+  /** The sandbox, the program allow-list and the resource limits. */
+  sandbox: SandboxConfig;
 }
 
 export const MAX_COMMANDS = 50;
@@ -149,13 +167,16 @@ export async function runVerification(
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const results: CommandResult[] = [];
+  const tools = opts.sandbox.mode === 'bwrap' ? findTools(opts.sandbox) : null;
+  if (tools?.ok === true) await prepareWorkspace(opts.workspaceRoot);
   for (const [i, command] of commands.entries()) {
-    const result = await runCommand(command, opts);
+    const result = await runCommand(command, opts, tools);
     results.push(result);
     onProgress?.(i, result);
   }
   return {
     success: results.length > 0 && results.every((r) => r.exit_code === 0 && !r.timed_out && !r.error),
+    sandbox: opts.sandbox.mode,
     commands: results,
     started_at: startedAt,
     finished_at: new Date().toISOString(),
@@ -177,7 +198,34 @@ async function atMost(p: Promise<void>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-async function runCommand(command: VerificationCommand, opts: RunnerOptions): Promise<CommandResult> {
+/** The workspace's TMPDIR, and (when the server runs as root) the workspace handed to the sandbox user. */
+async function prepareWorkspace(root: string): Promise<void> {
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  await handOverWorkspace(root);
+}
+
+/** What to spawn: the program itself (no sandbox) or the sandbox chain around it. */
+function invocation(
+  command: VerificationCommand,
+  program: string,
+  cwd: string,
+  opts: RunnerOptions,
+  tools: Result<SandboxTools> | null,
+): Result<{ file: string; args: string[]; cwd: string; env: Record<string, string> }> {
+  const env = { ...opts.env, ...command.env };
+  if (tools === null) return ok({ file: program, args: command.args, cwd, env });
+  if (!tools.ok) return tools;
+  const root = realpathSync(opts.workspaceRoot);
+  const inside = sandboxEnv(root, command.env ?? {});
+  const inv = sandboxInvocation(tools.value, opts.sandbox.limits, root, cwd, program, command.args, inside);
+  return ok({ ...inv, cwd: '/', env: {} });
+}
+
+async function runCommand(
+  command: VerificationCommand,
+  opts: RunnerOptions,
+  tools: Result<SandboxTools> | null,
+): Promise<CommandResult> {
   const t0 = performance.now();
   const stdout = new OutputTail(opts.outputCapBytes);
   const stderr = new OutputTail(opts.outputCapBytes);
@@ -196,13 +244,17 @@ async function runCommand(command: VerificationCommand, opts: RunnerOptions): Pr
     ...end,
   });
 
+  const program = resolveProgram(command.program, opts.sandbox);
+  if (!program.ok) return report(command.cwd ?? '.', { error: program.error.reason });
   const where = confineCwd(opts.workspaceRoot, command.cwd);
   if (!where.ok) return report(command.cwd ?? '.', { error: where.error.reason });
+  const start = invocation(command, program.value, where.value.abs, opts, tools);
+  if (!start.ok) return report(where.value.rel, { error: start.error.reason });
   let child: ChildProcess;
   try {
-    child = spawn(command.program, command.args, {
-      cwd: where.value.abs,
-      env: { ...opts.env, ...command.env },
+    child = spawn(start.value.file, start.value.args, {
+      cwd: start.value.cwd,
+      env: start.value.env,
       shell: false,
       detached: true, // its own process group, so a kill reaches its children too
       stdio: ['ignore', 'pipe', 'pipe'],

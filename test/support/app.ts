@@ -39,7 +39,7 @@ export async function startTestFabrica(
   kind: 'sqlite' | 'postgres',
   env: Record<string, string> = {},
   target?: TestStoreTarget,
-  runtime: Pick<Runtime, 'panelDir'> = {},
+  runtime: Pick<Runtime, 'panelDir' | 'clock'> = {},
 ): Promise<TestFabrica> {
   const t = target ?? (await freshTarget(kind));
   const config = loadConfig({

@@ -132,7 +132,11 @@ export function recordVerification(
   d.event('verification.completed', {
     targetKind: 'verification',
     targetId: stored.value.id,
-    context: { success: report.success },
+    // The audit trail keeps how the commands were confined, next to who ran them and the outcome.
+    context: {
+      success: report.success,
+      ...(typeof report.sandbox === 'string' ? { sandbox: report.sandbox } : {}),
+    },
   });
   if (!report.success && d.run.status === 'verifying') {
     const failed =

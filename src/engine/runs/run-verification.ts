@@ -7,6 +7,7 @@ import {
   type RunnerOptions,
   type VerificationOutcome,
 } from '../../runtime/verification-runner.js';
+import { findTools, probeSandbox } from '../../runtime/verify-sandbox.js';
 import { recordVerification } from './run-lifecycle.js';
 import type { Caller, RunService } from './run-service.js';
 
@@ -24,11 +25,28 @@ export interface VerifyResult {
 export class RunVerification {
   readonly #runs: RunService;
   readonly #opts: RunnerOptions;
+  /** Whether tenant root tokens may verify (otherwise only the admin token). */
+  readonly tenantRoot: boolean;
+  #sandboxWorks = false;
 
-  constructor(runs: RunService, opts: RunnerOptions) {
+  constructor(runs: RunService, opts: RunnerOptions, tenantRoot = false) {
     this.#runs = runs;
     this.#opts = opts;
+    this.tenantRoot = tenantRoot;
     mkdirSync(opts.workspaceRoot, { recursive: true });
+  }
+
+  /**
+   * Whether the configured sandbox can run. Found and tried once it works; looked for again on every
+   * request until then, so installing bubblewrap takes effect without a restart.
+   */
+  async #sandboxReady(): Promise<Result<void>> {
+    if (this.#opts.sandbox.mode === 'none' || this.#sandboxWorks) return ok(undefined);
+    const tools = findTools(this.#opts.sandbox);
+    if (!tools.ok) return tools;
+    const probe = await probeSandbox(tools.value, this.#opts.workspaceRoot);
+    if (probe.ok) this.#sandboxWorks = true;
+    return probe;
   }
 
   async verify(runId: string, caller: Caller, requested: unknown): Promise<Result<VerifyResult>> {
@@ -46,6 +64,8 @@ export class RunVerification {
     }
     const commands = validateCommands(raw, this.#opts);
     if (!commands.ok) return commands;
+    const ready = await this.#sandboxReady();
+    if (!ready.ok) return ready;
     const outcome = await runVerification(commands.value, this.#opts);
     const stored = await this.#runs.change(runId, caller, (d) =>
       recordVerification(

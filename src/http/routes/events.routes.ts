@@ -5,6 +5,7 @@ import { EventsQuery, EventsStream } from '../../contract/operator.js';
 import type { EventFilter } from '../../domain/event.js';
 import { readScope, type ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
+import { guardOf } from '../streams/token-watch.js';
 import { sendFailure } from '../errors.js';
 import { openSseStream, openWsStream, type StreamOptions } from '../streams/streams.js';
 
@@ -42,7 +43,8 @@ export function resumePoint(req: FastifyRequest, head: number): number {
 export const eventsRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const options = (): StreamOptions => ({
+    const options = (req: FastifyRequest): StreamOptions => ({
+      guard: guardOf(deps.access, req),
       hub: deps.hub,
       heartbeatMs: deps.heartbeatMs,
       bufferLimitBytes: deps.streamBufferBytes,
@@ -60,7 +62,7 @@ export const eventsRoutes =
       handler: (req, reply) => {
         if (deps.lifecycle.shuttingDown)
           return sendFailure(req, reply, { code: 'unavailable', reason: 'shutting down' });
-        openSseStream(req, reply, options(), resumePoint(req, deps.hub.head), filterOf(req));
+        openSseStream(req, reply, options(req), resumePoint(req, deps.hub.head), filterOf(req));
         return reply;
       },
       wsHandler: (socket: WebSocket, req) => {
@@ -68,7 +70,7 @@ export const eventsRoutes =
           socket.close(1001, 'shutting_down');
           return;
         }
-        openWsStream(socket, options(), resumePoint(req, deps.hub.head), filterOf(req));
+        openWsStream(socket, options(req), resumePoint(req, deps.hub.head), filterOf(req));
       },
     });
   };

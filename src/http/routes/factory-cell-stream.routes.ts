@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import { WebSocketUpgrade } from '../../contract/common.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
+import { guardOf } from '../streams/token-watch.js';
 import { bareCellIdHook } from '../bare-cell-id.js';
 import { openCellStream } from '../streams/cell-stream.js';
 import { cellView } from '../presenters/cells.js';
@@ -57,6 +58,7 @@ export const factoryCellStreamRoutes =
             socket,
             {
               hub: deps.hub,
+              guard: guardOf(deps.access, req),
               heartbeatMs: deps.heartbeatMs,
               bufferLimitBytes: deps.streamBufferBytes,
               snapshot: async () => {

@@ -6,6 +6,7 @@ import type { Failure } from '../../domain/errors.js';
 import { readScope, type ActionSpec } from '../../domain/policy.js';
 import { statusView } from '../../engine/runs/run-views.js';
 import type { AppDeps } from '../app-deps.js';
+import { guardOf } from '../streams/token-watch.js';
 import { webSocketOnly } from '../streams/ws-subject.js';
 import { ERROR_STATUS } from '../error-status.js';
 import { callerOf } from '../llm-envelope.js';
@@ -88,6 +89,7 @@ export const llmLiveRoutes =
           socket,
           {
             hub: deps.hub,
+            guard: guardOf(deps.access, req),
             heartbeatMs: deps.heartbeatMs,
             bufferLimitBytes: deps.streamBufferBytes,
             snapshot: async (id) => {

@@ -5,6 +5,7 @@ import { WebSocketUpgrade } from '../../contract/common.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import { stageChanges } from '../../engine/organs/organ-service.js';
 import type { AppDeps } from '../app-deps.js';
+import { guardOf } from '../streams/token-watch.js';
 import { openWsEventFrames } from '../streams/streams.js';
 import { openSubjectStream, webSocketOnly } from '../streams/ws-subject.js';
 import { stageFrame } from '../presenters/organs.js';
@@ -53,7 +54,12 @@ export const organStreamRoutes =
         const snapshot: OrganSnapshotFrame = { type: 'snapshot', id, state: opened.value.state, seq: after };
         openWsEventFrames(
           socket,
-          { hub: deps.hub, heartbeatMs: deps.heartbeatMs, bufferLimitBytes: deps.streamBufferBytes },
+          {
+            hub: deps.hub,
+            heartbeatMs: deps.heartbeatMs,
+            bufferLimitBytes: deps.streamBufferBytes,
+            guard: guardOf(deps.access, req),
+          },
           after,
           stageChanges(id),
           snapshot,

@@ -5,13 +5,16 @@ import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { callerOf, sendData } from '../llm-envelope.js';
 
-/** Root only, and gated: running commands on the host is the most dangerous thing the kernel does. */
-export const RUN_VERIFY: ActionSpec = {
+/**
+ * The instance admin only (the operator of the host), and gated: running commands on the host is the most
+ * dangerous thing the kernel does. Tenant root tokens too where FABRICA_VERIFY_TENANT_ROOT allows it.
+ */
+export const runVerifyAction = (tenantRoot: boolean): ActionSpec => ({
   name: 'runs.verify',
-  access: 'root',
+  ...(tenantRoot ? { access: 'root' } : { adminOnly: true }),
   write: true,
   capability: 'factory_verify',
-};
+});
 
 export const runVerifyRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
@@ -26,7 +29,7 @@ export const runVerifyRoutes =
           body: VerifyBody,
           response: { 201: Envelope(VerifyResult) },
         },
-        config: { action: RUN_VERIFY },
+        config: { action: runVerifyAction(deps.verification.tenantRoot) },
       },
       async (req, reply) => {
         const r = await deps.verification.verify(

@@ -30,11 +30,16 @@ export function openQueuedWsStream(socket: WebSocket, opts: StreamOptions, spec:
   let draining = false;
   let sent = spec.after;
   let sub: Subscription | null = null;
-  const channel = openWsChannel(socket, opts, () => {
-    sub?.close();
-    queue.length = 0;
-    pendingBytes = 0;
-  });
+  const channel = openWsChannel(
+    socket,
+    opts,
+    () => {
+      sub?.close();
+      queue.length = 0;
+      pendingBytes = 0;
+    },
+    () => sent,
+  );
   const end = (reason: StreamEnd['reason']) => channel.finish({ reason, resume_after: sent });
 
   const drain = async (): Promise<void> => {

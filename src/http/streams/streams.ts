@@ -6,19 +6,24 @@ import type { Failure } from '../../domain/errors.js';
 import type { EventHub, SubscriberSink, Subscription } from '../../engine/event-hub.js';
 import { ERROR_STATUS } from '../error-status.js';
 import { SseOutbox } from './sse-outbox.js';
+import type { StreamGuard, TokenEndReason } from './token-watch.js';
 
 export interface StreamOptions {
   readonly hub: EventHub;
   readonly heartbeatMs: number;
   readonly bufferLimitBytes: number;
+  /** Ends the stream when its token is revoked or expires, or no longer allows it (token-watch.ts). */
+  readonly guard?: StreamGuard | undefined;
 }
 
 /** Close code for a WebSocket client that fell too far behind; it may reconnect and resume. */
 export const WS_CLOSE_SLOW_CONSUMER = 4008;
+/** Close code for a stream whose token was revoked or expired, or no longer allows it: 4000 + 401. */
+export const WS_CLOSE_TOKEN = 4401;
 
 /** Why a stream ended, sent as its last frame so the client knows how to resume. */
 export interface StreamEnd {
-  readonly reason: 'slow_consumer' | 'shutting_down' | 'read_failed';
+  readonly reason: 'slow_consumer' | 'shutting_down' | 'read_failed' | TokenEndReason;
   readonly resume_after: number;
 }
 
@@ -84,23 +89,32 @@ export function openSseStream(
 ): void {
   reply.hijack();
   const res = reply.raw;
+  const head = req.method === 'HEAD';
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    ...(head ? {} : { connection: 'keep-alive' }),
     'x-accel-buffering': 'no',
     'x-request-id': req.id,
   });
+  // HEAD asks for the headers only: a stream has no end to wait for.
+  if (head) {
+    res.end();
+    return;
+  }
   res.write(`retry: 2000\n: stream open after=${after} head=${opts.hub.head}\n\n`);
   // That write put the headers in the socket's queue: events may now go to the socket itself.
   const outbox = res.socket === null ? null : new SseOutbox(res.socket, res.chunkedEncoding);
   let last = after;
   let ended = false;
+  // Set once the stream is open; a stream that ended while subscribing has nothing to watch.
+  let unwatch: (() => void) | undefined;
   const tooSlow = slowConsumerCheck(opts.bufferLimitBytes);
   const finish = (end: StreamEnd | null) => {
     if (ended) return;
     ended = true;
     clearInterval(heartbeat);
+    unwatch?.();
     sub.close();
     if (end !== null && !res.destroyed) {
       outbox?.flush();
@@ -131,6 +145,7 @@ export function openSseStream(
     end: (reason) => finish({ reason: endReasonOf(reason), resume_after: last }),
   };
   const sub = opts.hub.subscribe(after, filter, sink);
+  if (!ended) unwatch = opts.guard?.((reason) => finish({ reason, resume_after: last }));
   const heartbeat = setInterval(() => {
     if (ended) return;
     outbox?.flush();
@@ -158,16 +173,29 @@ export interface WsChannel {
 }
 
 const wsCloseCode = (reason: StreamEnd['reason']): number =>
-  reason === 'slow_consumer' ? WS_CLOSE_SLOW_CONSUMER : reason === 'shutting_down' ? 1001 : 1011;
+  reason === 'slow_consumer'
+    ? WS_CLOSE_SLOW_CONSUMER
+    : reason === 'shutting_down'
+      ? 1001
+      : reason === 'read_failed'
+        ? 1011
+        : WS_CLOSE_TOKEN;
 
 /**
  * What every WebSocket stream shares: JSON frames, `{type: "heartbeat", head}` (and a ping) every
  * heartbeat interval, the slow-consumer rule, and a clean end: a last `{type: "close", reason,
  * resume_after}` frame before the server closes (code 4008 for a slow consumer, 1001 on shutdown, 1011
- * when the log could not be read). `onEnd` runs once, however the stream ends.
+ * when the log could not be read, 4401 when its token no longer allows it). `onEnd` runs once, however the
+ * stream ends. `resumeAfter` tells a token end which seq the client last got.
  */
-export function openWsChannel(socket: WebSocket, opts: StreamOptions, onEnd: () => void): WsChannel {
+export function openWsChannel(
+  socket: WebSocket,
+  opts: StreamOptions,
+  onEnd: () => void,
+  resumeAfter: () => number = () => 0,
+): WsChannel {
   let ended = false;
+  let unwatch: (() => void) | undefined;
   const slow = slowConsumerCheck(opts.bufferLimitBytes);
   const open = () => !ended && socket.readyState === socket.OPEN;
   const heartbeat = setInterval(() => {
@@ -194,6 +222,7 @@ export function openWsChannel(socket: WebSocket, opts: StreamOptions, onEnd: () 
       if (ended) return;
       ended = true;
       clearInterval(heartbeat);
+      unwatch?.();
       onEnd();
       if (end !== null && socket.readyState === socket.OPEN) {
         socket.send(JSON.stringify({ type: 'close', ...end }));
@@ -205,6 +234,7 @@ export function openWsChannel(socket: WebSocket, opts: StreamOptions, onEnd: () 
   socket.on('close', () => channel.finish(null));
   socket.on('error', () => channel.finish(null));
   if (socket.readyState !== socket.OPEN) channel.finish(null);
+  else unwatch = opts.guard?.((reason) => channel.finish({ reason, resume_after: resumeAfter() }));
   return channel;
 }
 
@@ -225,7 +255,12 @@ export function openWsEventFrames(
 ): void {
   let last = after;
   let sub: Subscription | null = null;
-  const channel = openWsChannel(socket, opts, () => sub?.close());
+  const channel = openWsChannel(
+    socket,
+    opts,
+    () => sub?.close(),
+    () => last,
+  );
   const sink: SubscriberSink = {
     deliver: (e) => {
       if (channel.ended) return false;

@@ -1,0 +1,313 @@
+/**
+ * Memory soak: `npm run soak` (add `-- --minutes 10` for a shorter run). Starts `fabrica serve` (the
+ * built package, SQLite in a fresh data directory) on loopback, drives a steady moderate load at it —
+ * reads and writes of factory runs, capability reads, token creation, SSE and WebSocket `/events`
+ * streams opening and closing — samples the server's RSS and heap every `--sample-s` seconds, and
+ * reports the slope of RSS after warm-up against the noise around it. Bounded in time and rate; stops
+ * the server (its own child, by pid) when done.
+ *
+ * Knobs: --minutes (30), --rate (35 requests/s; 0 for streams only), --warmup-min (5), --sample-s (10),
+ * --streams (4 open at a time; 0 for requests only), --streams-from-head (streams start at the head of the
+ * log rather than replaying it from seq 0), --no-writes (no runs created: the database does not grow),
+ * --out (a JSON report, else stdout only).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { fitLine, type Sample } from './soak-stats.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+const outIndex = process.argv.indexOf('--out');
+const out = outIndex >= 0 ? process.argv[outIndex + 1] : undefined;
+const minutes = arg('minutes', 30);
+const rate = process.argv.includes('--rate') ? Math.min(arg('rate', 0), 200) : 35;
+const warmupMin = Math.min(arg('warmup-min', 5), minutes / 2);
+const sampleS = arg('sample-s', 10);
+const streams = process.argv.includes('--streams') ? Math.min(arg('streams', 0), 32) : 4;
+const streamsFrom = process.argv.includes('--streams-from-head') ? 'head' : 'start';
+const noWrites = process.argv.includes('--no-writes');
+const ADMIN = 'fab_soak_admin_token_0123456789abcdef';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'fabrica-soak-'));
+const port = await new Promise<number>((resolve) => {
+  const probe = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as net.AddressInfo;
+    probe.close(() => resolve(port));
+  });
+});
+const child = spawn(
+  process.execPath,
+  ['bin/fabrica.js', 'serve', '--port', String(port), '--host', '127.0.0.1'],
+  {
+    env: {
+      // Settings to try (FABRICA_SQLITE_CACHE_KIB=16000, say) pass through; the rest is the soak's own.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('FABRICA_'))),
+      PATH: process.env.PATH ?? '',
+      FABRICA_DATA_DIR: dataDir,
+      FABRICA_ADMIN_TOKEN: ADMIN,
+      FABRICA_LOG_LEVEL: 'warn',
+      FABRICA_HEARTBEAT_MS: '2000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const exited = once(child, 'exit');
+child.stdout.resume();
+const base = `http://127.0.0.1:${port}`;
+let serverGone = false;
+void exited.then(() => (serverGone = true));
+for (let i = 0; ; i += 1) {
+  if (serverGone) throw new Error('the server exited before listening (run npm run build first)');
+  if (i > 300) {
+    child.kill('SIGKILL');
+    throw new Error('the server did not answer /healthz within 30 s');
+  }
+  const up = await fetch(`${base}/healthz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (up) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+log(`soak: ${base}, ${minutes} min at ${rate} req/s, ${streams} streams, pid ${child.pid}`);
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+function request(method: string, path: string, body?: unknown, token = ADMIN): Promise<any> {
+  return new Promise((resolve) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      `${base}${path}`,
+      {
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(text));
+          } catch {
+            resolve(null);
+          }
+        });
+      },
+    );
+    req.on('error', () => resolve(null));
+    req.end(payload);
+  });
+}
+
+const runIds: string[] = [];
+let tenantToken = ADMIN;
+const counts = { requests: 0, sse: 0, ws: 0 };
+const ops: (() => Promise<unknown>)[] = [
+  () => request('GET', '/healthz'),
+  () => request('GET', '/llm/factory/runs?limit=20'),
+  () => request('GET', '/capabilities'),
+  async () => {
+    if (noWrites) return request('GET', '/healthz');
+    const r = await request('POST', '/llm/factory/runs', {
+      source: { kind: 'prompt', content: `soak ${counts.requests}` },
+    });
+    const id = r?.data?.id as string | undefined;
+    if (id !== undefined) runIds.push(id);
+    if (runIds.length > 200) runIds.shift();
+  },
+  () =>
+    request('GET', `/llm/factory/runs/${runIds[counts.requests % Math.max(1, runIds.length)] ?? 'x'}/status`),
+  () => request('GET', '/llm/factory/runs', undefined, tenantToken),
+  () => request('GET', '/api/neira/introspection/status'),
+];
+
+function openStream(): Promise<void> {
+  const life = 2000 + Math.floor(Math.random() * 4000);
+  const useWs = (counts.sse + counts.ws) % 2 === 0;
+  return new Promise((resolve) => {
+    if (useWs) {
+      counts.ws += 1;
+      const after = streamsFrom === 'head' ? '' : 'after=0&';
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/events?${after}token=${tenantToken}`);
+      ws.on('message', () => undefined);
+      ws.on('error', () => undefined);
+      ws.on('close', () => resolve());
+      setTimeout(() => ws.terminate(), life);
+      return;
+    }
+    counts.sse += 1;
+    const req = http.get(`${base}/events?after=0&token=${ADMIN}`, {
+      headers: { accept: 'text/event-stream' },
+    });
+    req.on('response', (res) => res.resume());
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    setTimeout(() => req.destroy(), life);
+  });
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+/** From the server's own /metrics: V8 heap used and committed, and memory outside the V8 heap. */
+async function memoryOf(): Promise<{ heap: number; heapTotal: number; external: number }> {
+  const text = await new Promise<string>((resolve) => {
+    http
+      .get(`${base}/metrics`, { agent, headers: { authorization: `Bearer ${ADMIN}` } }, (res) => {
+        let t = '';
+        res.on('data', (c) => (t += c));
+        res.on('end', () => resolve(t));
+      })
+      .on('error', () => resolve(''));
+  });
+  const metric = (name: string) => {
+    const m = new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
+  };
+  return {
+    heap: metric('nodejs_heap_size_used_bytes'),
+    heapTotal: metric('nodejs_heap_size_total_bytes'),
+    external: metric('nodejs_external_memory_bytes'),
+  };
+}
+
+/** Resident anonymous memory in the brk heap (the main malloc arena) and in other anonymous mappings. */
+function anonOf(pid: number): { brk: number; mmap: number } {
+  let brk = 0;
+  let mmap = 0;
+  let region = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) region = line.split(/\s+/)[5] ?? '';
+    const m = /^Anonymous:\s+(\d+) kB/.exec(line);
+    if (m === null) continue;
+    if (region === '[heap]') brk += Number(m[1]) * 1024;
+    else if (region === '') mmap += Number(m[1]) * 1024;
+  }
+  return { brk, mmap };
+}
+
+const t0 = Date.now();
+const endAt = t0 + minutes * 60_000;
+const samples: Sample[] = [];
+let stopped = false;
+const sampler = (async () => {
+  while (!stopped) {
+    const rss = rssOf(child.pid!);
+    const mem = await memoryOf();
+    const anon = anonOf(child.pid!);
+    const mb = (n: number) => n / 1048576;
+    const s: Sample = {
+      t_s: (Date.now() - t0) / 1000,
+      rss_mb: mb(rss),
+      heap_mb: mb(mem.heap),
+      heap_total_mb: mb(mem.heapTotal),
+      external_mb: mb(mem.external),
+      brk_mb: mb(anon.brk),
+      anon_mmap_mb: mb(anon.mmap),
+    };
+    samples.push(s);
+    log(
+      `t=${s.t_s.toFixed(0)}s rss=${s.rss_mb.toFixed(1)}MB heap=${s.heap_mb.toFixed(1)}/${s.heap_total_mb!.toFixed(1)}MB ` +
+        `external=${s.external_mb!.toFixed(1)}MB brk=${s.brk_mb!.toFixed(1)}MB anon-mmap=${s.anon_mmap_mb!.toFixed(1)}MB ` +
+        `req=${counts.requests} sse=${counts.sse} ws=${counts.ws}`,
+    );
+    await new Promise((r) => setTimeout(r, sampleS * 1000));
+  }
+})();
+const streamLoop = (async () => {
+  const open = new Set<Promise<void>>();
+  while (Date.now() < endAt && streams > 0) {
+    while (open.size < streams) {
+      const p = openStream().finally(() => open.delete(p));
+      open.add(p);
+    }
+    await Promise.race(open);
+  }
+  await Promise.all(open);
+})();
+const tokenLoop = (async () => {
+  while (Date.now() < endAt) {
+    const t = await request('POST', '/tokens', { tenant: 'soak', access: 'read', expires_in: 120 });
+    if (typeof t?.token === 'string') tenantToken = t.token;
+    await new Promise((r) => setTimeout(r, 30_000));
+  }
+})();
+// Open-loop at a fixed rate, with at most 16 requests in flight, so a slow server is not flooded.
+let inFlight = 0;
+const interval = 1000 / Math.max(rate, 1);
+let next = Date.now();
+while (Date.now() < endAt) {
+  if (rate === 0) {
+    await new Promise((r) => setTimeout(r, 1000));
+    continue;
+  }
+  if (inFlight < 16) {
+    inFlight += 1;
+    const op = ops[counts.requests % ops.length]!;
+    counts.requests += 1;
+    void op().finally(() => (inFlight -= 1));
+  }
+  next += interval;
+  const wait = next - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  else next = Date.now();
+}
+await Promise.all([streamLoop, tokenLoop]);
+stopped = true;
+await sampler;
+child.kill('SIGTERM');
+await exited;
+agent.destroy();
+rmSync(dataDir, { recursive: true, force: true });
+
+const after = samples.filter((s) => s.t_s >= warmupMin * 60);
+const rss = fitLine(after.map((s) => [s.t_s / 60, s.rss_mb]));
+const heap = fitLine(after.map((s) => [s.t_s / 60, s.heap_mb]));
+const slopeOf = (key: keyof Sample) =>
+  fitLine(after.map((s) => [s.t_s / 60, Number(s[key])] as [number, number])).slope;
+const parts = {
+  heap_total: slopeOf('heap_total_mb'),
+  external: slopeOf('external_mb'),
+  brk: slopeOf('brk_mb'),
+  anon_mmap: slopeOf('anon_mmap_mb'),
+};
+const report = {
+  minutes,
+  rate,
+  streams,
+  warmup_min: warmupMin,
+  requests: counts.requests,
+  sse_streams: counts.sse,
+  ws_streams: counts.ws,
+  rss_mb: { first: samples[0]?.rss_mb, at_warmup: after[0]?.rss_mb, last: samples.at(-1)?.rss_mb },
+  rss_slope_mb_per_min: rss,
+  heap_slope_mb_per_min: heap,
+  /** Where RSS went, MB/min after warm-up: V8's committed heap, external memory, malloc's brk heap, other anonymous maps. */
+  part_slopes_mb_per_min: parts,
+  samples,
+};
+log(
+  `RSS after warm-up: slope ${rss.slope.toFixed(3)} MB/min (±${rss.slopeSe.toFixed(3)}), ` +
+    `residual sd ${rss.residualSd.toFixed(2)} MB, rise over the window ${rss.rise.toFixed(2)} MB: ` +
+    `${rss.flat ? 'flat (within noise)' : 'RISING'}; heap slope ${heap.slope.toFixed(3)} MB/min; ` +
+    Object.entries(parts)
+      .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+      .join(', '),
+);
+if (out !== undefined) writeFileSync(out, JSON.stringify(report, null, 2));
+else process.stdout.write(`${JSON.stringify({ ...report, samples: undefined })}\n`);
