@@ -331,6 +331,7 @@ export type CommandResult = Static<typeof CommandResult>;
 
 export const VerificationReport = View({
   success: Type.Boolean(),
+  sandbox: StringEnum(['bwrap', 'none'] as const, 'How the commands were confined (docs/security.md).'),
   commands: List(CommandResult),
   started_at: Timestamp,
   finished_at: Timestamp,
