@@ -4,8 +4,8 @@ import { Nullable, StringEnum, Timestamp, View } from './common.js';
 import { EnvelopePage, List, Strings } from './llm.js';
 
 /**
- * The LLM factory family's runs on the wire: requests and answers of `/llm/factory/runs…` (DESIGN.md,
- * "LLM factory family"). Record views (stages, issues, …) are in run-records.ts, rooms in rooms.ts.
+ * The LLM factory family's runs on the wire: requests and answers of `/llm/factory/runs…`
+ * (docs/llm-factory.md). Record views (stages, issues, …) are in run-records.ts, rooms in rooms.ts.
  */
 
 const Strs = Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 });

@@ -2,7 +2,7 @@
  * The abbot CLI/TUI reads the LLM factory family like this: each answer is `{success, data}`, and in
  * `data` some fields are required (the client fails without them) and others optional but typed. These
  * readers throw the way the client's parsing fails, naming the field, so a test that passes an answer
- * through them proves the client can read it. Field lists: DESIGN.md, "LLM factory family".
+ * through them proves the client can read it. Field lists: docs/llm-factory.md and README, "Compatibility".
  */
 
 type Json = Record<string, unknown>;

@@ -25,7 +25,7 @@ import {
 } from '../../contract/rooms.js';
 import { Envelope, Nullable } from '../../contract/common.js';
 
-/** Dispatch is authoring: root-only like the other authoring routes (DESIGN.md, "Access"). */
+/** Dispatch is authoring: root-only like the other authoring routes (README, "API overview"). */
 export const RUN_DISPATCH: ActionSpec = { name: 'runs.dispatch', access: 'root', write: true };
 export const ROOM_READ: ActionSpec = { name: 'rooms.read', access: 'read' };
 export const ROOM_WRITE: ActionSpec = { name: 'rooms.write', access: 'edit', write: true };
