@@ -107,13 +107,17 @@ export class MethodIndex {
   }
 }
 
-/** No route for this method and path: 405 with `Allow` when the path has other methods, else 404. */
+/**
+ * No route for this method and path: 405 with `Allow` when the path has other methods, else 404. An
+ * `OPTIONS` that nothing answered is a CORS preflight from an origin that is not allowed (or with CORS
+ * off): it gets 404, as from a server without CORS, so the browser learns nothing about the route.
+ */
 export function answerUnmatched(
   req: FastifyRequest,
   reply: FastifyReply,
   methods: MethodIndex,
 ): FastifyReply {
-  const allowed = methods.allowed(req.url);
+  const allowed = req.method === 'OPTIONS' ? [] : methods.allowed(req.url);
   const path = req.url.split('?', 1)[0] ?? req.url;
   const failure: Failure =
     allowed.length > 0
