@@ -149,16 +149,20 @@ for (const { kind, skip } of STORE_KINDS) {
         assert.equal(a.body.reason, b.body.reason, 'the refusal says nothing about existence');
       }
       // Each tenant's runs leave events; acme's audit view of the log (the stream's catch-up) has none of globex's.
+      const ids: string[] = [];
+      // globex's run first: acme's stream, read up to acme's run, has passed it by then.
       for (const [t, who] of [
-        [acme, 'acme'],
         [globex, 'globex'],
+        [acme, 'acme'],
       ] as const) {
         const r = await f.request('POST', '/llm/factory/runs', {
           body: { source: { kind: 'prompt', content: `run of ${who}` } },
           token: t,
         });
         assert.equal(r.status, 201);
+        ids.push(r.body.data.id as string);
       }
+      const [globexRun, acmeRun] = ids as [string, string];
       await f.fabrica.hub.settle();
       const res = await fetch(
         `${await f.fabrica.app.listen({ port: 0, host: '127.0.0.1' })}/events?after=0`,
@@ -169,13 +173,15 @@ for (const { kind, skip } of STORE_KINDS) {
       const reader = res.body!.getReader();
       let text = '';
       const deadline = Date.now() + 10_000;
-      while (!text.includes('run of acme') && Date.now() < deadline) {
+      while (!text.includes(acmeRun) && Date.now() < deadline) {
         const { value, done } = await reader.read();
         if (done) break;
         text += new TextDecoder().decode(value);
       }
       await reader.cancel();
+      assert.ok(text.includes(acmeRun), 'acme sees its own run');
       assert.match(text, /"tenant":"acme"/);
+      assert.ok(!text.includes(globexRun), 'acme does not see globex’s run');
       assert.doesNotMatch(text, /globex/);
     });
   });

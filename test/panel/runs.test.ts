@@ -64,7 +64,11 @@ describe('panel: runs', { skip: panelSkip }, () => {
   };
 
   before(async () => {
-    rig = await startPanelRig({ FABRICA_CAPABILITIES: 'factory_verify=experimental' });
+    // The page shows a verification report; how commands are confined is the sandbox tests' subject.
+    rig = await startPanelRig({
+      FABRICA_CAPABILITIES: 'factory_verify=experimental',
+      FABRICA_VERIFY_SANDBOX: 'none',
+    });
     const token = async (tenant: string, access: string) => {
       const r = await rig.server.request('POST', '/tokens', { tenant, access });
       assert.equal(r.status, 201);
@@ -90,7 +94,7 @@ describe('panel: runs', { skip: panelSkip }, () => {
       payload: graph,
     });
     const verified = await data('POST', `${base}/${runId}/verify`, {
-      commands: [{ program: process.execPath, args: ['-e', 'console.log("lint ok: 12 files checked")'] }],
+      commands: [{ program: 'node', args: ['-e', 'console.log("lint ok: 12 files checked")'] }],
     });
     assert.equal(verified.success, true);
     await data('POST', `${base}/${runId}/gates`, {
