@@ -2,6 +2,7 @@ import { isServing } from '../../domain/cells/cell-lifecycle.js';
 import type { CellAggregate } from '../../domain/cells/cell-model.js';
 import { organCellId, type OrganTemplate, type Pathway } from '../../domain/organs/organ-template.js';
 import type { CellsReads } from '../cells/cell-ports.js';
+import { isBlocking, type OrganRiskCode, type Risk as DomainRisk } from '../../domain/risks.js';
 
 export interface CellCheck {
   readonly ref: string;
@@ -50,12 +51,8 @@ export function cellProblems(template: OrganTemplate, checks: readonly CellCheck
 export const checkCells = (reads: Pick<CellsReads, 'cell'>, t: OrganTemplate): Promise<CellCheck[]> =>
   Promise.all(t.cells.map(async (ref) => checkCell(ref, await reads.cell(organCellId(ref)))));
 
-export interface Risk {
-  readonly code: 'missing_cell' | 'cell_not_serving' | 'no_pathway';
-  /** `blocking`: the build would be refused. */
-  readonly severity: 'blocking' | 'warning';
-  readonly message: string;
-}
+/** An organ dry run's risk: the codes are the typed list docs/organs.md is checked against. */
+export type Risk = DomainRisk<OrganRiskCode>;
 
 export interface DryRunReport {
   readonly cells: readonly CellCheck[];
@@ -91,5 +88,5 @@ export function dryRunReport(t: OrganTemplate, cells: readonly CellCheck[]): Dry
         ]
       : []),
   ];
-  return { cells, pathways: t.pathways, risks, ok: !risks.some((r) => r.severity === 'blocking') };
+  return { cells, pathways: t.pathways, risks, ok: !isBlocking(risks) };
 }

@@ -113,6 +113,8 @@ export class OrganService {
       await this.#write(tx, c);
       return c;
     });
+    // A read before the build may have remembered that no such organ exists.
+    this.#organs.invalidate(change.organ.id);
     this.#count(change);
     this.#log('organ build started', { organ_id: change.organ.id, template: t.id, version: t.version });
     return ok(change.organ);

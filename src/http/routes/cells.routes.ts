@@ -13,6 +13,7 @@ import { actorOf } from '../../domain/access.js';
 import { validateCellTemplate } from '../../domain/cells/cell-template.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
+import { markDeprecated } from '../deprecated-alias.js';
 import { sendFailure } from '../errors.js';
 import { templateView } from '../presenters/cells.js';
 
@@ -23,7 +24,7 @@ export const CELLS_WRITE: ActionSpec = { name: 'cells.register', adminOnly: true
 const tags = ['cells'];
 
 const deprecated = (reply: FastifyReply, legacy: boolean) => {
-  if (legacy) reply.header('deprecation', 'true').header('link', '</cells>; rel="successor-version"');
+  if (legacy) markDeprecated(reply, '/cells');
 };
 
 /** The template registry: `/cells` (and its deprecated alias `/nodes`). */

@@ -21,6 +21,7 @@ import { readFabricationRequest, validateCellTemplate } from '../../domain/cells
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { bareCellIdHook } from '../bare-cell-id.js';
+import { markDeprecated } from '../deprecated-alias.js';
 import { sendFailure } from '../errors.js';
 import { cellView as sharedCellView } from '../presenters/cells.js';
 
@@ -45,8 +46,7 @@ export const factoryCellsRoutes =
     const cellView = (agg: CellAggregate) => sharedCellView(agg, cellInvoker);
     const preHandler = bareCellIdHook((ref) => cells.resolveId(ref));
     const deprecated = (reply: FastifyReply, legacy: boolean) => {
-      if (legacy)
-        reply.header('deprecation', 'true').header('link', '</factory/cells>; rel="successor-version"');
+      if (legacy) markDeprecated(reply, '/factory/cells');
     };
 
     for (const prefix of ['/factory/cells', '/factory/nodes']) {
