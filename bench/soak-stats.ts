@@ -6,6 +6,8 @@ export interface Sample {
   readonly external_mb?: number;
   readonly brk_mb?: number;
   readonly anon_mmap_mb?: number;
+  readonly file_mb?: number;
+  readonly shmem_mb?: number;
 }
 
 export interface LineFit {

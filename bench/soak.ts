@@ -51,7 +51,10 @@ const child = spawn(
   {
     env: {
       // Settings to try (FABRICA_SQLITE_CACHE_KIB=16000, say) pass through; the rest is the soak's own.
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('FABRICA_'))),
+      // So do Node's and the allocator's (NODE_OPTIONS, MALLOC_ARENA_MAX, …).
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => /^(FABRICA_|MALLOC_|NODE_OPTIONS$)/.test(k)),
+      ),
       PATH: process.env.PATH ?? '',
       FABRICA_DATA_DIR: dataDir,
       FABRICA_ADMIN_TOKEN: ADMIN,
@@ -160,9 +163,14 @@ function openStream(): Promise<void> {
   });
 }
 
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
+/** Resident memory in all, and its file-backed and shared parts (SQLite's WAL index is shared memory). */
+function rssOf(pid: number): { rss: number; file: number; shmem: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+    return m ? Number(m[1]) * 1024 : NaN;
+  };
+  return { rss: kib('VmRSS'), file: kib('RssFile'), shmem: kib('RssShmem') };
 }
 /** From the server's own /metrics: V8 heap used and committed, and memory outside the V8 heap. */
 async function memoryOf(): Promise<{ heap: number; heapTotal: number; external: number }> {
@@ -207,23 +215,26 @@ const samples: Sample[] = [];
 let stopped = false;
 const sampler = (async () => {
   while (!stopped) {
-    const rss = rssOf(child.pid!);
+    const resident = rssOf(child.pid!);
     const mem = await memoryOf();
     const anon = anonOf(child.pid!);
     const mb = (n: number) => n / 1048576;
     const s: Sample = {
       t_s: (Date.now() - t0) / 1000,
-      rss_mb: mb(rss),
+      rss_mb: mb(resident.rss),
       heap_mb: mb(mem.heap),
       heap_total_mb: mb(mem.heapTotal),
       external_mb: mb(mem.external),
       brk_mb: mb(anon.brk),
       anon_mmap_mb: mb(anon.mmap),
+      file_mb: mb(resident.file),
+      shmem_mb: mb(resident.shmem),
     };
     samples.push(s);
     log(
       `t=${s.t_s.toFixed(0)}s rss=${s.rss_mb.toFixed(1)}MB heap=${s.heap_mb.toFixed(1)}/${s.heap_total_mb!.toFixed(1)}MB ` +
         `external=${s.external_mb!.toFixed(1)}MB brk=${s.brk_mb!.toFixed(1)}MB anon-mmap=${s.anon_mmap_mb!.toFixed(1)}MB ` +
+        `file=${s.file_mb!.toFixed(1)}MB shmem=${s.shmem_mb!.toFixed(1)}MB ` +
         `req=${counts.requests} sse=${counts.sse} ws=${counts.ws}`,
     );
     await new Promise((r) => setTimeout(r, sampleS * 1000));
@@ -285,6 +296,8 @@ const parts = {
   external: slopeOf('external_mb'),
   brk: slopeOf('brk_mb'),
   anon_mmap: slopeOf('anon_mmap_mb'),
+  file: slopeOf('file_mb'),
+  shmem: slopeOf('shmem_mb'),
 };
 const report = {
   minutes,
