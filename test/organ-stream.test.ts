@@ -114,8 +114,9 @@ for (const { kind, skip } of STORE_KINDS) {
       const from = await head();
       const id = await build(example('organ.voice.v1'));
       const first = connectWs(base, streamPath(id), `after=${from}`);
-      await first.waitFor('canary', (x) => lastState(x) === 'canary');
-      const cut = first.data().at(-1).seq as number;
+      // Frames may come together on a busy machine: cut at the canary frame, whatever came after it.
+      await first.waitFor('canary', (x) => states(x).includes('canary'));
+      const cut = first.data().find((x) => x.state === 'canary' && x.type !== 'snapshot').seq as number;
       first.ws.close();
       await first.closed;
       const deadline = Date.now() + 10_000;
@@ -127,7 +128,7 @@ for (const { kind, skip } of STORE_KINDS) {
       await resumed.waitFor('stable', (x) => lastState(x) === 'stable');
       assert.deepEqual(resumed.data()[0], { type: 'snapshot', id, state: 'canary', seq: cut });
       assert.deepEqual(states(resumed), ['canary', 'experimental', 'stable']);
-      const seqs = [...first.data(), ...resumed.data()]
+      const seqs = [...first.data().filter((x) => x.seq <= cut), ...resumed.data()]
         .filter((x) => x.type !== 'snapshot')
         .map((x) => x.seq);
       assert.deepEqual(
@@ -161,9 +162,10 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(status.awaiting_approval, true);
       await post(`/organs/${id}/approve`);
       await s.waitFor('stable', (x) => lastState(x) === 'stable');
-      // The cancel may land before or after the first stage timer (50 ms): canary may or may not come first.
+      // The cancel may land before or after the stage timers (50 and 100 ms; later on a busy machine):
+      // the build may have reached canary, or experimental, before it failed.
       const seen = states(s);
-      const early = seen[1] === 'canary' ? ['canary'] : [];
+      const early = PROGRESSION.slice(1, seen.indexOf('failed'));
       assert.deepEqual(seen, ['draft', ...early, 'failed', 'draft', 'canary', 'experimental', 'stable']);
       assert.equal(s.data().at(-1).actor, 'admin');
       assert.deepEqual(
