@@ -171,6 +171,36 @@ for (const { kind, skip } of STORE_KINDS) {
       }
     });
 
+    it('frames multi-byte text right in HTTP/1.1 chunks, catch-up pages and live events alike', async () => {
+      const from = f.fabrica.hub.head;
+      const text = 'Нейра говорит — 🚀 ';
+      const write = (n: number, first: number) =>
+        f.fabrica.store.transaction(async (tx) => {
+          for (let i = first; i < first + n; i += 1) {
+            await tx.appendEvent({
+              type: 'test.tick',
+              subjectKind: 'test',
+              subjectId: 'utf8',
+              actor: 'test',
+              data: { i, text: text.repeat(1 + (i % 7)) },
+            });
+          }
+        });
+      await write(1_100, 0); // catch-up: more than two pages, written as text
+      const c = openSse(`${base}/events?subject_kind=test&subject_id=utf8&after=${from}`, auth);
+      assert.equal(await c.status, 200);
+      await c.waitFor((x) => x.events().length === 1_100);
+      await write(5, 1_100); // live: the shared bytes
+      await c.waitFor((x) => x.events().length === 1_105);
+      const got = c.events();
+      assert.deepEqual(
+        got.map((e) => e.seq),
+        Array.from({ length: 1_105 }, (_, i) => from + 1 + i),
+      );
+      for (const [i, e] of got.entries()) assert.equal(e.data.text, text.repeat(1 + (i % 7)), `event ${i}`);
+      c.close();
+    });
+
     it('streams over WebSocket with the token as query parameter, and resumes', async () => {
       const from = f.fabrica.hub.head;
       await emit(2, 'ws');

@@ -2,8 +2,12 @@ import { matchesFilter, type EventFilter, type EventRecord } from '../domain/eve
 import type { Store } from './ports.js';
 
 export interface SubscriberSink {
-  /** Takes one event; must not block. Return false to stop the subscription (e.g. the client is too slow). */
-  deliver(event: EventRecord): boolean;
+  /**
+   * Takes one event; must not block. Return false to stop the subscription (e.g. the client is too slow).
+   * `shared` says the record is the one every live subscriber gets (worth encoding once for all); a
+   * record read for this subscriber's catch-up is its own.
+   */
+  deliver(event: EventRecord, shared: boolean): boolean;
   /** Resolves when the sink can take more (used while catching up from history). */
   ready(): Promise<void>;
   /** The subscription ended for a reason the sink did not cause itself (hub stopped, read failed). */
@@ -38,11 +42,11 @@ class HubSubscription implements Subscription {
     this.#onClose = onClose;
   }
 
-  push(e: EventRecord): void {
+  push(e: EventRecord, shared: boolean): void {
     if (this.closed || e.seq <= this.cursor) return;
     this.cursor = e.seq;
     if (!matchesFilter(e, this.filter)) return;
-    if (!this.sink.deliver(e)) this.close();
+    if (!this.sink.deliver(e, shared)) this.close();
   }
 
   close(): void {
@@ -155,7 +159,7 @@ export class EventHub {
           this.#onError(err);
         }
       }
-      for (const s of this.#subs) if (s.live) s.push(e);
+      for (const s of this.#subs) if (s.live) s.push(e, true);
     }
   }
 
@@ -186,7 +190,7 @@ export class EventHub {
             reached = true;
             break;
           }
-          sub.push(e);
+          sub.push(e, false);
         }
         // Everything up to `upTo` that matched was delivered; the non-matching rest is skipped.
         if (!sub.closed && (reached || rows.length < PAGE)) sub.cursor = Math.max(sub.cursor, upTo);

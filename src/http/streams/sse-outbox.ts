@@ -2,19 +2,21 @@ import type { Socket } from 'node:net';
 import { toPublicEvent, type EventRecord } from '../../domain/event.js';
 
 /**
- * Each event's SSE frame as bytes, built once however many clients it goes to (the hub hands all of them
- * the same record): plain, and framed as one HTTP/1.1 chunk. Clients' frames go to their sockets as they
- * are: no string to encode and no chunk header to make per client and event.
+ * Each live event's SSE frame as bytes, built once however many clients it goes to (the hub hands all
+ * of them the same record): plain, and framed as one HTTP/1.1 chunk. Clients' frames go to their sockets
+ * as they are: no string to encode and no chunk header to make per client and event.
  */
 const frames = new WeakMap<EventRecord, { plain: Buffer; chunk: Buffer }>();
 const CRLF = Buffer.from('\r\n');
 
+function frameText(e: EventRecord): string {
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(toPublicEvent(e))}\n\n`;
+}
+
 export function sseFrame(e: EventRecord, chunked: boolean): Buffer {
   let frame = frames.get(e);
   if (frame === undefined) {
-    const plain = Buffer.from(
-      `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(toPublicEvent(e))}\n\n`,
-    );
+    const plain = Buffer.from(frameText(e));
     frame = { plain, chunk: Buffer.concat([Buffer.from(`${plain.length.toString(16)}\r\n`), plain, CRLF]) };
     frames.set(e, frame);
   }
@@ -43,7 +45,8 @@ function flushDue(): void {
 export class SseOutbox {
   readonly #socket: Socket;
   readonly #chunked: boolean;
-  #frames: Buffer[] = [];
+  /** Frames in order: shared live frames as bytes, this client's own (catch-up) frames as text. */
+  #frames: (Buffer | string)[] = [];
   #bytes = 0;
 
   constructor(socket: Socket, chunked: boolean) {
@@ -56,11 +59,26 @@ export class SseOutbox {
     return this.#bytes;
   }
 
-  add(e: EventRecord): void {
-    const frame = sseFrame(e, this.#chunked);
+  /**
+   * `shared`: the hub hands this record to every live client, so its bytes are built once and cached.
+   * A record of this client's own catch-up is kept as text and written with the rest of its page as one
+   * string: replaying a long log makes no small Buffer per event. Those would come from Node's 8 KiB
+   * pool slabs (malloc), freed only when V8 next collects, which it does for memory outside its heap
+   * only after some 64 MiB of it: under replays the allocator's heap grew by that much and kept it.
+   */
+  add(e: EventRecord, shared: boolean): void {
     if (this.#frames.length === 0 && due.push(this) === 1) process.nextTick(flushDue);
-    this.#frames.push(frame);
-    this.#bytes += frame.length;
+    if (shared) {
+      const frame = sseFrame(e, this.#chunked);
+      this.#frames.push(frame);
+      this.#bytes += frame.length;
+      return;
+    }
+    const text = frameText(e);
+    const last = this.#frames.length - 1;
+    if (typeof this.#frames[last] === 'string') this.#frames[last] += text;
+    else this.#frames.push(text);
+    this.#bytes += Buffer.byteLength(text);
   }
 
   flush(): void {
@@ -69,7 +87,18 @@ export class SseOutbox {
     this.#frames = [];
     this.#bytes = 0;
     if (this.#socket.destroyed) return;
-    this.#socket.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+    if (pending.every((f) => typeof f !== 'string')) {
+      this.#socket.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+      return;
+    }
+    // Text goes to the socket as text: it is encoded into a buffer freed when the write completes.
+    this.#socket.cork();
+    for (const f of pending) {
+      if (typeof f !== 'string') this.#socket.write(f);
+      else if (this.#chunked) this.#socket.write(`${Buffer.byteLength(f).toString(16)}\r\n${f}\r\n`);
+      else this.#socket.write(f);
+    }
+    this.#socket.uncork();
   }
 
   /** Forgets what is waiting (the client is gone). */

@@ -127,13 +127,13 @@ export function openSseStream(
     }
   };
   const sink: SubscriberSink = {
-    deliver: (e: EventRecord) => {
+    deliver: (e: EventRecord, shared: boolean) => {
       if (ended || outbox === null) return false;
       if (tooSlow(() => res.writableLength + outbox.pendingBytes)) {
         finish({ reason: 'slow_consumer', resume_after: last });
         return false;
       }
-      outbox.add(e);
+      outbox.add(e, shared);
       last = e.seq;
       return true;
     },
