@@ -68,7 +68,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): SseC
     pause: () => res?.pause(),
     resume: () => res?.resume(),
     close: () => req.destroy(),
-    async waitFor(predicate, timeoutMs = 10_000) {
+    async waitFor(predicate, timeoutMs = 30_000) {
       const start = Date.now();
       while (!predicate(client)) {
         if (Date.now() - start > timeoutMs) throw new Error(`timed out; ${frames.length} frames so far`);
