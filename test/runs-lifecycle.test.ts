@@ -114,6 +114,7 @@ for (const { kind, skip } of STORE_KINDS) {
         blocked: 0,
       });
       const stages = await data('GET', `${base}/${id}/stages`);
+      assert.ok(stages.length > 0);
       assert.ok(stages.every((x: any) => x.materialized_from_artifact_id === sg.id));
       assert.deepEqual(stages[1].depends_on, [stages[0].id]);
 
@@ -457,6 +458,7 @@ for (const { kind, skip } of STORE_KINDS) {
         404,
       );
       const list = await f.request('GET', base, { token: globex });
+      assert.ok(list.body.data.length > 0);
       assert.ok(list.body.data.every((r: any) => r.tenant === 'globex'));
       const wrongTenant = await f.request('POST', base, {
         token: acmeEdit,
