@@ -457,8 +457,14 @@ for (const { kind, skip } of STORE_KINDS) {
         (await f.request('POST', `${base}/${id}/cancel`, { token: globex, body: {} })).status,
         404,
       );
+      // The other tenant's own run is listed, and only its runs.
+      const theirs = await f.request('POST', base, {
+        token: globex,
+        body: { source: { kind: 'prompt', content: 'globex work' } },
+      });
+      assert.equal(theirs.status, 201, theirs.text);
       const list = await f.request('GET', base, { token: globex });
-      assert.ok(list.body.data.length > 0);
+      assert.ok(list.body.data.some((r: any) => r.id === theirs.body.data.id));
       assert.ok(list.body.data.every((r: any) => r.tenant === 'globex'));
       const wrongTenant = await f.request('POST', base, {
         token: acmeEdit,
