@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startTestFabrica } from './support/app.js';
 import { STORE_KINDS } from './support/stores.js';
+import { connectWs } from './support/ws-client.js';
 
 for (const { kind, skip } of STORE_KINDS) {
   describe(`unavailable and internal errors (${kind})`, { skip }, () => {
@@ -50,6 +51,32 @@ for (const { kind, skip } of STORE_KINDS) {
           logged.some((l) => l.msg === 'unexpected error' && l.reqId === requestId && l.err !== undefined),
         );
         assert.ok(!/sqlite|postgres|pool|database/i.test(r.text), r.text);
+      } finally {
+        await f.close().catch(() => undefined);
+      }
+    });
+    it('ends a WebSocket stream whose catch-up cannot read the log with 1011 read_failed', async () => {
+      const f = await startTestFabrica(kind);
+      try {
+        const base = await f.fabrica.app.listen({ port: 0, host: '127.0.0.1' });
+        const r = await f.request('PUT', '/capabilities/self_edit', {
+          body: { level: 'experimental', reason: 'x' },
+        });
+        assert.equal(r.status, 200);
+        await f.fabrica.store.close();
+        // From the start of the log: the stream must read the store, which is gone.
+        const ws = connectWs(base, '/events', 'after=0');
+        const closed = await ws.closed;
+        assert.equal(closed.code, 1011);
+        assert.equal(closed.reason, 'read_failed');
+        assert.deepEqual(
+          {
+            type: ws.frames.at(-1).type,
+            reason: ws.frames.at(-1).reason,
+            resume_after: ws.frames.at(-1).resume_after,
+          },
+          { type: 'close', reason: 'read_failed', resume_after: 0 },
+        );
       } finally {
         await f.close().catch(() => undefined);
       }
