@@ -4,9 +4,17 @@
 // when Chromium is installed (FABRICA_TEST_CHROMIUM, default /usr/bin/chromium) and the panel is built;
 // the verification sandbox's tests when bubblewrap (bwrap) is on the PATH.
 // Otherwise they are skipped, and this script says so before and after the run.
+// With CI=true a skipped suite is a failure: the run exits 1 and names what was missing (CI must run
+// everything; a green run that skipped PostgreSQL or the browser tests would mean little).
+//
+// Concurrency and the per-file time limit fit the machine: see docs/testing.md. FABRICA_TEST_CONCURRENCY
+// and FABRICA_TEST_TIMEOUT_MS override them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
+
+const ci = process.env.CI === 'true' || process.env.CI === '1';
 
 const only = process.argv.slice(2);
 const found = [];
@@ -34,16 +42,40 @@ if (files.some((f) => f.startsWith(join('test', 'panel') + sep))) {
     skipped.push('panel browser tests: the panel is not built (run npm run build)');
   }
 }
-if (files.some((f) => f.includes('verify-sandbox'))) {
-  const path = (process.env.PATH ?? '').split(':').filter((d) => d.startsWith('/'));
-  if (!path.some((d) => existsSync(join(d, 'bwrap')))) {
-    skipped.push('verification sandbox tests: bwrap is not installed (apt-get install bubblewrap)');
-  }
+const onPath = (program) =>
+  (process.env.PATH ?? '')
+    .split(':')
+    .filter((d) => d.startsWith('/'))
+    .some((d) => existsSync(join(d, program)));
+if (files.some((f) => f.includes('verify-sandbox')) && !onPath('bwrap')) {
+  skipped.push('verification sandbox tests: bwrap is not installed (apt-get install bubblewrap)');
+}
+if (files.some((f) => f.endsWith(`${sep}metrics.test.ts`)) && !onPath('promtool')) {
+  skipped.push('metrics format check: promtool is not installed (apt-get install prometheus)');
 }
 const notice = () => {
   for (const s of skipped) process.stdout.write(`skipped: ${s}\n`);
 };
 notice();
+if (ci && skipped.length > 0) {
+  process.stdout.write(`CI=true: a skipped suite is a failure (${skipped.length} above); nothing was run\n`);
+  process.exit(1);
+}
+
+// Two cores run two files at once: files spend much of their time waiting on child servers, the store
+// and the browser, so two overlap well (docs/testing.md has the measurements).
+const cores = availableParallelism();
+const concurrency = Number(process.env.FABRICA_TEST_CONCURRENCY ?? Math.max(1, Math.min(cores, 4)));
+// The per-file limit only catches a file that hangs: generous, and scaled by how busy the machine is
+// when the run starts (a load of 20 on two cores makes every file ten times slower).
+const busy = Math.min(10, Math.max(1, loadavg()[0] / cores));
+const timeoutMs = Number(process.env.FABRICA_TEST_TIMEOUT_MS ?? Math.round(300_000 * busy));
+process.stdout.write(
+  `running ${files.length} files, ${concurrency} at a time, at most ${Math.round(timeoutMs / 1000)} s each ` +
+    `(${cores} cores, load ${loadavg()[0].toFixed(1)})\n`,
+);
+const skipDir = mkdtempSync(join(tmpdir(), 'fabrica-skips-'));
+const skipLog = join(skipDir, 'skipped.txt');
 
 const result = spawnSync(
   process.execPath,
@@ -51,12 +83,29 @@ const result = spawnSync(
     '--import',
     'tsx',
     '--test',
-    '--test-concurrency=2',
-    '--test-timeout=120000',
+    `--test-concurrency=${concurrency}`,
+    `--test-timeout=${timeoutMs}`,
     '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/skip-reporter.mjs',
+    '--test-reporter-destination=stderr',
     ...files,
   ],
-  { stdio: 'inherit', env: { ...process.env, FABRICA_LOG_LEVEL: process.env.FABRICA_LOG_LEVEL ?? 'silent' } },
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      FABRICA_LOG_LEVEL: process.env.FABRICA_LOG_LEVEL ?? 'silent',
+      FABRICA_SKIP_LOG: skipLog,
+    },
+  },
 );
 notice();
+const skippedTests = existsSync(skipLog) ? readFileSync(skipLog, 'utf8').split('\n').filter(Boolean) : [];
+rmSync(skipDir, { recursive: true, force: true });
+if (ci && skippedTests.length > 0) {
+  for (const t of skippedTests) process.stdout.write(`skipped test: ${t}\n`);
+  process.stdout.write(`CI=true: ${skippedTests.length} skipped tests or suites are a failure\n`);
+  process.exit(1);
+}
 process.exit(result.status ?? 1);

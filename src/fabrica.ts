@@ -251,8 +251,22 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         await catalog.stop();
         await hub.stop();
         await scheduler.stop();
-        const timeout = new Promise<void>((r) => setTimeout(r, config.shutdownTimeoutMs).unref());
-        await Promise.race([app.close(), timeout]);
+        let timedOut = false;
+        const timeout = new Promise<void>((r) =>
+          setTimeout(() => r(void (timedOut = true)), config.shutdownTimeoutMs).unref(),
+        );
+        const appClosed = app.close();
+        // The server's close ends the connections idle at that moment only: a kept-alive connection whose
+        // request finishes later (or a stream just ended) would hold the close until the timeout.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50).unref();
+        await Promise.race([appClosed, timeout]);
+        clearInterval(sweep);
+        if (timedOut) {
+          app.log.warn(
+            { timeout_ms: config.shutdownTimeoutMs },
+            'shutdown timeout: closing with requests still in flight',
+          );
+        } else app.log.info('requests drained');
         await store.close();
         metrics.close();
       })());

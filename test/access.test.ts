@@ -163,6 +163,7 @@ for (const { kind, skip } of STORE_KINDS) {
       const page2 = await f.request('GET', `/audit?limit=3&after=${page1.body.next_cursor}`);
       assert.equal(page2.body.events[0].seq, page1.body.events[2].seq + 1);
       const byActor = await f.request('GET', '/audit?actor=system&limit=1000');
+      assert.ok(byActor.body.events.length > 0);
       assert.ok(byActor.body.events.every((e: { actor: string }) => e.actor === 'system'));
       const future = await f.request('GET', '/audit?from=2999-01-01T00:00:00Z');
       assert.deepEqual(future.body.events, []);
@@ -170,20 +171,30 @@ for (const { kind, skip } of STORE_KINDS) {
     });
 
     it('names a tampered row in /audit/verify and in `fabrica audit verify`', async () => {
-      assert.equal((await f.request('GET', '/audit/verify')).body.ok, true);
-      const victim = (await f.request('GET', '/audit?limit=5')).body.events[3].seq as number;
-      await f.fabrica.store.db
-        .updateTable('events')
-        .set({ data: '{"action":"capability.set","after":{"level":"stable"}}' })
-        .where('seq', '=', victim)
-        .execute();
-      const v = await f.request('GET', '/audit/verify');
-      assert.equal(v.body.ok, false);
-      assert.equal(v.body.first_break.seq, victim);
-      assert.equal(v.body.first_break.problem, 'hash_mismatch');
-      const cli = await runCli(['audit', 'verify'], { ...f.target.env, FABRICA_LOG_LEVEL: 'silent' });
-      assert.equal(cli.code, 1);
-      assert.match(cli.stdout, new RegExp(`broken: event seq ${victim}: hash mismatch`));
+      // A store of its own: the other tests here go on appending to a chain that must stay whole.
+      const g = await startTestFabrica(kind);
+      try {
+        for (const level of ['experimental', 'locked', 'experimental', 'locked', 'experimental']) {
+          const r = await g.request('PUT', '/capabilities/self_edit', { body: { level, reason: 'r' } });
+          assert.equal(r.status, 200);
+        }
+        assert.equal((await g.request('GET', '/audit/verify')).body.ok, true);
+        const victim = (await g.request('GET', '/audit?limit=5')).body.events[3].seq as number;
+        await g.fabrica.store.db
+          .updateTable('events')
+          .set({ data: '{"action":"capability.set","after":{"level":"stable"}}' })
+          .where('seq', '=', victim)
+          .execute();
+        const v = await g.request('GET', '/audit/verify');
+        assert.equal(v.body.ok, false);
+        assert.equal(v.body.first_break.seq, victim);
+        assert.equal(v.body.first_break.problem, 'hash_mismatch');
+        const cli = await runCli(['audit', 'verify'], { ...g.target.env, FABRICA_LOG_LEVEL: 'silent' });
+        assert.equal(cli.code, 1);
+        assert.match(cli.stdout, new RegExp(`broken: event seq ${victim}: hash mismatch`));
+      } finally {
+        await g.close();
+      }
     });
 
     it('never writes a token secret to logs, events or error bodies', async () => {

@@ -89,6 +89,7 @@ describe('natural-language commands with an LLM fallback', () => {
       'GET',
       `/factory/cells/${encodeURIComponent('adapter:analysis.echo_adapter.v1')}`,
     );
+    assert.ok(cell.body.revisions.length > 0);
     assert.ok(cell.body.revisions.every((x: any) => x.state === 'stable'));
   });
 

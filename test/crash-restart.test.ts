@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startServerProcess } from './support/server-process.js';
 import { freshTarget, STORE_KINDS } from './support/stores.js';
+import { until } from './support/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,7 +41,7 @@ for (const { kind, skip } of STORE_KINDS) {
           }
         };
         const writers = [0, 1, 2, 3].map(writer);
-        while (acknowledged.length < 20) await sleep(5);
+        await until('twenty acknowledged writes', () => acknowledged.length >= 20);
         await first.kill('SIGKILL');
         stop = true;
         await Promise.all(writers);
@@ -62,13 +63,28 @@ for (const { kind, skip } of STORE_KINDS) {
           const cap = await second.request('GET', '/capabilities/self_edit');
           assert.equal(cap.body.version, changes.body.events.length, 'state and events agree');
 
-          let expired: { subject_id: string }[] = [];
-          for (let i = 0; i < 100 && expired.length < tokens.length; i += 1) {
-            await sleep(100);
-            expired = (await second.request('GET', '/audit?type=token.expired&limit=1000')).body.events;
-          }
-          await sleep(500); // a second firing, if there were one, would show by now
-          expired = (await second.request('GET', '/audit?type=token.expired&limit=1000')).body.events;
+          // A marker token that expires after all the others: the scheduler fires due timers in order, so
+          // once its expiry is recorded, a second firing of any earlier timer would be recorded too.
+          const marker = await second.request('POST', '/tokens', {
+            tenant: 'acme',
+            access: 'read',
+            expires_in: '1s',
+          });
+          assert.equal(marker.status, 201);
+          const expiredOf = async () =>
+            (
+              (await second.request('GET', '/audit?type=token.expired&limit=1000')).body.events as {
+                subject_id: string;
+              }[]
+            ).filter((e) => e.subject_id !== marker.body.id);
+          await until('the marker token to expire', async () =>
+            (
+              (await second.request('GET', '/audit?type=token.expired&limit=1000')).body.events as {
+                subject_id: string;
+              }[]
+            ).some((e) => e.subject_id === marker.body.id),
+          );
+          const expired = await expiredOf();
           assert.deepEqual(
             expired.map((e) => e.subject_id).sort(),
             [...tokens].sort(),

@@ -11,11 +11,11 @@ for (const { kind, skip } of STORE_KINDS) {
     let f: TestFabrica;
     let base: string;
     const auth = { authorization: `Bearer ${ADMIN}` };
-    const emit = (n: number, subjectId = 's1', size = 0) =>
+    const emit = (n: number, subjectId = 's1', size = 0, type = 'test.tick') =>
       f.fabrica.store.transaction(async (tx) => {
         for (let i = 0; i < n; i += 1) {
           await tx.appendEvent({
-            type: 'test.tick',
+            type,
             subjectKind: 'test',
             subjectId,
             actor: 'test',
@@ -39,7 +39,8 @@ for (const { kind, skip } of STORE_KINDS) {
       const head = f.fabrica.hub.head;
       const c = openSse(`${base}/events?subject_kind=test`, auth);
       assert.equal(await c.status, 200);
-      await new Promise((r) => setTimeout(r, 50));
+      // The stream is subscribed once its opening comment arrived: events from then on are its.
+      await c.waitFor((x) => x.comments.some((m) => m.startsWith('stream open')));
       await emit(5);
       await c.waitFor((x) => x.events().length === 5);
       assert.deepEqual(
@@ -90,13 +91,47 @@ for (const { kind, skip } of STORE_KINDS) {
       c.close();
     });
 
-    it('sends heartbeats while idle', async () => {
+    it('sends heartbeats while idle: comments that carry the log head, and no event', async () => {
+      const headAtOpen = f.fabrica.hub.head;
       const c = openSse(`${base}/events?subject_kind=none`, auth);
-      await c.status;
-      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await c.status, 200);
+      const beats = () => c.comments.filter((m) => m.startsWith('heartbeat'));
+      await c.waitFor(() => beats().length >= 2);
+      for (const b of beats()) {
+        const m = /^heartbeat head=(\d+)$/.exec(b);
+        assert.ok(m, b);
+        assert.ok(Number(m[1]) >= headAtOpen && Number(m[1]) <= f.fabrica.hub.head, b);
+      }
+      assert.equal(c.frames.length, 0, 'a heartbeat is a comment, never an event');
       c.close();
-      // Heartbeats are comments: the connection stayed open and healthy, so ended has not fired before close.
-      assert.equal(c.frames.length, 0);
+    });
+
+    it('filters live events by type among several types (one type, then a list)', async () => {
+      const one = openSse(`${base}/events?subject_kind=test&type=test.tock`, auth);
+      const two = openSse(`${base}/events?subject_kind=test&type=test.tock,test.tack`, auth);
+      for (const c of [one, two]) {
+        assert.equal(await c.status, 200);
+        await c.waitFor((x) => x.comments.some((m) => m.startsWith('stream open')));
+      }
+      // Live: these are appended after both streams subscribed, so the hub filters them, not the store.
+      for (let i = 0; i < 3; i += 1) {
+        await emit(1, 'mixed', 0, 'test.tick');
+        await emit(1, 'mixed', 0, 'test.tock');
+        await emit(1, 'mixed', 0, 'test.tack');
+      }
+      await emit(1, 'last', 0, 'test.tock');
+      await one.waitFor((x) => x.events().some((e) => e.subject_id === 'last'));
+      await two.waitFor((x) => x.events().some((e) => e.subject_id === 'last'));
+      assert.deepEqual(
+        one.events().map((e) => e.type),
+        Array(4).fill('test.tock'),
+      );
+      assert.deepEqual(
+        two.events().map((e) => e.type),
+        [...Array(3).fill(['test.tock', 'test.tack']).flat(), 'test.tock'],
+      );
+      one.close();
+      two.close();
     });
 
     it('refuses a stream without a token', async () => {

@@ -287,6 +287,7 @@ for (const { kind, skip } of STORE_KINDS) {
         mine.events().map((e) => e.seq),
         acmeLog,
       );
+      assert.ok(mine.frames.some((x) => x.run_id === acme));
       assert.ok(mine.frames.every((x) => x.type === 'hello' || x.type === 'heartbeat' || x.run_id === acme));
       assertOrdered(mine.frames);
       mine.ws.close();

@@ -57,8 +57,9 @@ for (const { kind, skip } of STORE_KINDS) {
         assert.equal(sample(text, 'http_request_errors_total', { route: 'unmatched', status: '404' }), 1);
         assert.equal(sample(text, 'http_request_errors_total', { route: '/capabilities', status: '401' }), 1);
         assert.equal(sample(text, 'http_request_duration_seconds_count', { ...get, status: '200' }), 1);
-        assert.ok(
+        assert.equal(
           sample(text, 'http_request_duration_seconds_bucket', { ...get, status: '200', le: '+Inf' }),
+          1,
         );
         for (const raw of ['no_such_capability_x1', 'raw_id_y2', '/no/such', 'wrong-token-z3']) {
           assert.ok(!text.includes(raw), `metrics mention ${raw}`);

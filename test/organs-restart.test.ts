@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { loadExampleCells } from './support/example-cells.js';
 import { startServerProcess } from './support/server-process.js';
 import { freshTarget, STORE_KINDS } from './support/stores.js';
+import { until } from './support/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const echo = {
@@ -23,23 +24,21 @@ for (const { kind, skip } of STORE_KINDS) {
         await loadExampleCells((m, u, b) => first.request(m, u, b));
         const id = (await first.request('POST', '/organs/build', { organ_template: echo })).body.organ_id;
         assert.equal(id, 'organ-1');
-        let state = 'draft';
-        while (state !== 'canary') {
-          await sleep(20);
-          state = (await first.request('GET', `/organs/${id}/status`)).body.state;
-        }
+        // Canary or later: a slow poll may miss the canary stage itself; the history below shows each stage.
+        await until('the build to leave draft', async () =>
+          ['canary', 'experimental', 'stable'].includes(
+            (await first.request('GET', `/organs/${id}/status`)).body.state as string,
+          ),
+        );
         await first.kill('SIGKILL');
         await sleep(1200); // the next stages fall due while the server is down
 
         const second = await startServerProcess(env);
         try {
-          let s: any;
-          for (let i = 0; i < 200; i += 1) {
-            s = (await second.request('GET', `/organs/${id}/status`)).body;
-            if (s.state === 'stable') break;
-            await sleep(25);
-          }
-          assert.equal(s.state, 'stable');
+          const s = await until('the build to finish after the restart', async () => {
+            const body = (await second.request('GET', `/organs/${id}/status`)).body;
+            return body.state === 'stable' ? body : undefined;
+          });
           assert.deepEqual(
             s.stage_history.map((h: any) => h.state),
             ['draft', 'canary', 'experimental', 'stable'],

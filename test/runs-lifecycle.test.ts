@@ -114,6 +114,7 @@ for (const { kind, skip } of STORE_KINDS) {
         blocked: 0,
       });
       const stages = await data('GET', `${base}/${id}/stages`);
+      assert.ok(stages.length > 0);
       assert.ok(stages.every((x: any) => x.materialized_from_artifact_id === sg.id));
       assert.deepEqual(stages[1].depends_on, [stages[0].id]);
 
@@ -456,7 +457,14 @@ for (const { kind, skip } of STORE_KINDS) {
         (await f.request('POST', `${base}/${id}/cancel`, { token: globex, body: {} })).status,
         404,
       );
+      // The other tenant's own run is listed, and only its runs.
+      const theirs = await f.request('POST', base, {
+        token: globex,
+        body: { source: { kind: 'prompt', content: 'globex work' } },
+      });
+      assert.equal(theirs.status, 201, theirs.text);
       const list = await f.request('GET', base, { token: globex });
+      assert.ok(list.body.data.some((r: any) => r.id === theirs.body.data.id));
       assert.ok(list.body.data.every((r: any) => r.tenant === 'globex'));
       const wrongTenant = await f.request('POST', base, {
         token: acmeEdit,

@@ -8,6 +8,8 @@ export interface SseFrame {
 
 export interface SseClient {
   readonly frames: SseFrame[];
+  /** Comment lines (`: heartbeat head=N`, `: stream open …`) in arrival order, without the colon. */
+  readonly comments: string[];
   /** Event payloads (frames with an id), parsed. */
   events(): { seq: number; type: string; data: any; subject_id: string }[];
   readonly status: Promise<number>;
@@ -21,6 +23,7 @@ export interface SseClient {
 /** A minimal EventSource for tests: raw frames, with pause/resume to play a slow consumer. */
 export function openSse(url: string, headers: Record<string, string> = {}): SseClient {
   const frames: SseFrame[] = [];
+  const comments: string[] = [];
   let res: http.IncomingMessage | null = null;
   let resolveStatus!: (s: number) => void;
   let resolveEnded!: () => void;
@@ -39,7 +42,10 @@ export function openSse(url: string, headers: Record<string, string> = {}): SseC
         buffer = buffer.slice(cut + 2);
         const frame: SseFrame = {};
         for (const line of raw.split('\n')) {
-          if (line.startsWith(':')) continue;
+          if (line.startsWith(':')) {
+            comments.push(line.slice(1).replace(/^ /, ''));
+            continue;
+          }
           const i = line.indexOf(':');
           const k = line.slice(0, i);
           const v = line.slice(i + 1).replace(/^ /, '');
@@ -55,13 +61,14 @@ export function openSse(url: string, headers: Record<string, string> = {}): SseC
   req.on('error', () => resolveEnded());
   const client: SseClient = {
     frames,
+    comments,
     events: () => frames.filter((f) => f.id !== undefined).map((f) => JSON.parse(f.data!)),
     status,
     ended,
     pause: () => res?.pause(),
     resume: () => res?.resume(),
     close: () => req.destroy(),
-    async waitFor(predicate, timeoutMs = 10_000) {
+    async waitFor(predicate, timeoutMs = 30_000) {
       const start = Date.now();
       while (!predicate(client)) {
         if (Date.now() - start > timeoutMs) throw new Error(`timed out; ${frames.length} frames so far`);

@@ -35,7 +35,7 @@ export function connectWs(base: string, path: string, query = '', token: string 
     refused,
     data: () => frames.filter((f) => f.type !== 'heartbeat'),
     events: () => frames.filter((f) => f.type === 'event'),
-    async waitFor(what, predicate, timeoutMs = 15_000) {
+    async waitFor(what, predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(c)) {
         if (Date.now() > deadline) {
