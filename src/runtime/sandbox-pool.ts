@@ -31,13 +31,13 @@ export interface PoolOptions {
   readonly onWorkerStart?: () => void;
 }
 
-/** Extra time the first job of a new worker gets (it loads its engine), and a revision's first call. */
-const COLD_WORKER_MS = 5000;
-const FIRST_LOAD_MS = 2000;
+/** How long a worker may take to load its engine and a revision's code before a call starts. */
+const LOAD_BUDGET_MS = 10_000;
 
 interface Running {
   readonly resolve: (a: PoolAnswer) => void;
-  readonly timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout;
+  readonly started: () => void;
 }
 
 class Slot {
@@ -119,7 +119,8 @@ export class SandboxPool {
     w.unref();
     w.on('message', (body: unknown) => {
       if (slot.worker !== w) return;
-      this.#finish(slot, { type: 'answer', body });
+      if ((body as { started?: boolean } | null)?.started === true) slot.running?.started();
+      else this.#finish(slot, { type: 'answer', body });
     });
     const lost = (reason: 'memory_limit' | 'crashed', message: string) => {
       if (slot.worker !== w) return;
@@ -144,24 +145,34 @@ export class SandboxPool {
     const cold = slot.worker === null;
     const w = slot.worker ?? this.#spawn(slot);
     const first = !slot.known.has(job.rev);
-    // A new worker loads its engine, a first call of a revision loads its code: time the call, not those.
-    const killAfterMs = job.killAfterMs + (cold ? COLD_WORKER_MS : 0) + (first ? FIRST_LOAD_MS : 0);
-    const timer = setTimeout(() => {
-      if (slot.worker === w) {
-        slot.worker = null;
-        slot.known.clear();
-        void w.terminate();
-      }
-      this.#finish(slot, {
-        type: 'killed',
-        reason: 'timeout',
-        message: `the call ran past its CPU time limit (worker terminated after ${killAfterMs} ms)`,
-      });
-    }, killAfterMs);
-    slot.running = { resolve, timer };
+    const kill = (afterMs: number) =>
+      setTimeout(() => {
+        if (slot.worker === w) {
+          slot.worker = null;
+          slot.known.clear();
+          void w.terminate();
+        }
+        this.#finish(slot, {
+          type: 'killed',
+          reason: 'timeout',
+          message: `the call ran past its CPU time limit (worker terminated after ${afterMs} ms)`,
+        });
+      }, afterMs);
+    // A new worker loads its engine, a revision's first call loads its code: the worker says when the
+    // call itself starts (`started`), and its time runs from there. Loading has a budget of its own.
+    const ack = cold || first;
+    const running: Running = {
+      resolve,
+      timer: kill(ack ? job.killAfterMs + LOAD_BUDGET_MS : job.killAfterMs),
+      started: () => {
+        clearTimeout(running.timer);
+        running.timer = kill(job.killAfterMs);
+      },
+    };
+    slot.running = running;
     slot.known.add(job.rev);
     w.postMessage(
-      { rev: job.rev, setup: first ? job.setup : undefined, payload: job.payload },
+      { rev: job.rev, setup: first ? job.setup : undefined, payload: job.payload, ack },
       job.transfer === undefined ? [] : [...job.transfer],
     );
   }

@@ -122,7 +122,7 @@ function drop(rev, entry) {
   entry.dispose();
 }
 
-function run(Q, rev, payload) {
+function run(Q, rev, payload, ack) {
   const setup = setups.get(rev);
   if (payload.op === 'memory') {
     const entry = contextFor(Q, rev);
@@ -137,6 +137,7 @@ function run(Q, rev, payload) {
   } catch (e) {
     return { ok: false, kind: 'script_error', message: String(e && e.message) };
   }
+  if (ack) parentPort.postMessage({ started: true });
   if (entry.broken !== null) {
     const broken = entry.broken;
     // A limit hit while the code loaded: try afresh next time.
@@ -181,7 +182,7 @@ getQuickJS().then(
       }
       let answer;
       try {
-        answer = run(Q, m.rev, m.payload);
+        answer = run(Q, m.rev, m.payload, m.ack === true);
       } catch (e) {
         answer = { ok: false, kind: 'script_error', message: 'the sandbox failed: ' + String(e && e.message) };
       }

@@ -107,6 +107,7 @@ function run(setup, input) {
 
 parentPort.on('message', (m) => {
   if (m.setup !== undefined) setups.set(m.rev, m.setup);
+  if (m.ack === true) parentPort.postMessage({ started: true });
   const setup = setups.get(m.rev);
   let answer;
   try {
