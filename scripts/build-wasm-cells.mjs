@@ -4,6 +4,7 @@
 // template examples/cells/wasm/<template id>.json next to its <name>.template.json.
 // `--check` builds in memory and fails when a committed template differs from a fresh build.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
 
@@ -11,7 +12,9 @@ const dir = 'examples/cells/wasm';
 const check = process.argv.includes('--check');
 const wabt = await wabtInit();
 let stale = 0;
-for (const name of readdirSync(join(dir, 'src')).filter((n) => n.endsWith('.wat')).sort()) {
+for (const name of readdirSync(join(dir, 'src'))
+  .filter((n) => n.endsWith('.wat'))
+  .sort()) {
   const base = name.slice(0, -'.wat'.length);
   const source = readFileSync(join(dir, 'src', name), 'utf8');
   const parsed = wabt.parseWat(name, source);

@@ -10,7 +10,7 @@ export const CELL_RISK_CODES = {
   link_not_stable: 'A linked cell has no stable revision yet.',
   dependency_cycle: "The links lead back to this template through the registered cells' newest templates.",
   backend_locked: "The backend's capability is locked.",
-  backend_unavailable: 'The backend has no runtime in this build.',
+  backend_unavailable: 'The backend has no runtime in this process.',
   unknown_operation: 'The adapter backend has no operation for the analysis or action type.',
   invalid_config:
     "The adapter operation refuses the template's configuration (metadata, links, threshold), or `metadata.limits` is malformed.",

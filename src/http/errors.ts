@@ -43,7 +43,7 @@ function redactDetails(details: Readonly<Record<string, unknown>>): Record<strin
       typeof v === 'string'
         ? redact(v)
         : Array.isArray(v)
-          ? v.map((x) => (typeof x === 'string' ? redact(x) : x))
+          ? (v as unknown[]).map((x) => (typeof x === 'string' ? redact(x) : x))
           : v;
   return out;
 }

@@ -168,7 +168,7 @@ export class WasmBackend {
           setup,
           payload: { op: 'call', input: bytes },
           killAfterMs: limits.cpuMs,
-          transfer: [bytes.buffer as ArrayBuffer],
+          transfer: [bytes.buffer],
         });
         if (a.type === 'killed') return hit(killedOutcome(a, limits.cpuMs, limits.memoryMib));
         const body = a.body as WorkerAnswer;
