@@ -17,11 +17,14 @@ const HOSTILE: readonly { name: string; source: string; limits?: object; expect:
   {
     name: 'a memory bomb',
     source: 'function run() { let s = "x"; const keep = []; while (true) { s += s; keep.push(s); } }',
+    // Time enough that the memory limit, not the clock of a loaded machine, stops it.
+    limits: { cpu_ms: 1000 },
     expect: (b) => assert.equal(b.limit, 'memory_limit'),
   },
   {
     name: 'deep recursion',
     source: 'function run() { const f = (n) => f(n + 1) + 1; return f(0); }',
+    limits: { cpu_ms: 1000 },
     expect: (b) => assert.equal(b.limit, 'stack_limit'),
   },
   {

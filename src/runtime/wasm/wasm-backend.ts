@@ -26,7 +26,7 @@ export interface WasmProblem {
 }
 
 interface Loaded {
-  readonly module: WebAssembly.Module;
+  readonly module: CompiledModule;
   readonly limits: SandboxLimits;
 }
 
@@ -34,12 +34,15 @@ type WorkerAnswer =
   | { ok: true; exit: number; stdout: string; stderr: string; tooLarge: boolean; outBytes: number }
   | { ok: false; kind: 'trap'; message: string; stderr?: string };
 
-/** The part of the WebAssembly API used here (the project's TypeScript libs declare only its types). */
+/** A compiled `WebAssembly.Module` (opaque here: it is only posted to the workers). */
+type CompiledModule = object;
+
+/** The part of the WebAssembly API used here (the build's TypeScript libs do not declare it). */
 interface WasmApi {
-  compile(bytes: Uint8Array): Promise<WebAssembly.Module>;
+  compile(bytes: Uint8Array): Promise<CompiledModule>;
   Module: {
-    imports(m: WebAssembly.Module): { module: string; name: string; kind: string }[];
-    exports(m: WebAssembly.Module): { name: string; kind: string }[];
+    imports(m: CompiledModule): { module: string; name: string; kind: string }[];
+    exports(m: CompiledModule): { name: string; kind: string }[];
   };
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -108,7 +111,7 @@ export class WasmBackend {
       Math.max(1, Math.floor((limits.limits.memoryMib * 1024 * 1024) / PAGE_BYTES)),
     );
     if (!capped.ok) return [{ code: 'wasm_invalid_module', message: capped.problem }];
-    let module: WebAssembly.Module;
+    let module: CompiledModule;
     try {
       module = await WA.compile(capped.bytes);
     } catch (e) {
