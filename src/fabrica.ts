@@ -30,6 +30,7 @@ import { buildApp, type App } from './http/app.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { openPostgresStore } from './store/postgres/postgres.js';
 import { openSqliteStore } from './store/sqlite/sqlite.js';
+import { GATE_OF, sandboxedBackends } from './sandboxes.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -130,17 +131,31 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       onError: (e) => report(e, 'watchdog'),
     });
     const factoryMetrics = cellMetrics(metrics, () => store.cells.countServingCells());
-    const cellInvoker = new CellInvoker(store, factoryMetrics, {
-      canary: config.canaryPercent / 100,
-      experimental: config.experimentalPercent / 100,
-    });
+    const cellBackends = sandboxedBackends(config, metrics);
+    const cellInvoker = new CellInvoker(
+      store,
+      factoryMetrics,
+      {
+        canary: config.canaryPercent / 100,
+        experimental: config.experimentalPercent / 100,
+      },
+      Math.random,
+      cellBackends,
+      (backend) => backend === 'adapter' || access.capabilityLevel(GATE_OF[backend]) !== 'locked',
+    );
     // Cells as organ statuses show them, kept until they change (here: right after the commit; elsewhere:
     // when the event arrives).
     const cellReads = new ReadCache((id) => store.cells.cell(id));
-    const cells = new CellService(store, clock, factoryMetrics, (id) => {
-      cellInvoker.invalidate(id);
-      cellReads.invalidate(id);
-    });
+    const cells = new CellService(
+      store,
+      clock,
+      factoryMetrics,
+      (id) => {
+        cellInvoker.invalidate(id);
+        cellReads.invalidate(id);
+      },
+      cellBackends,
+    );
     // The heal runs inside the timer's transaction: it reads the template there, and only the file here.
     cells.registerTimers(scheduler, catalogFileProblem);
     // Any change to a cell, here or on another instance, drops its cached runtime.
@@ -268,6 +283,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
           );
         } else app.log.info('requests drained');
         await store.close();
+        await cellBackends.close();
         metrics.close();
       })());
     return {

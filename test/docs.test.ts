@@ -50,6 +50,15 @@ describe('documentation matches the code', () => {
     sameSet(tableCodes(doc, '| risk '), Object.keys(CELL_RISK_CODES), 'docs/cells.md');
   });
 
+  it('docs/errors.md lists every dry-run risk code, and no other', () => {
+    const doc = readFileSync('docs/errors.md', 'utf8');
+    sameSet(
+      tableCodes(doc, '| dry-run risk '),
+      [...Object.keys(CELL_RISK_CODES), ...Object.keys(ORGAN_RISK_CODES)],
+      'docs/errors.md (dry-run risks)',
+    );
+  });
+
   it("docs/organs.md lists the organ dry run's risk codes, and no other", () => {
     const doc = readFileSync('docs/organs.md', 'utf8');
     sameSet(tableCodes(doc, '| risk '), Object.keys(ORGAN_RISK_CODES), 'docs/organs.md');

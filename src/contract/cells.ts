@@ -127,6 +127,11 @@ export const InvokeAnswer = View({
   output: Json,
   revision: Type.String(),
   duration_ms: Type.Number(),
+  log: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'Lines a script cell logged (`ctx.log`) or a WASM cell wrote to stderr.',
+    }),
+  ),
 });
 
 export const Risk = View({

@@ -36,7 +36,7 @@ export const ERROR_CODES = {
   not_serving:
     'The cell has no revision that serves traffic (none is canary, experimental or stable), or the forced revision cannot serve.',
   quarantined: 'The cell is quarantined after an integrity violation; it serves nothing until healed.',
-  backend_unavailable: 'The requested cell backend has no runtime in this build (only `adapter` cells run).',
+  backend_unavailable: 'The requested cell backend has no runtime in this process.',
   cell_error: 'The cell failed while handling the call; the reason says why.',
   not_running:
     'The organ build is no longer running (it finished, failed or was stopped), so it cannot be cancelled.',

@@ -10,12 +10,23 @@ export const CELL_RISK_CODES = {
   link_not_stable: 'A linked cell has no stable revision yet.',
   dependency_cycle: "The links lead back to this template through the registered cells' newest templates.",
   backend_locked: "The backend's capability is locked.",
-  backend_unavailable: 'The backend has no runtime in this build.',
+  backend_unavailable: 'The backend has no runtime in this process.',
   unknown_operation: 'The adapter backend has no operation for the analysis or action type.',
-  invalid_config: "The adapter operation refuses the template's configuration (metadata, links, threshold).",
+  invalid_config:
+    "The adapter operation refuses the template's configuration (metadata, links, threshold), or `metadata.limits` is malformed.",
   version_not_greater: 'The version is not greater than the current stable revision.',
   duplicate_version:
     'This id and version are registered already (blocking with other content, information with the same).',
+  script_missing_source: 'A script cell has no JavaScript in `draft_content`.',
+  script_syntax_error: 'The script does not parse (or its top level throws); the message names the line.',
+  script_missing_run: 'The script defines no `function run(input, ctx)`.',
+  wasm_missing_module: 'A WASM cell has no module in `metadata.module` (base64).',
+  wasm_invalid_module:
+    'The module is not valid WebAssembly, or its memory cannot be capped (shared, 64-bit, or starting above the cap).',
+  wasm_missing_start: 'The module exports no `_start` function or no `memory` (WASI needs both).',
+  wasm_unsupported_import:
+    'The module imports something the host does not provide (only WASI preview 1 functions are).',
+  limit_above_maximum: 'A limit in `metadata.limits` is above the maximum the configuration allows.',
 } as const;
 export type CellRiskCode = keyof typeof CELL_RISK_CODES;
 

@@ -11,7 +11,11 @@ export const familyOf = (url: string): ApiFamily =>
 
 /** Every error body is made here, so its reason is redacted here (redact.ts): no secret is ever echoed. */
 export function errorBody(family: ApiFamily, failure: Failure, requestId: string): Record<string, unknown> {
-  const f = { ...failure, reason: redact(failure.reason) };
+  const f = {
+    ...failure,
+    reason: redact(failure.reason),
+    ...(failure.details === undefined ? {} : { details: redactDetails(failure.details) }),
+  };
   if (family === 'llm') {
     return {
       success: false,
@@ -29,6 +33,19 @@ export function errorBody(family: ApiFamily, failure: Failure, requestId: string
     ...f.details,
     request_id: requestId,
   };
+}
+
+/** Details may carry text the call produced (a cell's log lines): redacted like the reason. */
+function redactDetails(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(details))
+    out[k] =
+      typeof v === 'string'
+        ? redact(v)
+        : Array.isArray(v)
+          ? (v as unknown[]).map((x) => (typeof x === 'string' ? redact(x) : x))
+          : v;
+  return out;
 }
 
 export function sendFailure(req: FastifyRequest, reply: FastifyReply, f: Failure): FastifyReply {

@@ -10,7 +10,7 @@ import { compareSemver } from '../../domain/cells/semver.js';
 import type { Store } from '../ports.js';
 import type { DryRun } from '../../contract/cells.js';
 import { isBlocking, type CellRiskCode, type Risk } from '../../domain/risks.js';
-import { adapterProblems } from './adapter-problems.js';
+import type { CellBackends } from './cell-backends.js';
 
 const BACKEND_CAPABILITY = {
   adapter: 'factory_adapter',
@@ -34,6 +34,7 @@ export async function dryRun(
   backend: Backend,
   template: CellTemplate,
   capabilityLevel: CapabilityLevelOf,
+  backends: CellBackends,
 ): Promise<DryRun> {
   const risks: Risk<CellRiskCode>[] = [];
   const deps: { link: string; cell: string | null; state: string | null; missing: boolean }[] = [];
@@ -69,16 +70,10 @@ export async function dryRun(
       severity: 'blocking',
       message: `the ${backend} backend is locked (capability ${capability})`,
     });
-  } else if (backend !== 'adapter') {
-    risks.push({
-      code: 'backend_unavailable',
-      severity: 'blocking',
-      message: `the ${backend} backend has no runtime in this build`,
-    });
   }
-  if (backend === 'adapter') {
-    for (const p of adapterProblems(template)) risks.push({ ...p, severity: 'blocking' });
-  }
+  // What keeps the template from running: an adapter's operation and config, a script's syntax and
+  // `run`, a module's validity, imports and exports, limits above the maxima.
+  for (const p of await backends.problems(backend, template)) risks.push({ ...p, severity: 'blocking' });
   const id = cellIdOf(backend, template.id);
   const agg = await store.cells.cell(id);
   const stable = agg?.revisions.find((r) => r.state === 'stable');

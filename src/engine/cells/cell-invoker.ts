@@ -7,8 +7,9 @@ import {
 } from '../../domain/cells/cell-lifecycle.js';
 import type { CellAggregate, Revision, StoredTemplate } from '../../domain/cells/cell-model.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
-import { operationFor } from '../../runtime/adapter/registry.js';
-import type { Operation, OperationConfig } from '../../runtime/adapter/operation.js';
+import type { Backend } from '../../domain/cells/backends.js';
+import type { CallOutcome, CellRuntime } from '../../runtime/cell-runtime.js';
+import { CellBackends } from './cell-backends.js';
 import type { Store } from '../ports.js';
 import type { CounterSeries, HistogramSeries } from '../observability/series-metrics.js';
 import type { CellMetrics } from './cell-metrics.js';
@@ -16,8 +17,7 @@ import type { CellsReads } from './cell-ports.js';
 
 interface Runnable {
   readonly revision: Revision;
-  readonly op: Operation;
-  readonly config: OperationConfig;
+  readonly runtime: CellRuntime;
   readonly stats: RevisionStats;
 }
 
@@ -66,7 +66,12 @@ export interface InvokeResult {
   readonly output: unknown;
   readonly revision: string;
   readonly durationMs: number;
+  /** Lines a script logged (`ctx.log`) or a module wrote to stderr. */
+  readonly log?: readonly string[];
 }
+
+/** Whether a backend's gate (`factory_script`, `factory_wasm`) is open: a locked one serves nothing. */
+export type GateOpen = (backend: Backend) => boolean;
 
 /**
  * The hot path: cells are cached with their operations ready to run, and dropped from the cache when
@@ -81,12 +86,23 @@ export class CellInvoker {
   /** The loads that have finished: a call on a cell read before runs without waiting on anything. */
   readonly #ready = new Map<string, Loaded | null>();
   readonly #stats = new Map<string, RevisionStats>();
+  readonly #backends: CellBackends;
+  readonly #gateOpen: GateOpen;
 
-  constructor(store: Store, metrics: CellMetrics, shares: TrafficShares, random: () => number = Math.random) {
+  constructor(
+    store: Store,
+    metrics: CellMetrics,
+    shares: TrafficShares,
+    random: () => number = Math.random,
+    backends: CellBackends = new CellBackends(),
+    gateOpen: GateOpen = () => true,
+  ) {
     this.#store = store;
     this.#metrics = metrics;
     this.#shares = shares;
     this.#random = random;
+    this.#backends = backends;
+    this.#gateOpen = gateOpen;
   }
 
   invalidate(cellId: string): void {
@@ -117,12 +133,12 @@ export class CellInvoker {
     return p;
   }
 
-  #statsOf(cellId: string, revision: Revision): RevisionStats {
+  #statsOf(cellId: string, backend: Backend, revision: Revision): RevisionStats {
     let stats = this.#stats.get(revision.id);
     if (stats === undefined) {
       const labels = { cell: cellId, revision: revision.templateVersion };
       stats = new RevisionStats({
-        calls: this.#metrics.calls.series(labels),
+        calls: this.#metrics.calls.series({ ...labels, backend }),
         latency: this.#metrics.latency.series(labels),
         errors: this.#metrics.execErrors.series({ cell: cellId }),
       });
@@ -137,20 +153,9 @@ export class CellInvoker {
     const runnable = new Map<string, Runnable>();
     for (const r of agg.revisions) {
       const t: StoredTemplate | null = await reads.template(agg.cell.templateId, r.templateVersion);
-      const op = t === null ? undefined : operationFor(t.cellType);
-      if (t === null || op === undefined) continue;
-      runnable.set(r.id, {
-        revision: r,
-        op,
-        stats: this.#statsOf(cellId, r),
-        config: {
-          metadata: t.template.metadata,
-          links: t.template.links,
-          ...(t.template.confidence_threshold === undefined
-            ? {}
-            : { confidenceThreshold: t.template.confidence_threshold }),
-        },
-      });
+      const runtime = t === null ? null : await this.#backends.runtime(agg.cell.backend, r.id, t);
+      if (runtime === null) continue;
+      runnable.set(r.id, { revision: r, runtime, stats: this.#statsOf(cellId, agg.cell.backend, r) });
     }
     return { agg, runnable, split: trafficSplit(agg.revisions, this.#shares) };
   }
@@ -177,11 +182,22 @@ export class CellInvoker {
     return this.#load(cellId).then((loaded) => this.#call(loaded, cellId, input, forced));
   }
 
-  #call(loaded: Loaded | null, cellId: string, input: unknown, forced?: string): Result<InvokeResult> {
+  #call(
+    loaded: Loaded | null,
+    cellId: string,
+    input: unknown,
+    forced?: string,
+  ): Result<InvokeResult> | Promise<Result<InvokeResult>> {
     if (loaded === null) return fail('not_found', `no cell ${cellId}`);
     const { agg, runnable } = loaded;
     if (agg.cell.quarantine !== null) {
       return fail('quarantined', `cell ${cellId} is quarantined: ${agg.cell.quarantine.reason}`);
+    }
+    if (!this.#gateOpen(agg.cell.backend)) {
+      return fail(
+        'not_serving',
+        `cell ${cellId} serves nothing while the ${agg.cell.backend} backend is locked`,
+      );
     }
     let revision: Revision | null;
     if (forced !== undefined) {
@@ -202,19 +218,35 @@ export class CellInvoker {
     if (run === undefined)
       return fail('cell_error', `revision ${revision.templateVersion} cannot be initialised`);
     const started = performance.now();
-    let outcome: ReturnType<Operation['run']>;
+    let outcome: CallOutcome | Promise<CallOutcome>;
     try {
-      outcome = run.op.run(input, run.config);
+      outcome = run.runtime.call(input);
     } catch (e) {
-      outcome = { ok: false, reason: `operation ${run.op.name} threw: ${(e as Error).message}` };
+      outcome = { ok: false, reason: `the cell threw: ${(e as Error).message}` };
     }
+    const version = revision.templateVersion;
+    if (outcome instanceof Promise) return outcome.then((o) => this.#done(run, o, cellId, version, started));
+    return this.#done(run, outcome, cellId, version, started);
+  }
+
+  #done(run: Runnable, outcome: CallOutcome, cellId: string, version: string, started: number) {
     const durationMs = performance.now() - started;
     run.stats.record(durationMs, !outcome.ok);
     if (!outcome.ok) {
-      return fail('cell_error', `cell ${cellId} (${revision.templateVersion}): ${outcome.reason}`, {
-        details: { cell: cellId, revision: revision.templateVersion },
+      return fail('cell_error', `cell ${cellId} (${version}): ${outcome.reason}`, {
+        details: {
+          cell: cellId,
+          revision: version,
+          ...outcome.details,
+          ...(outcome.log === undefined ? {} : { log: outcome.log }),
+        },
       });
     }
-    return ok({ output: outcome.output, revision: revision.templateVersion, durationMs });
+    return ok({
+      output: outcome.output,
+      revision: version,
+      durationMs,
+      ...(outcome.log === undefined ? {} : { log: outcome.log }),
+    });
   }
 }

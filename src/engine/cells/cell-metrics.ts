@@ -39,9 +39,10 @@ export function cellMetrics(m: Metrics, countServing: () => Promise<number>) {
       'Time an auto-heal or auto-rollback took.',
       { buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] },
     ),
-    calls: m.seriesCounter('factory_cell_calls_total', 'Cell invocations per revision.', [
+    calls: m.seriesCounter('factory_cell_calls_total', 'Cell invocations per revision and backend.', [
       'cell',
       'revision',
+      'backend',
     ]),
     latency: m.seriesHistogram(
       'factory_cell_call_duration_seconds',

@@ -12,13 +12,12 @@ import {
 import { templateHash, type Backend, type CellTemplate } from '../../domain/cells/cell-template.js';
 import { compareSemver } from '../../domain/cells/semver.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
-import { operationFor } from '../../runtime/adapter/registry.js';
 import type { Clock, Store, Tx } from '../ports.js';
 import type { Scheduler } from '../scheduler.js';
 import type { CellMetrics } from './cell-metrics.js';
 import type { DryRun, SelectAnswer } from '../../contract/cells.js';
 import type { OrganTemplate } from '../../domain/organs/organ-template.js';
-import { adapterProblems } from './adapter-problems.js';
+import { CellBackends } from './cell-backends.js';
 import { resolveCellId, resolveOrganCells } from './cell-id-resolver.js';
 import { dryRun, type CapabilityLevelOf } from './cell-dryrun.js';
 import type { CellQuery } from './cell-ports.js';
@@ -52,12 +51,20 @@ export class CellService {
   readonly #clock: Clock;
   readonly #metrics: CellMetrics;
   readonly #onChange: (cellId: string) => void;
+  readonly #backends: CellBackends;
 
-  constructor(store: Store, clock: Clock, metrics: CellMetrics, onChange: (cellId: string) => void) {
+  constructor(
+    store: Store,
+    clock: Clock,
+    metrics: CellMetrics,
+    onChange: (cellId: string) => void,
+    backends: CellBackends = new CellBackends(),
+  ) {
     this.#store = store;
     this.#clock = clock;
     this.#metrics = metrics;
     this.#onChange = onChange;
+    this.#backends = backends;
   }
 
   #now(): string {
@@ -86,7 +93,7 @@ export class CellService {
 
   /** What fabricating this template would do; changes nothing. */
   dryRun(backend: Backend, template: CellTemplate, capabilityLevel: CapabilityLevelOf): Promise<DryRun> {
-    return dryRun(this.#store, backend, template, capabilityLevel);
+    return dryRun(this.#store, backend, template, capabilityLevel, this.#backends);
   }
 
   /** Reuse a cell of this type that policy allows, or a fabrication request ready to dry-run. */
@@ -101,13 +108,10 @@ export class CellService {
     hitl: boolean,
     principal: Principal,
   ): Promise<Result<CommandOutcome>> {
-    if (backend !== 'adapter') {
-      return fail(
-        'backend_unavailable',
-        `the ${backend} backend has no runtime in this build; fabricate adapter cells`,
-      );
+    if (!this.#backends.available(backend)) {
+      return fail('backend_unavailable', `the ${backend} backend has no runtime in this process`);
     }
-    const problems = adapterProblems(template).map((p) => p.message);
+    const problems = (await this.#backends.problems(backend, template)).map((p) => p.message);
     if (problems.length > 0)
       return fail('invalid_template', `invalid cell template: ${problems.join('; ')}`, {
         details: { problems },
@@ -309,16 +313,14 @@ export class CellService {
           problems.push('stored template does not match its hash');
         const fileProblem = await integrity(stored);
         if (fileProblem !== null) problems.push(fileProblem);
-        problems.push(...adapterProblems(stored.template).map((p) => p.message));
-        if (problems.length === 0) {
-          const op = operationFor(stored.cellType)!;
-          const smoke = op.run(stored.template.metadata.smoke_input ?? 'smoke test', {
-            metadata: stored.template.metadata,
-            links: stored.template.links,
-            ...(stored.template.confidence_threshold === undefined
-              ? {}
-              : { confidenceThreshold: stored.template.confidence_threshold }),
-          });
+        problems.push(
+          ...(await this.#backends.problems(agg.cell.backend, stored.template)).map((p) => p.message),
+        );
+        const runtime =
+          problems.length === 0 ? await this.#backends.runtime(agg.cell.backend, rev.id, stored) : null;
+        if (problems.length === 0 && runtime === null) problems.push('the runtime cannot be initialised');
+        if (runtime !== null) {
+          const smoke = await runtime.call(stored.template.metadata.smoke_input ?? 'smoke test');
           if (!smoke.ok) problems.push(`smoke invocation failed: ${smoke.reason}`);
         }
       }

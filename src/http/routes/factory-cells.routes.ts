@@ -207,6 +207,7 @@ export const factoryCellsRoutes =
             output: r.value.output,
             revision: r.value.revision,
             duration_ms: Math.round(r.value.durationMs * 1000) / 1000,
+            ...(r.value.log === undefined ? {} : { log: [...r.value.log] }),
           };
         },
       );

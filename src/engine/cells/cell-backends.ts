@@ -1,0 +1,75 @@
+import type { Backend } from '../../domain/cells/backends.js';
+import type { StoredTemplate } from '../../domain/cells/cell-model.js';
+import { templateHash, type CellTemplate } from '../../domain/cells/cell-template.js';
+import { operationFor } from '../../runtime/adapter/registry.js';
+import type { CellRuntime } from '../../runtime/cell-runtime.js';
+import type { ScriptBackend } from '../../runtime/script/script-backend.js';
+import type { WasmBackend } from '../../runtime/wasm/wasm-backend.js';
+import { adapterProblems, type AdapterProblem } from './adapter-problems.js';
+import type { CellRiskCode } from '../../domain/risks.js';
+
+/** The sandboxed runtimes of this process (absent in builds or tests that run adapter cells only). */
+export interface Sandboxes {
+  readonly script?: ScriptBackend;
+  readonly wasm?: WasmBackend;
+}
+
+export interface BackendProblem {
+  readonly code: CellRiskCode;
+  readonly message: string;
+}
+
+/**
+ * The one place a cell's backend is dispatched: adapter operations, script contexts or WASI modules,
+ * each behind the same `CellRuntime`. A revision's runtime is keyed by its id and template hash, so a
+ * script or module is compiled once per revision.
+ */
+export class CellBackends {
+  readonly #sandboxes: Sandboxes;
+
+  constructor(sandboxes: Sandboxes = {}) {
+    this.#sandboxes = sandboxes;
+  }
+
+  available(backend: Backend): boolean {
+    return backend === 'adapter' || this.#sandboxes[backend] !== undefined;
+  }
+
+  /** The runtime of one revision, or null when it cannot be initialised. */
+  async runtime(backend: Backend, revisionId: string, stored: StoredTemplate): Promise<CellRuntime | null> {
+    const key = `${revisionId}#${stored.sha256}`;
+    if (backend === 'adapter') {
+      const op = operationFor(stored.cellType);
+      if (op === undefined) return null;
+      const t = stored.template;
+      const config = {
+        metadata: t.metadata,
+        links: t.links,
+        ...(t.confidence_threshold === undefined ? {} : { confidenceThreshold: t.confidence_threshold }),
+      };
+      return { call: (input) => op.run(input, config) };
+    }
+    if (backend === 'script') {
+      const r = this.#sandboxes.script?.runtime(key, stored.template);
+      return r === undefined || 'problems' in r ? null : r;
+    }
+    const r = await this.#sandboxes.wasm?.runtime(key, stored.template);
+    return r === undefined || 'problems' in r ? null : r;
+  }
+
+  /** Why a template cannot run on this backend (empty: it can); a dry run reports each as a blocking risk. */
+  async problems(backend: Backend, t: CellTemplate): Promise<BackendProblem[]> {
+    if (backend === 'adapter') return adapterProblems(t) satisfies AdapterProblem[];
+    const sandbox = this.#sandboxes[backend];
+    if (sandbox === undefined)
+      return [
+        { code: 'backend_unavailable', message: `the ${backend} backend has no runtime in this process` },
+      ];
+    if (backend === 'script') return this.#sandboxes.script!.check(templateHash(t), t);
+    return this.#sandboxes.wasm!.check(t);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#sandboxes.script?.close(), this.#sandboxes.wasm?.close()]);
+  }
+}

@@ -1,0 +1,210 @@
+import type { CellTemplate } from '../../domain/cells/cell-template.js';
+import { readLimits, type LimitReason, type SandboxLimits } from '../../domain/cells/sandbox-limits.js';
+import { LOG_LINE_CHARS, LOG_LINES, type CallOutcome, type CellRuntime } from '../cell-runtime.js';
+import { killedOutcome, limitHit, outputOf } from '../sandbox-outcome.js';
+import { SandboxPool } from '../sandbox-pool.js';
+import { capMemory, PAGE_BYTES } from './wasm-binary.js';
+import { wasiFunctionNames } from './wasi-names.js';
+import { WASM_WORKER_SOURCE } from './wasm-worker-source.js';
+
+export interface WasmBackendOptions {
+  readonly workers: number;
+  readonly maxima: SandboxLimits;
+  readonly onLimitHit?: (limit: LimitReason) => void;
+  readonly onWorkerStart?: () => void;
+}
+
+export interface WasmProblem {
+  readonly code:
+    | 'wasm_missing_module'
+    | 'wasm_invalid_module'
+    | 'wasm_missing_start'
+    | 'wasm_unsupported_import'
+    | 'limit_above_maximum'
+    | 'invalid_config';
+  readonly message: string;
+}
+
+interface Loaded {
+  readonly module: CompiledModule;
+  readonly limits: SandboxLimits;
+}
+
+type WorkerAnswer =
+  | { ok: true; exit: number; stdout: string; stderr: string; tooLarge: boolean; outBytes: number }
+  | { ok: false; kind: 'trap'; message: string; stderr?: string };
+
+/** A compiled `WebAssembly.Module` (opaque here: it is only posted to the workers). */
+type CompiledModule = object;
+
+/** The part of the WebAssembly API used here (the build's TypeScript libs do not declare it). */
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<CompiledModule>;
+  Module: {
+    imports(m: CompiledModule): { module: string; name: string; kind: string }[];
+    exports(m: CompiledModule): { name: string; kind: string }[];
+  };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The module's bytes from `metadata.module` (base64), or why there are none. */
+function moduleBytes(t: CellTemplate): Uint8Array | WasmProblem {
+  const raw = t.metadata.module;
+  if (typeof raw !== 'string' || raw === '')
+    return {
+      code: 'wasm_missing_module',
+      message: '$.metadata.module: a WASM cell carries its module here, base64-encoded',
+    };
+  const compact = raw.replace(/\s+/g, '');
+  if (!BASE64.test(compact) || compact.length % 4 !== 0)
+    return { code: 'wasm_invalid_module', message: '$.metadata.module: not base64' };
+  return new Uint8Array(Buffer.from(compact, 'base64'));
+}
+
+/** stderr as the call's log: its lines, capped like a script's `ctx.log`. */
+const logOf = (stderr: string | undefined): string[] =>
+  (stderr ?? '')
+    .split('\n')
+    .filter((l) => l !== '')
+    .slice(0, LOG_LINES)
+    .map((l) => (l.length > LOG_LINE_CHARS ? `${l.slice(0, LOG_LINE_CHARS)}…` : l));
+
+/**
+ * WASM cells: a WASI (preview 1) module run in a pool of worker threads, the input's JSON on stdin, the
+ * output's on stdout. Compiled once per revision (with its memory capped), instantiated afresh per call.
+ */
+export class WasmBackend {
+  readonly #opts: WasmBackendOptions;
+  readonly pool: SandboxPool;
+  readonly #compiled = new Map<string, Promise<Loaded | WasmProblem[]>>();
+
+  constructor(opts: WasmBackendOptions) {
+    this.#opts = opts;
+    this.pool = new SandboxPool({
+      name: 'wasm',
+      size: opts.workers,
+      source: WASM_WORKER_SOURCE,
+      workerData: null,
+      // The worker's own heap; the module's memory is capped by its (rewritten) maximum.
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+      ...(opts.onWorkerStart === undefined ? {} : { onWorkerStart: opts.onWorkerStart }),
+    });
+  }
+
+  /** Validates and compiles a template's module: every problem a dry run reports, or the module. */
+  async load(t: CellTemplate): Promise<Loaded | WasmProblem[]> {
+    const problems: WasmProblem[] = [];
+    const limits = readLimits(t.metadata, this.#opts.maxima);
+    if (!limits.ok)
+      for (const p of limits.problems)
+        problems.push({
+          code: p.kind === 'above_maximum' ? 'limit_above_maximum' : 'invalid_config',
+          message: p.message,
+        });
+    const bytes = moduleBytes(t);
+    if (!(bytes instanceof Uint8Array)) return [...problems, bytes];
+    if (!limits.ok) return problems;
+    const capped = capMemory(
+      bytes,
+      Math.max(1, Math.floor((limits.limits.memoryMib * 1024 * 1024) / PAGE_BYTES)),
+    );
+    if (!capped.ok) return [{ code: 'wasm_invalid_module', message: capped.problem }];
+    let module: CompiledModule;
+    try {
+      module = await WA.compile(capped.bytes);
+    } catch (e) {
+      return [
+        { code: 'wasm_invalid_module', message: `the module does not validate: ${(e as Error).message}` },
+      ];
+    }
+    const provided = await wasiFunctionNames();
+    for (const i of WA.Module.imports(module)) {
+      if (i.module !== 'wasi_snapshot_preview1' || i.kind !== 'function' || !provided.has(i.name))
+        problems.push({
+          code: 'wasm_unsupported_import',
+          message: `the module imports ${i.kind} ${i.module}.${i.name}, which the host does not provide (only WASI preview 1 functions)`,
+        });
+    }
+    const exports = new Map(WA.Module.exports(module).map((e) => [e.name, e.kind]));
+    if (exports.get('_start') !== 'function')
+      problems.push({ code: 'wasm_missing_start', message: 'the module exports no function _start' });
+    if (exports.get('memory') !== 'memory')
+      problems.push({
+        code: 'wasm_missing_start',
+        message: 'the module exports no memory named "memory" (WASI needs it)',
+      });
+    return problems.length > 0 ? problems : { module, limits: limits.limits };
+  }
+
+  async check(t: CellTemplate): Promise<WasmProblem[]> {
+    const r = await this.load(t);
+    return Array.isArray(r) ? r : [];
+  }
+
+  #loaded(key: string, t: CellTemplate): Promise<Loaded | WasmProblem[]> {
+    let p = this.#compiled.get(key);
+    if (p === undefined) {
+      p = this.load(t);
+      this.#compiled.set(key, p);
+    }
+    return p;
+  }
+
+  /** The runtime of one revision (`key` names it and its content): compiled at most once. */
+  async runtime(key: string, t: CellTemplate): Promise<CellRuntime | { problems: WasmProblem[] }> {
+    const loaded = await this.#loaded(key, t);
+    if (Array.isArray(loaded)) return { problems: loaded };
+    const { module, limits } = loaded;
+    const maxOutput = limits.outputKib * 1024;
+    const setup = { module, maxOutput };
+    const hit = (o: CallOutcome): CallOutcome => {
+      if (!o.ok && o.details?.limit !== undefined) this.#opts.onLimitHit?.(o.details.limit as LimitReason);
+      return o;
+    };
+    return {
+      call: async (input: unknown): Promise<CallOutcome> => {
+        const bytes = new TextEncoder().encode(JSON.stringify(input ?? null));
+        const a = await this.pool.run({
+          rev: key,
+          setup,
+          payload: { op: 'call', input: bytes },
+          killAfterMs: limits.cpuMs,
+          transfer: [bytes.buffer],
+        });
+        if (a.type === 'killed') return hit(killedOutcome(a, limits.cpuMs, limits.memoryMib));
+        const body = a.body as WorkerAnswer;
+        if (!body.ok) return { ok: false, kind: 'exit_code', reason: body.message, log: logOf(body.stderr) };
+        const log = logOf(body.stderr);
+        if (body.tooLarge) return hit(limitHit('output_too_large', `more than ${maxOutput} bytes`, log));
+        if (body.exit !== 0)
+          return {
+            ok: false,
+            kind: 'exit_code',
+            reason: `exit_code: the module exited with code ${body.exit}`,
+            details: { exit_code: body.exit },
+            log,
+          };
+        return outputOf(body.stdout, maxOutput, log);
+      },
+    };
+  }
+
+  /** The heap of one worker after a call (for the benchmark's memory per worker). */
+  async workerHeapBytes(key: string, t: CellTemplate): Promise<number | null> {
+    const loaded = await this.#loaded(key, t);
+    if (Array.isArray(loaded)) return null;
+    const a = await this.pool.run({
+      rev: key,
+      setup: { module: loaded.module, maxOutput: 0 },
+      payload: { op: 'memory' },
+      killAfterMs: 2000,
+    });
+    return a.type === 'answer' ? ((a.body as { heap?: number }).heap ?? null) : null;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
