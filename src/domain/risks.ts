@@ -16,6 +16,9 @@ export const CELL_RISK_CODES = {
   version_not_greater: 'The version is not greater than the current stable revision.',
   duplicate_version:
     'This id and version are registered already (blocking with other content, information with the same).',
+  fault_injection_locked:
+    'The template carries `metadata.fault` while the capability `fault_injection` is locked: creation is refused.',
+  invalid_fault: '`metadata.fault` is not `{error_rate: 0…1, delay_ms: 0…60000}`.',
 } as const;
 export type CellRiskCode = keyof typeof CELL_RISK_CODES;
 

@@ -13,8 +13,22 @@ import type { Store } from '../ports.js';
 import type { CounterSeries, HistogramSeries } from '../observability/series-metrics.js';
 import type { CellMetrics } from './cell-metrics.js';
 import type { CellsReads } from './cell-ports.js';
+import type { Fault } from '../../domain/rollouts/fault.js';
+
+/**
+ * How rollouts see the call path (src/engine/rollouts/), whatever the backend: each call's outcome and
+ * latency per revision, and the fault a drill injects (docs/rollouts.md).
+ */
+export interface CallHooks {
+  onCall(cellId: string, revision: Revision, ms: number, failed: boolean): void;
+  /** The fault to inject into calls of this template (read once per load), or null. */
+  faultOf(metadata: Readonly<Record<string, unknown>>): Fault | null;
+  /** Whether faults are honoured now (the `fault_injection` capability). */
+  faultsEnabled(): boolean;
+}
 
 interface Runnable {
+  readonly fault: Fault | null;
   readonly revision: Revision;
   readonly op: Operation;
   readonly config: OperationConfig;
@@ -81,12 +95,17 @@ export class CellInvoker {
   /** The loads that have finished: a call on a cell read before runs without waiting on anything. */
   readonly #ready = new Map<string, Loaded | null>();
   readonly #stats = new Map<string, RevisionStats>();
+  #hooks: CallHooks | null = null;
 
   constructor(store: Store, metrics: CellMetrics, shares: TrafficShares, random: () => number = Math.random) {
     this.#store = store;
     this.#metrics = metrics;
     this.#shares = shares;
     this.#random = random;
+  }
+
+  setCallHooks(hooks: CallHooks): void {
+    this.#hooks = hooks;
   }
 
   invalidate(cellId: string): void {
@@ -140,6 +159,7 @@ export class CellInvoker {
       const op = t === null ? undefined : operationFor(t.cellType);
       if (t === null || op === undefined) continue;
       runnable.set(r.id, {
+        fault: this.#hooks?.faultOf(t.template.metadata) ?? null,
         revision: r,
         op,
         stats: this.#statsOf(cellId, r),
@@ -160,7 +180,7 @@ export class CellInvoker {
    * that run inside a transaction, where reading the store itself would wait on it (SQLite).
    */
   async invokeUsing(reads: CellsReads, cellId: string, input: unknown): Promise<Result<InvokeResult>> {
-    return this.#call(await this.#read(cellId, reads), cellId, input);
+    return await this.#call(await this.#read(cellId, reads), cellId, input);
   }
 
   /**
@@ -177,7 +197,12 @@ export class CellInvoker {
     return this.#load(cellId).then((loaded) => this.#call(loaded, cellId, input, forced));
   }
 
-  #call(loaded: Loaded | null, cellId: string, input: unknown, forced?: string): Result<InvokeResult> {
+  #call(
+    loaded: Loaded | null,
+    cellId: string,
+    input: unknown,
+    forced?: string,
+  ): Result<InvokeResult> | Promise<Result<InvokeResult>> {
     if (loaded === null) return fail('not_found', `no cell ${cellId}`);
     const { agg, runnable } = loaded;
     if (agg.cell.quarantine !== null) {
@@ -201,20 +226,30 @@ export class CellInvoker {
     const run = runnable.get(revision.id);
     if (run === undefined)
       return fail('cell_error', `revision ${revision.templateVersion} cannot be initialised`);
+    const fault = run.fault !== null && this.#hooks?.faultsEnabled() === true ? run.fault : null;
     const started = performance.now();
     let outcome: ReturnType<Operation['run']>;
-    try {
-      outcome = run.op.run(input, run.config);
-    } catch (e) {
-      outcome = { ok: false, reason: `operation ${run.op.name} threw: ${(e as Error).message}` };
+    if (fault !== null && fault.error_rate > 0 && this.#random() < fault.error_rate) {
+      outcome = { ok: false, reason: `injected fault (metadata.fault.error_rate ${fault.error_rate})` };
+    } else {
+      try {
+        outcome = run.op.run(input, run.config);
+      } catch (e) {
+        outcome = { ok: false, reason: `operation ${run.op.name} threw: ${(e as Error).message}` };
+      }
     }
-    const durationMs = performance.now() - started;
-    run.stats.record(durationMs, !outcome.ok);
-    if (!outcome.ok) {
-      return fail('cell_error', `cell ${cellId} (${revision.templateVersion}): ${outcome.reason}`, {
-        details: { cell: cellId, revision: revision.templateVersion },
-      });
-    }
-    return ok({ output: outcome.output, revision: revision.templateVersion, durationMs });
+    const finish = (): Result<InvokeResult> => {
+      const durationMs = performance.now() - started;
+      run.stats.record(durationMs, !outcome.ok);
+      this.#hooks?.onCall(cellId, revision, durationMs, !outcome.ok);
+      if (!outcome.ok) {
+        return fail('cell_error', `cell ${cellId} (${revision.templateVersion}): ${outcome.reason}`, {
+          details: { cell: cellId, revision: revision.templateVersion },
+        });
+      }
+      return ok({ output: outcome.output, revision: revision.templateVersion, durationMs });
+    };
+    if (fault === null || fault.delay_ms === 0) return finish();
+    return new Promise((resolve) => setTimeout(() => resolve(finish()), fault.delay_ms));
   }
 }
