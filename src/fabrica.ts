@@ -23,6 +23,7 @@ import { OrganService } from './engine/organs/organ-service.js';
 import { CommandService } from './engine/commands/command-service.js';
 import { CallRecorder } from './engine/rollouts/call-recorder.js';
 import { RolloutService } from './engine/rollouts/rollout-service.js';
+import { rolloutMetrics } from './engine/rollouts/rollout-metrics.js';
 import { isEnabled } from './domain/capabilities.js';
 import { openAiChat } from './runtime/llm-chat.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
@@ -155,6 +156,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     const rollouts = new RolloutService(store, cells, callRecorder, {
       clock,
       metrics: factoryMetrics,
+      rolloutMetrics: rolloutMetrics(metrics),
       quarantineAfterErrors: config.quarantineAfterErrors,
       faultsEnabled: () => isEnabled(access.capabilityLevel('fault_injection')),
       onError: (e, context) => report(e, context),

@@ -42,8 +42,8 @@ for (const { kind, skip } of STORE_KINDS) {
         ['experimental', 'stable', 'analysis'],
       ]);
       assert.equal((await revisionOf(f, id, '1.0.0')).state, 'deprecated');
-      const verdicts = (await f.request('GET', `/factory/cells/${enc(id)}/analysis?version=1.1.0`)).body
-        .verdicts;
+      const verdicts = (await f.request('GET', `/factory/cells/${enc(id)}/analysis?version=1.1.0&limit=500`))
+        .body.verdicts;
       assert.ok(verdicts.every((v: any) => v.verdict !== 'fail'));
       assert.equal(verdicts.filter((v: any) => v.step === 'promote').length, 2);
       // Paginated, newest first.

@@ -48,16 +48,21 @@ export const revisionOf = async (f: Requester, id: string, version: string) => {
  * deadline is generous (a loaded machine) and only bounds a test that would otherwise hang.
  */
 export async function loadUntil<T>(
-  f: Requester,
+  f: Requester & { fabrica?: { cellInvoker: { invoke(id: string, input: unknown): unknown } } },
   id: string,
   done: () => Promise<T | null | undefined | false>,
   what: string,
-  deadlineMs = 90_000,
+  deadlineMs = 100_000,
 ): Promise<T> {
   const until = Date.now() + deadlineMs;
   for (;;) {
-    for (let i = 0; i < 25; i++)
-      await f.request('POST', `/factory/cells/${enc(id)}/invoke`, { body: { input: 'hi' } });
+    // In process, the load goes through the service (the HTTP route only presents its answer, and the
+    // busy test machine spends far less per call); a server process takes it over HTTP.
+    const invoker = f.fabrica?.cellInvoker;
+    for (let i = 0; i < 50; i++) {
+      if (invoker !== undefined) await invoker.invoke(id, 'hi');
+      else await f.request('POST', `/factory/cells/${enc(id)}/invoke`, { body: { input: 'hi' } });
+    }
     await pause();
     const v = await done();
     if (v !== null && v !== undefined && v !== false) return v;

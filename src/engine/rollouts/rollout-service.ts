@@ -12,6 +12,7 @@ import type { CellService, CommandOptions, RolloutHooks } from '../cells/cell-se
 import type { Clock, Store, Tx } from '../ports.js';
 import type { Scheduler } from '../scheduler.js';
 import type { CallRecorder } from './call-recorder.js';
+import type { RolloutMetrics } from './rollout-metrics.js';
 import type { RolloutsReads, StoredVerdict } from './rollout-ports.js';
 
 export const ANALYSIS_ACTION = 'cell.analysis';
@@ -43,6 +44,7 @@ export interface AnalysisView {
 export interface RolloutOptions {
   readonly clock: Clock;
   readonly metrics: CellMetrics;
+  readonly rolloutMetrics: RolloutMetrics;
   /** Cell errors in a row on a stable revision that quarantine its cell (0: never). */
   readonly quarantineAfterErrors: number;
   readonly faultsEnabled: () => boolean;
@@ -435,6 +437,7 @@ export class RolloutService {
       at,
     });
     if (!inserted) return; // judged already (cannot happen while timers fire once; kept as a guard)
+    this.#o.rolloutMetrics.verdicts.labels(j.verdict).inc();
     await tx.appendEvent({
       type: 'cell.analysis',
       subjectKind: 'cell',
