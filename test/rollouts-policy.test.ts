@@ -167,28 +167,15 @@ for (const { kind, skip } of STORE_KINDS) {
       }
       const until = Date.now() + 30_000;
       let healed: any[] = [];
-      while (healed.length === 0 && Date.now() < until)
+      while (healed.length === 0 && Date.now() < until) {
+        await pause(); // in-process requests never reach the timers' phase by themselves
         healed = await auditEvents(f, 'factory.auto_heal.succeeded', bad);
+      }
       const [quarantine] = await auditEvents(f, 'immune.quarantine', bad);
-      assert.ok(
-        quarantine,
-        f.logs
-          .filter((l) => /fail|error/i.test(l))
-          .slice(-5)
-          .join('\n'),
-      );
       assert.equal(quarantine.actor, 'immune');
       assert.match(quarantine.data.reason, /3 cell errors in a row/);
       assert.equal((await auditEvents(f, 'factory.auto_heal', bad)).length, 1);
-      assert.equal(
-        healed.length,
-        1,
-        JSON.stringify(
-          (await f.request('GET', `/audit?subject_id=${enc(bad)}&limit=100`)).body.events
-            .slice(4)
-            .map((e: any) => [e.type, e.data]),
-        ),
-      );
+      assert.equal(healed.length, 1, 'the heal ran and lifted the quarantine');
       const cell = await f.request('GET', `/factory/cells/${enc(bad)}`);
       assert.equal(cell.body.quarantine, null);
       assert.equal(cell.body.revisions[0].state, 'stable');
