@@ -360,7 +360,8 @@ export class RolloutService {
         (t) =>
           t.state === 'pending' &&
           t.action === ANALYSIS_ACTION &&
-          (t.payload as { revision?: string }).revision === revision.id,
+          (t.payload as { revision?: string }).revision === revision.id &&
+          (t.payload as { state?: string }).state === revision.state,
       )
       .map((t) => t.dueAt)
       .sort((a, b) => a - b)[0];
