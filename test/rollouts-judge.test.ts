@@ -6,14 +6,6 @@ import { auditEvents, enc, loadUntil, makeRevision, revisionOf } from './support
 
 /** Small windows so that the judge decides within a test; the decisions themselves are not timed. */
 const FAST = { interval_ms: 100, min_calls: 20, confidence: 0.95 };
-/** Tolerances wide enough that a healthy canary passes after a few hundred calls. */
-const LENIENT = {
-  ...FAST,
-  max_error_rate: 0.3,
-  max_error_rate_increase: 0.2,
-  confidence: 0.9,
-  passes_to_promote: 2,
-};
 
 for (const { kind, skip } of STORE_KINDS) {
   describe(`the judge acting on rollouts (${kind})`, { skip }, () => {

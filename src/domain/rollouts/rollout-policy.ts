@@ -138,7 +138,7 @@ export function readPolicy(raw: unknown, hitlDefault: boolean): Result<RolloutPo
   const shadow = section<ShadowPolicy>(raw.shadow, 'shadow', SHADOW_FIELDS, DEFAULT_SHADOW);
   if (!shadow.ok) return shadow;
   return ok({
-    hitl: (raw.hitl as boolean | undefined) ?? hitlDefault,
+    hitl: typeof raw.hitl === 'boolean' ? raw.hitl : hitlDefault,
     analysis: analysis.value,
     shadow: shadow.value,
   });
