@@ -21,6 +21,10 @@ import { TemplateRegistry } from './engine/cells/template-registry.js';
 import { CellService } from './engine/cells/cell-service.js';
 import { OrganService } from './engine/organs/organ-service.js';
 import { CommandService } from './engine/commands/command-service.js';
+import { CallRecorder } from './engine/rollouts/call-recorder.js';
+import { RolloutService } from './engine/rollouts/rollout-service.js';
+import { rolloutMetrics } from './engine/rollouts/rollout-metrics.js';
+import { isEnabled } from './domain/capabilities.js';
 import { openAiChat } from './runtime/llm-chat.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
@@ -50,6 +54,7 @@ export interface Fabrica {
   readonly runs: RunService;
   readonly cells: CellService;
   readonly cellInvoker: CellInvoker;
+  readonly rollouts: RolloutService;
   readonly organs: OrganService;
   /** The admin secret when this start generated it (print it once), else null. */
   readonly generatedAdminToken: string | null;
@@ -156,6 +161,24 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       },
       cellBackends,
     );
+    // Rollouts: durable call statistics, the judge's timers, the approval guard and the immune system.
+    const callRecorder = new CallRecorder(store, {
+      flushMs: config.statsFlushMs,
+      retentionDays: config.statsRetentionDays,
+      clock,
+      onError: (e) => report(e, 'call statistics'),
+    });
+    const rollouts = new RolloutService(store, cells, callRecorder, {
+      clock,
+      metrics: factoryMetrics,
+      rolloutMetrics: rolloutMetrics(metrics),
+      quarantineAfterErrors: config.quarantineAfterErrors,
+      faultsEnabled: () => isEnabled(access.capabilityLevel('fault_injection')),
+      onError: (e, context) => report(e, context),
+    });
+    cells.setRolloutHooks(rollouts.hooks);
+    cellInvoker.setCallHooks(rollouts.callHooks);
+    rollouts.registerTimers(scheduler);
     // The heal runs inside the timer's transaction: it reads the template there, and only the file here.
     cells.registerTimers(scheduler, catalogFileProblem);
     // Any change to a cell, here or on another instance, drops its cached runtime.
@@ -222,6 +245,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       cellInvoker,
       templates: new TemplateRegistry(store, clock),
       cellMetrics: factoryMetrics,
+      rollouts,
       organs,
       commands: new CommandService(store, clock, new IdGenerator(clock), {
         cells,
@@ -256,6 +280,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     watchdogLog = (level, details, msg) => app.log[level](details, msg);
     organLog = (msg, details) => app.log.info(details, msg);
     scheduler.start();
+    callRecorder.start();
     watchdog.start();
     await catalog.start();
     let closing: Promise<void> | null = null;
@@ -266,6 +291,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         await catalog.stop();
         await hub.stop();
         await scheduler.stop();
+        await callRecorder.stop().catch((e: unknown) => report(e, 'call statistics'));
         let timedOut = false;
         const timeout = new Promise<void>((r) =>
           setTimeout(() => r(void (timedOut = true)), config.shutdownTimeoutMs).unref(),
@@ -298,6 +324,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       runs,
       cells,
       cellInvoker,
+      rollouts,
       organs,
       generatedAdminToken,
       lifecycle,

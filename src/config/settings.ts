@@ -6,6 +6,7 @@ import {
 } from '../domain/capabilities.js';
 import { verifySettings } from './verify-settings.js';
 import { sandboxSettings } from './sandbox-settings.js';
+import { rolloutSettings } from './rollout-settings.js';
 
 /** A parser turns the raw text (env, flag or file value) into a value, or says what was expected. */
 type Parse<T> = (raw: unknown) => { value: T } | { expected: string };
@@ -332,6 +333,7 @@ export const SETTINGS = {
   }),
   ...verifySettings,
   ...sandboxSettings,
+  ...rolloutSettings,
   canaryPercent: spec({
     env: ['FABRICA_CANARY_PERCENT'],
     default: 10,

@@ -36,7 +36,14 @@ export const VersionQuery = Type.Object({
 });
 
 export const CommandBody = Type.Optional(
-  Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }),
+  Type.Object({
+    reason: Type.Optional(Type.String({ maxLength: 2000 })),
+    force: Type.Optional(
+      Type.Boolean({
+        description: 'approve past a failing analysis verdict; needs a reason (docs/rollouts.md)',
+      }),
+    ),
+  }),
 );
 
 export const InvokeBody = Type.Object({ input: Type.Unknown() });

@@ -12,6 +12,10 @@ export const CAPABILITIES = {
   organs_builder: { level: 'experimental', gates: 'Building organs from templates.' },
   self_edit: { level: 'locked', gates: 'Modifying fabrica’s own modules.' },
   factory_verify: { level: 'locked', gates: 'Running host verification commands for factory runs.' },
+  fault_injection: {
+    level: 'locked',
+    gates: 'Cells that inject faults (`metadata.fault`) for rollback drills.',
+  },
 } as const satisfies Record<string, { level: CapabilityLevel; gates: string }>;
 
 export type CapabilityName = keyof typeof CAPABILITIES;

@@ -52,6 +52,10 @@ export const ERROR_CODES = {
     'Verification is configured to run in the sandbox and the sandbox (bubblewrap) is missing or cannot start; the reason says how to install it.',
   panel_not_built: 'The operator panel has not been built on this installation: run `npm run build`.',
   internal: 'An unexpected server fault; the log holds the details under the request id.',
+  invalid_policy:
+    'A rollout policy field is unknown or out of range; the reason and `field` name it (docs/rollouts.md lists the fields).',
+  analysis_failed:
+    'The revision’s latest analysis verdict is `fail`: approving it needs `{force: true, reason}` (audited).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

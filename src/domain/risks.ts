@@ -27,6 +27,9 @@ export const CELL_RISK_CODES = {
   wasm_unsupported_import:
     'The module imports something the host does not provide (only WASI preview 1 functions are).',
   limit_above_maximum: 'A limit in `metadata.limits` is above the maximum the configuration allows.',
+  fault_injection_locked:
+    'The template carries `metadata.fault` while the capability `fault_injection` is locked: creation is refused.',
+  invalid_fault: '`metadata.fault` is not `{error_rate: 0…1, delay_ms: 0…60000}`.',
 } as const;
 export type CellRiskCode = keyof typeof CELL_RISK_CODES;
 

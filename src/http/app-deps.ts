@@ -14,6 +14,7 @@ import type { RunService } from '../engine/runs/run-service.js';
 import type { CellInvoker } from '../engine/cells/cell-invoker.js';
 import type { CellMetrics } from '../engine/cells/cell-metrics.js';
 import type { CellService } from '../engine/cells/cell-service.js';
+import type { RolloutService } from '../engine/rollouts/rollout-service.js';
 import type { TemplateRegistry } from '../engine/cells/template-registry.js';
 import type { OrganService } from '../engine/organs/organ-service.js';
 import type { CommandService } from '../engine/commands/command-service.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   readonly templates: TemplateRegistry;
   readonly cellInvoker: CellInvoker;
   readonly cellMetrics: CellMetrics;
+  /** Rollout policies, statistics, the judge's verdicts, quarantine (docs/rollouts.md). */
+  readonly rollouts: RolloutService;
   readonly organs: OrganService;
   /** Natural-language commands: plans and their apply (docs/commands.md). */
   readonly commands: CommandService;

@@ -38,4 +38,6 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   sandbox_unavailable: 503,
   panel_not_built: 503,
   internal: 500,
+  invalid_policy: 400,
+  analysis_failed: 409,
 };

@@ -170,6 +170,35 @@ export interface CountersTable {
   value: number;
 }
 
+export interface CellPoliciesTable {
+  cell_id: string;
+  doc: string;
+  version: number;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface CellCallStatsTable {
+  revision_id: string;
+  cell_id: string;
+  minute: number;
+  instance: string;
+  calls: number;
+  errors: number;
+  hist: string;
+}
+
+export interface CellVerdictsTable {
+  revision_id: string;
+  seq: number;
+  cell_id: string;
+  version: string;
+  state: string;
+  verdict: string;
+  doc: string;
+  at: string;
+}
+
 export interface Database {
   events: EventsTable;
   event_head: EventHeadTable;
@@ -187,4 +216,7 @@ export interface Database {
   organs: OrgansTable;
   counters: CountersTable;
   commands: CommandsTable;
+  cell_policies: CellPoliciesTable;
+  cell_call_stats: CellCallStatsTable;
+  cell_verdicts: CellVerdictsTable;
 }

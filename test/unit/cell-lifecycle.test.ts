@@ -89,12 +89,30 @@ describe('traffic', () => {
     return { weights: s.candidates.map((c) => [c.revision.id, c.weight]), total: s.total };
   };
 
-  it('splits among the newest canary, the newest experimental and the stable revision', () => {
+  it('gives the canary and experimental revisions their shares whichever exist; the most mature takes the rest', () => {
     const cases: [string, { id: string; state: RevisionState }[], [string, number][], number][] = [
       ['none', [], [], 0],
       ['only non-serving', [rev('d', 'draft'), rev('x', 'disabled'), rev('f', 'failed')], [], 0],
-      ['stable only', [rev('s', 'stable')], [['s', 0.7]], 0.7],
-      ['canary only', [rev('c', 'canary')], [['c', 0.1]], 0.1],
+      ['stable only', [rev('s', 'stable')], [['s', 1]], 1],
+      ['canary only', [rev('c', 'canary')], [['c', 1]], 1],
+      [
+        'canary beside stable: exactly its share',
+        [rev('s', 'stable'), rev('c', 'canary')],
+        [
+          ['c', 0.1],
+          ['s', 0.9],
+        ],
+        1,
+      ],
+      [
+        'canary beside experimental, no stable',
+        [rev('e', 'experimental'), rev('c', 'canary')],
+        [
+          ['c', 0.1],
+          ['e', 0.9],
+        ],
+        1,
+      ],
       [
         'all three',
         [rev('s', 'stable'), rev('e', 'experimental'), rev('c', 'canary')],
@@ -110,9 +128,9 @@ describe('traffic', () => {
         [rev('c1', 'canary'), rev('c2', 'canary'), rev('s1', 'stable'), rev('s2', 'stable')],
         [
           ['c2', 0.1],
-          ['s2', 0.7],
+          ['s2', 0.9],
         ],
-        0.8,
+        1,
       ],
     ];
     for (const [name, revs, weights, total] of cases) {
@@ -123,8 +141,8 @@ describe('traffic', () => {
     // Shares that take everything leave the stable revision nothing, never a negative weight.
     const greedy = trafficSplit([rev('s', 'stable'), rev('c', 'canary')], { canary: 0.8, experimental: 0.5 });
     assert.deepEqual(
-      greedy.candidates.map((c) => c.weight),
-      [0.8, 0],
+      greedy.candidates.map((c) => Math.round(c.weight * 1e9) / 1e9),
+      [0.8, 0.2],
     );
   });
 
@@ -143,21 +161,21 @@ describe('traffic', () => {
       [0.9999, 's'],
     ];
     for (const [roll, id] of cases) assert.equal(chooseRevision(s, roll)?.id, id, String(roll));
-    // Without a stable revision the present ones split every call in proportion to their shares.
+    // Without a stable revision the canary keeps its share and the experimental one takes the rest.
     const halves = trafficSplit([rev('e', 'experimental'), rev('c', 'canary')], {
       canary: 0.25,
       experimental: 0.25,
     });
     assert.deepEqual(
-      [0.4, 0.6].map((roll) => chooseRevision(halves, roll)?.id),
-      ['c', 'e'],
+      [0.2, 0.3, 0.9].map((roll) => chooseRevision(halves, roll)?.id),
+      ['c', 'e', 'e'],
     );
-    // Present ones share in proportion: canary alone takes every call.
+    // A canary alone takes every call.
     const alone = trafficSplit([rev('c', 'canary')], shares);
     for (const roll of [0, 0.5, 0.9999]) assert.equal(chooseRevision(alone, roll)?.id, 'c');
     assert.equal(chooseRevision(trafficSplit([], shares), 0.5), null);
-    // All weights zero: the last candidate serves.
-    const zero = trafficSplit([rev('s', 'stable')], { canary: 0.5, experimental: 0.5 });
-    assert.equal(chooseRevision(zero, 0.3)?.id, 's');
+    // Shares of 100%: the stable revision gets nothing, never a negative weight.
+    const full = trafficSplit([rev('s', 'stable'), rev('c', 'canary')], { canary: 1, experimental: 0 });
+    assert.equal(chooseRevision(full, 0.9999)?.id, 'c');
   });
 });

@@ -76,24 +76,29 @@ export interface TrafficSplit<R> {
 }
 
 /**
- * The newest canary takes `shares.canary` of the traffic, the newest experimental `shares.experimental`,
- * the stable revision the rest; when some are missing, the present ones split the traffic in proportion
- * to their shares.
+ * The newest canary takes `shares.canary` of the traffic and the newest experimental
+ * `shares.experimental`, whichever other revisions exist; the most mature present revision (stable, else
+ * experimental, else canary) takes the rest. So a canary beside a stable revision takes exactly its share,
+ * not its share of the two shares (docs/cells.md "Traffic").
  */
 export function trafficSplit<R extends { readonly state: RevisionState }>(
   revisions: readonly R[],
   shares: TrafficShares,
 ): TrafficSplit<R> {
   const newest = (state: RevisionState) => revisions.filter((r) => r.state === state).at(-1);
+  const present = [
+    { revision: newest('canary'), share: shares.canary },
+    { revision: newest('experimental'), share: shares.experimental },
+    { revision: newest('stable'), share: 0 },
+  ].filter((c): c is { revision: R; share: number } => c.revision !== undefined);
   const candidates: { revision: R; weight: number }[] = [];
-  const canary = newest('canary');
-  const experimental = newest('experimental');
-  const stable = newest('stable');
-  if (canary) candidates.push({ revision: canary, weight: shares.canary });
-  if (experimental) candidates.push({ revision: experimental, weight: shares.experimental });
-  if (stable) {
-    candidates.push({ revision: stable, weight: Math.max(0, 1 - shares.canary - shares.experimental) });
-  }
+  let taken = 0;
+  present.forEach((c, i) => {
+    const last = i === present.length - 1;
+    const weight = last ? Math.max(0, 1 - taken) : Math.min(c.share, Math.max(0, 1 - taken));
+    taken += weight;
+    candidates.push({ revision: c.revision, weight });
+  });
   return { candidates, total: candidates.reduce((n, c) => n + c.weight, 0) };
 }
 

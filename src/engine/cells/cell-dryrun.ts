@@ -11,6 +11,7 @@ import type { Store } from '../ports.js';
 import type { DryRun } from '../../contract/cells.js';
 import { isBlocking, type CellRiskCode, type Risk } from '../../domain/risks.js';
 import type { CellBackends } from './cell-backends.js';
+import { faultRisks } from '../rollouts/fault-risks.js';
 
 const BACKEND_CAPABILITY = {
   adapter: 'factory_adapter',
@@ -19,7 +20,7 @@ const BACKEND_CAPABILITY = {
 } as const;
 
 export type CapabilityLevelOf = (
-  name: 'factory_adapter' | 'factory_script' | 'factory_wasm',
+  name: 'factory_adapter' | 'factory_script' | 'factory_wasm' | 'fault_injection',
 ) => CapabilityLevel;
 
 /** A link names a cell id (`adapter:x`) or a template id (`x`, meaning its adapter cell). */
@@ -74,6 +75,7 @@ export async function dryRun(
   // What keeps the template from running: an adapter's operation and config, a script's syntax and
   // `run`, a module's validity, imports and exports, limits above the maxima.
   for (const p of await backends.problems(backend, template)) risks.push({ ...p, severity: 'blocking' });
+  risks.push(...faultRisks(template, capabilityLevel('fault_injection')));
   const id = cellIdOf(backend, template.id);
   const agg = await store.cells.cell(id);
   const stable = agg?.revisions.find((r) => r.state === 'stable');

@@ -14,8 +14,22 @@ import type { Store } from '../ports.js';
 import type { CounterSeries, HistogramSeries } from '../observability/series-metrics.js';
 import type { CellMetrics } from './cell-metrics.js';
 import type { CellsReads } from './cell-ports.js';
+import type { Fault } from '../../domain/rollouts/fault.js';
+
+/**
+ * How rollouts see the call path (src/engine/rollouts/), whatever the backend: each call's outcome and
+ * latency per revision, and the fault a drill injects (docs/rollouts.md).
+ */
+export interface CallHooks {
+  onCall(cellId: string, revision: Revision, ms: number, failed: boolean): void;
+  /** The fault to inject into calls of this template (read once per load), or null. */
+  faultOf(metadata: Readonly<Record<string, unknown>>): Fault | null;
+  /** Whether faults are honoured now (the `fault_injection` capability). */
+  faultsEnabled(): boolean;
+}
 
 interface Runnable {
+  readonly fault: Fault | null;
   readonly revision: Revision;
   readonly runtime: CellRuntime;
   readonly stats: RevisionStats;
@@ -88,6 +102,7 @@ export class CellInvoker {
   readonly #stats = new Map<string, RevisionStats>();
   readonly #backends: CellBackends;
   readonly #gateOpen: GateOpen;
+  #hooks: CallHooks | null = null;
 
   constructor(
     store: Store,
@@ -103,6 +118,10 @@ export class CellInvoker {
     this.#random = random;
     this.#backends = backends;
     this.#gateOpen = gateOpen;
+  }
+
+  setCallHooks(hooks: CallHooks): void {
+    this.#hooks = hooks;
   }
 
   invalidate(cellId: string): void {
@@ -154,8 +173,13 @@ export class CellInvoker {
     for (const r of agg.revisions) {
       const t: StoredTemplate | null = await reads.template(agg.cell.templateId, r.templateVersion);
       const runtime = t === null ? null : await this.#backends.runtime(agg.cell.backend, r.id, t);
-      if (runtime === null) continue;
-      runnable.set(r.id, { revision: r, runtime, stats: this.#statsOf(cellId, agg.cell.backend, r) });
+      if (t === null || runtime === null) continue;
+      runnable.set(r.id, {
+        fault: this.#hooks?.faultOf(t.template.metadata) ?? null,
+        revision: r,
+        runtime,
+        stats: this.#statsOf(cellId, agg.cell.backend, r),
+      });
     }
     return { agg, runnable, split: trafficSplit(agg.revisions, this.#shares) };
   }
@@ -165,7 +189,7 @@ export class CellInvoker {
    * that run inside a transaction, where reading the store itself would wait on it (SQLite).
    */
   async invokeUsing(reads: CellsReads, cellId: string, input: unknown): Promise<Result<InvokeResult>> {
-    return this.#call(await this.#read(cellId, reads), cellId, input);
+    return await this.#call(await this.#read(cellId, reads), cellId, input);
   }
 
   /**
@@ -217,21 +241,30 @@ export class CellInvoker {
     const run = runnable.get(revision.id);
     if (run === undefined)
       return fail('cell_error', `revision ${revision.templateVersion} cannot be initialised`);
+    const fault = run.fault !== null && this.#hooks?.faultsEnabled() === true ? run.fault : null;
     const started = performance.now();
     let outcome: CallOutcome | Promise<CallOutcome>;
-    try {
-      outcome = run.runtime.call(input);
-    } catch (e) {
-      outcome = { ok: false, reason: `the cell threw: ${(e as Error).message}` };
+    if (fault !== null && fault.error_rate > 0 && this.#random() < fault.error_rate) {
+      outcome = { ok: false, reason: `injected fault (metadata.fault.error_rate ${fault.error_rate})` };
+    } else {
+      try {
+        outcome = run.runtime.call(input);
+      } catch (e) {
+        outcome = { ok: false, reason: `the cell threw: ${(e as Error).message}` };
+      }
     }
-    const version = revision.templateVersion;
-    if (outcome instanceof Promise) return outcome.then((o) => this.#done(run, o, cellId, version, started));
-    return this.#done(run, outcome, cellId, version, started);
+    const done = (o: CallOutcome) => this.#done(run, o, cellId, revision, started);
+    const settle = () => (outcome instanceof Promise ? outcome.then(done) : done(outcome));
+    if (fault === null || fault.delay_ms === 0) return settle();
+    // An injected delay counts in the call's latency, as a slow revision's would.
+    return new Promise<void>((resolve) => setTimeout(resolve, fault.delay_ms)).then(settle);
   }
 
-  #done(run: Runnable, outcome: CallOutcome, cellId: string, version: string, started: number) {
+  #done(run: Runnable, outcome: CallOutcome, cellId: string, revision: Revision, started: number) {
+    const version = revision.templateVersion;
     const durationMs = performance.now() - started;
     run.stats.record(durationMs, !outcome.ok);
+    this.#hooks?.onCall(cellId, revision, durationMs, !outcome.ok);
     if (!outcome.ok) {
       return fail('cell_error', `cell ${cellId} (${version}): ${outcome.reason}`, {
         details: {

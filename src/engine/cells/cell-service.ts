@@ -18,6 +18,7 @@ import type { CellMetrics } from './cell-metrics.js';
 import type { DryRun, SelectAnswer } from '../../contract/cells.js';
 import type { OrganTemplate } from '../../domain/organs/organ-template.js';
 import { CellBackends } from './cell-backends.js';
+import { readFault } from '../../domain/rollouts/fault.js';
 import { resolveCellId, resolveOrganCells } from './cell-id-resolver.js';
 import { dryRun, type CapabilityLevelOf } from './cell-dryrun.js';
 import type { CellQuery } from './cell-ports.js';
@@ -25,6 +26,32 @@ import { selectCell, type SelectRequest } from './cell-selector.js';
 import { registerTemplateIn } from './cell-registry.js';
 
 export const HEAL_ACTION = 'cell.heal';
+
+/** What a lifecycle command is told besides the command: who, why, and for approvals whether forced. */
+export interface CommandOptions {
+  readonly version?: string;
+  readonly actor: string;
+  readonly reason?: string;
+  /** An approval past a failing analysis verdict (docs/rollouts.md); audited in the event. */
+  readonly force?: boolean;
+  /** Added to the transition event's data (the verdict behind an automatic move). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * How rollouts (src/engine/rollouts/) take part in a lifecycle command, inside its transaction: a guard
+ * that may refuse it, and a notice of every revision that moved (to schedule its analysis).
+ */
+export interface RolloutHooks {
+  guard(
+    tx: Tx,
+    agg: CellAggregate,
+    target: Revision,
+    command: LifecycleCommand,
+    opts: CommandOptions,
+  ): Promise<Result<void>>;
+  moved(tx: Tx, agg: CellAggregate, moved: readonly Revision[]): Promise<void>;
+}
 
 export interface CommandOutcome {
   readonly id: string;
@@ -52,6 +79,7 @@ export class CellService {
   readonly #metrics: CellMetrics;
   readonly #onChange: (cellId: string) => void;
   readonly #backends: CellBackends;
+  #hooks: RolloutHooks | null = null;
 
   constructor(
     store: Store,
@@ -65,6 +93,20 @@ export class CellService {
     this.#metrics = metrics;
     this.#onChange = onChange;
     this.#backends = backends;
+  }
+
+  setRolloutHooks(hooks: RolloutHooks): void {
+    this.#hooks = hooks;
+  }
+
+  /** A lifecycle command inside a transaction that has locked the cell already (timers of rollouts). */
+  commandIn(
+    tx: Tx,
+    agg: CellAggregate,
+    command: LifecycleCommand,
+    opts: CommandOptions,
+  ): Promise<Result<CommandOutcome>> {
+    return this.#apply(tx, agg, command, opts);
   }
 
   #now(): string {
@@ -111,7 +153,11 @@ export class CellService {
     if (!this.#backends.available(backend)) {
       return fail('backend_unavailable', `the ${backend} backend has no runtime in this process`);
     }
-    const problems = (await this.#backends.problems(backend, template)).map((p) => p.message);
+    const fault = readFault(template.metadata).problem;
+    const problems = [
+      ...(await this.#backends.problems(backend, template)).map((p) => p.message),
+      ...(fault === null ? [] : [`$.${fault}`]),
+    ];
     if (problems.length > 0)
       return fail('invalid_template', `invalid cell template: ${problems.join('; ')}`, {
         details: { problems },
@@ -180,7 +226,7 @@ export class CellService {
   async command(
     cellId: string,
     command: LifecycleCommand,
-    opts: { version?: string; actor: string; reason?: string },
+    opts: CommandOptions,
   ): Promise<Result<CommandOutcome>> {
     const started = this.#clock.now();
     const result = await this.#store.transaction(async (tx) => {
@@ -205,7 +251,7 @@ export class CellService {
     tx: Tx,
     agg: CellAggregate,
     command: LifecycleCommand,
-    opts: { version?: string; actor: string; reason?: string },
+    opts: CommandOptions,
   ): Promise<Result<CommandOutcome>> {
     const target =
       opts.version === undefined
@@ -229,6 +275,10 @@ export class CellService {
         },
       );
     }
+    if (this.#hooks !== null) {
+      const allowed = await this.#hooks.guard(tx, agg, target, command, opts);
+      if (!allowed.ok) return allowed;
+    }
     const now = this.#now();
     const changes: [Revision, RevisionState, Transition['command']][] = [[target, move.to, command]];
     if (move.to === 'stable') {
@@ -243,6 +293,7 @@ export class CellService {
         .at(-1);
       if (previous !== undefined) changes.push([previous, 'stable', 'restored']);
     }
+    const moved: Revision[] = [];
     for (const [r, to, cmd] of changes) {
       const transition: Transition = {
         from: r.state,
@@ -260,6 +311,7 @@ export class CellService {
         updatedAt: now,
       };
       await tx.cells.putRevision(next);
+      moved.push(next);
       this.#metrics.transitions.labels(r.state, to).inc();
       await tx.appendEvent({
         type:
@@ -278,10 +330,13 @@ export class CellService {
           before: { state: r.state },
           after: { state: to },
           ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+          ...(opts.force === true && cmd === 'approve' ? { forced: true } : {}),
+          ...opts.details,
         },
       });
     }
     await tx.cells.putCell({ ...agg.cell, updatedAt: now, version: agg.cell.version + 1 });
+    await this.#hooks?.moved(tx, agg, moved);
     if (move.to === 'healing') {
       await tx.scheduleTimer({
         at: this.#clock.now(),

@@ -101,6 +101,11 @@ export const factoryCellsRoutes =
           }
           const tpl = validateCellTemplate(request.value.template);
           if (!tpl.ok) return sendFailure(req, reply, tpl.error);
+          if (tpl.value.metadata.fault !== undefined) {
+            // A fault drill is fabricated only while its capability allows (docs/rollouts.md).
+            const gate = access.decide(req.principal, { ...CREATE, capability: 'fault_injection' });
+            if (!gate.allow) return sendFailure(req, reply, gate);
+          }
           const r = await cells.fabricate(backend, tpl.value, hitl, req.principal!);
           if (!r.ok) return sendFailure(req, reply, r.error);
           return reply.code(201).send({ id: r.value.id, state: r.value.state, version: r.value.version });
@@ -174,6 +179,7 @@ export const factoryCellsRoutes =
               req.params.id,
               req.query.version,
               (req.body as { reason?: string } | undefined)?.reason,
+              (req.body as { force?: boolean } | undefined)?.force,
             );
           },
         );
@@ -220,9 +226,11 @@ export const factoryCellsRoutes =
       id: string,
       version: string | undefined,
       reason: string | undefined,
+      force?: boolean,
     ) => {
       const r = await cells.command(id, command, {
         actor: actorOf(req.principal),
+        ...(force === undefined ? {} : { force }),
         ...(version === undefined ? {} : { version }),
         ...(reason === undefined ? {} : { reason }),
       });

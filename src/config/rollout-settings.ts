@@ -1,0 +1,36 @@
+import type { SettingSpec } from './settings.js';
+
+const int =
+  (min: number, max: number) =>
+  (raw: unknown): { value: number } | { expected: string } => {
+    const n =
+      typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    return Number.isInteger(n) && n >= min && n <= max
+      ? { value: n }
+      : { expected: `an integer from ${min} to ${max}` };
+  };
+
+/** The settings of rollouts' statistics and immune system (docs/rollouts.md). */
+export const rolloutSettings = {
+  statsFlushMs: {
+    env: ['FABRICA_STATS_FLUSH_MS'],
+    default: 1000,
+    parse: int(10, 60_000),
+    unit: 'ms',
+    doc: 'How often each instance writes its per-minute call statistics to the store (a crash loses at most this much).',
+  } satisfies SettingSpec<number> as SettingSpec<number>,
+  statsRetentionDays: {
+    env: ['FABRICA_STATS_RETENTION_DAYS'],
+    default: 14,
+    parse: int(1, 3650),
+    unit: 'days',
+    doc: 'How long per-minute call statistics are kept.',
+  } satisfies SettingSpec<number> as SettingSpec<number>,
+  quarantineAfterErrors: {
+    env: ['FABRICA_QUARANTINE_AFTER_ERRORS'],
+    default: 3,
+    parse: int(0, 1_000_000),
+    unit: 'calls',
+    doc: 'Cell errors in a row on a stable revision that quarantine the cell and schedule its auto-heal (0: never).',
+  } satisfies SettingSpec<number> as SettingSpec<number>,
+};

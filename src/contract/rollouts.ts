@@ -1,0 +1,120 @@
+import { Type } from 'typebox';
+import { JsonObject, Nullable, StringEnum, Timestamp, View } from './common.js';
+
+/**
+ * Rollouts that decide (docs/rollouts.md): the policy, the durable statistics, the judge's verdicts and
+ * quarantine. A policy body is read field by field by the domain (`invalid_policy` names the field), so
+ * its schema here only says it is an object.
+ */
+
+export const AnalysisPolicy = View({
+  interval_ms: Type.Integer(),
+  min_calls: Type.Integer(),
+  max_error_rate: Type.Number(),
+  max_error_rate_increase: Type.Number(),
+  max_p95_ms: Nullable(Type.Number()),
+  max_p95_ratio: Type.Number(),
+  max_shadow_diff_rate: Nullable(Type.Number()),
+  passes_to_promote: Type.Integer(),
+  confidence: Type.Number(),
+  on_fail: StringEnum(['rollback', 'hold'] as const),
+});
+
+export const RolloutPolicy = View({
+  hitl: Type.Boolean(),
+  analysis: AnalysisPolicy,
+  shadow: View({ enabled: Type.Boolean(), percent: Type.Number() }),
+});
+
+export const PolicyAnswer = View({
+  cell: Type.String(),
+  policy: RolloutPolicy,
+  version: Type.Integer({ description: '0 while the cell runs on the defaults.' }),
+  updated_at: Nullable(Timestamp),
+  updated_by: Nullable(Type.String()),
+});
+
+export const PolicyBody = Type.Object(
+  {},
+  {
+    additionalProperties: true,
+    description:
+      '`{hitl?, analysis?: {…}, shadow?: {enabled?, percent?}, if_version?}`; absent fields take their defaults.',
+  },
+);
+
+export const StatsQuery = Type.Object({
+  version: Type.Optional(Type.String({ minLength: 1 })),
+  from: Type.Optional(Timestamp),
+  to: Type.Optional(Timestamp),
+  step: Type.Optional(
+    Type.Integer({ minimum: 60_000, maximum: 86_400_000, description: 'ms, whole minutes' }),
+  ),
+});
+
+export const StatsFigures = View({
+  calls: Type.Integer(),
+  errors: Type.Integer(),
+  error_rate: Nullable(Type.Number()),
+  p50_ms: Nullable(Type.Number()),
+  p95_ms: Nullable(Type.Number()),
+});
+
+export const StatsPoint = View({ at: Timestamp, ...StatsFigures.properties });
+
+export const StatsAnswer = View({
+  cell: Type.String(),
+  from: Timestamp,
+  to: Timestamp,
+  step_ms: Type.Integer(),
+  revisions: Type.Array(
+    View({
+      version: Type.String(),
+      state: Type.String(),
+      totals: StatsFigures,
+      points: Type.Array(StatsPoint),
+    }),
+  ),
+});
+
+export const AnalysisQuery = Type.Object({
+  version: Type.Optional(Type.String({ minLength: 1 })),
+  before: Type.Optional(Type.Integer({ minimum: 1, description: 'a verdict seq: older verdicts only' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+});
+
+export const Verdict = View({
+  seq: Type.Integer(),
+  window: Type.Integer({ description: 'the look of this analysis (1 for the first in this state)' }),
+  state: Type.String(),
+  verdict: StringEnum(['pass', 'inconclusive', 'fail'] as const),
+  reasons: Type.Array(Type.String()),
+  canary: StatsFigures,
+  baseline: Nullable(StatsFigures),
+  baseline_version: Nullable(Type.String()),
+  tests: JsonObject,
+  passes_in_a_row: Type.Integer(),
+  step: Type.String(),
+  at: Timestamp,
+});
+
+export const AnalysisAnswer = View({
+  cell: Type.String(),
+  version: Type.String(),
+  state: Type.String(),
+  awaiting_approval: Type.Boolean(),
+  judge_failed: Type.Boolean({ description: 'the latest verdict is fail' }),
+  next_evaluation_at: Nullable(Timestamp),
+  verdicts: Type.Array(Verdict),
+  next_cursor: Nullable(Type.Integer()),
+});
+
+export const QuarantineBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) });
+export const ReleaseBody = Type.Optional(
+  Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }),
+);
+
+export const QuarantineAnswer = View({
+  id: Type.String(),
+  quarantine: Nullable(View({ reason: Type.String(), at: Timestamp })),
+});
