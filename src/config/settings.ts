@@ -5,6 +5,7 @@ import {
   type CapabilityName,
 } from '../domain/capabilities.js';
 import { verifySettings } from './verify-settings.js';
+import { webhookSettings } from './webhook-settings.js';
 
 /** A parser turns the raw text (env, flag or file value) into a value, or says what was expected. */
 type Parse<T> = (raw: unknown) => { value: T } | { expected: string };
@@ -330,6 +331,7 @@ export const SETTINGS = {
     doc: 'How long a planned natural-language command may be applied (then `command_expired`).',
   }),
   ...verifySettings,
+  ...webhookSettings,
   canaryPercent: spec({
     env: ['FABRICA_CANARY_PERCENT'],
     default: 10,
