@@ -23,10 +23,11 @@ export const MAX_EVENT_PATTERNS = 50;
 
 /**
  * An event pattern: a glob over the event type (`*` is any run of characters, dots included), optionally
- * followed by `[field=value]`, which also asks a top-level field of the event's data to equal the value
- * (compared as text). `cell.*`, `*.awaiting_approval`, `cell.analysis[verdict=fail]`.
+ * followed by `[field=value]`, which also asks a field of the event's data (a dotted path into nested
+ * objects, like `after.level`) to equal the value (compared as text). `cell.*`, `*.awaiting_approval`, `cell.analysis[verdict=fail]`.
  */
-const PATTERN = /^([a-z0-9_.*-]{1,100})(?:\[([a-z0-9_]{1,64})=([A-Za-z0-9_.:-]{1,100})\])?$/;
+const PATTERN =
+  /^([a-z0-9_.*-]{1,100})(?:\[([a-z0-9_]{1,64}(?:\.[a-z0-9_]{1,64}){0,4})=([A-Za-z0-9_.:-]{1,100})\])?$/;
 
 export interface EventPattern {
   readonly source: string;
@@ -93,7 +94,12 @@ export function matchesPatterns(
     if (!p.type.test(event.type)) continue;
     if (p.field === null) return true;
     data ??= parseData(event.data);
-    const v = data[p.field.name];
+    let v: unknown = data;
+    for (const key of p.field.name.split('.'))
+      v =
+        typeof v === 'object' && v !== null && !Array.isArray(v)
+          ? (v as Record<string, unknown>)[key]
+          : undefined;
     if (
       (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') &&
       String(v) === p.field.value
