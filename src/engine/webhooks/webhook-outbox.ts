@@ -181,7 +181,8 @@ export class WebhookOutbox {
       const heads = await this.#store.webhooks.dueHeads(now, free, [...this.#inFlight.keys()]);
       for (const d of heads) {
         if (this.#stopped || this.#inFlight.has(d.webhookId)) continue;
-        const leaseUntil = now + this.#opts.timeoutMs * 2 + 5_000;
+        // Past the request timeout, with room to record the outcome; a lapsed lease only means another attempt.
+        const leaseUntil = now + this.#opts.timeoutMs + 5_000;
         const claimed = await this.#store.transaction((tx) =>
           tx.webhooks.claimDelivery(d.id, d.attempts, now, leaseUntil),
         );
