@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startServerProcess } from './support/server-process.js';
+import { startServerProcess, type ServerProcess } from './support/server-process.js';
 import { freshTarget, pgSkip } from './support/stores.js';
 import { startReceiver, validSignature } from './support/webhook-receiver.js';
 
@@ -12,9 +12,13 @@ describe('webhooks through two instances on one PostgreSQL', { skip: pgSkip }, (
     // Every first attempt fails, so each delivery is attempted twice: both attempts must be seen once.
     const receiver = await startReceiver((_n, r) => (r.attempt === 1 ? 503 : 200));
     const env = { ...target.env, FABRICA_WEBHOOK_RETRY_BASE_MS: '20', FABRICA_WEBHOOK_RETRY_MAX_MS: '100' };
-    const a = await startServerProcess(env);
-    const b = await startServerProcess(env);
+    const servers: ServerProcess[] = [];
     try {
+      // Pushed as they start: whatever started is stopped, even when the next one fails to.
+      const a = await startServerProcess(env);
+      servers.push(a);
+      const b = await startServerProcess(env);
+      servers.push(b);
       const created = await a.request('POST', '/webhooks', {
         url: receiver.url,
         events: ['capability.changed'],
@@ -47,7 +51,7 @@ describe('webhooks through two instances on one PostgreSQL', { skip: pgSkip }, (
       assert.equal(attempts.length, 2 * n);
       assert.ok(receiver.received.every((r) => validSignature(SECRET, r)));
     } finally {
-      await Promise.all([a.kill('SIGTERM'), b.kill('SIGTERM')]);
+      await Promise.all(servers.map((s) => s.kill('SIGTERM')));
       await receiver.close();
       await target.cleanup();
     }
