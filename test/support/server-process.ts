@@ -46,7 +46,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     void exited.then((code) =>
       reject(new Error(`server exited (${code}) before listening: ${stderr.join('')}`)),
     );
-    setTimeout(() => reject(new Error(`server did not start in time: ${stderr.join('')}`)), 30_000).unref();
+    setTimeout(() => {
+      // A server that never listened must not outlive the test (it would hold the runner open).
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in time: ${stderr.join('')}`));
+    }, 30_000).unref();
   });
   return {
     url,
