@@ -14,11 +14,11 @@ describe('webhooks through two instances on one PostgreSQL', { skip: pgSkip }, (
     const env = { ...target.env, FABRICA_WEBHOOK_RETRY_BASE_MS: '20', FABRICA_WEBHOOK_RETRY_MAX_MS: '100' };
     const servers: ServerProcess[] = [];
     try {
-      // Pushed as they start: whatever started is stopped, even when the next one fails to.
-      const a = await startServerProcess(env);
-      servers.push(a);
-      const b = await startServerProcess(env);
-      servers.push(b);
+      // Both at once; whatever started is stopped, even when the other fails to.
+      const started = await Promise.allSettled([startServerProcess(env), startServerProcess(env)]);
+      for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
+      const [a, b] = servers as [ServerProcess, ServerProcess];
       const created = await a.request('POST', '/webhooks', {
         url: receiver.url,
         events: ['capability.changed'],

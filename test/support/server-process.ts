@@ -50,7 +50,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       // A server that never listened must not outlive the test (it would hold the runner open).
       child.kill('SIGKILL');
       reject(new Error(`server did not start in time: ${stderr.join('')}`));
-    }, 30_000).unref();
+    }, 90_000).unref();
   });
   return {
     url,
