@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startTestFabrica, type TestFabrica } from './support/app.js';
 import { STORE_KINDS } from './support/stores.js';
-import { startReceiver, validSignature, type Receiver } from './support/webhook-receiver.js';
+import { startReceiver, validSignature } from './support/webhook-receiver.js';
 
 /** Quick retries, so that a receiver that recovers is retried within the test. */
 const FAST = {

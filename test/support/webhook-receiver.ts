@@ -40,7 +40,7 @@ export async function startReceiver(respond: Respond = () => 200): Promise<Recei
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
-      let json: unknown = null;
+      let json: unknown;
       try {
         json = JSON.parse(body);
       } catch {
