@@ -30,6 +30,9 @@ import { TemplateCatalog } from './engine/cells/template-catalog.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
 import { nodeCatalogDir } from './runtime/catalog-dir.js';
 import { Watchdog, type WatchdogLog } from './engine/observability/watchdog.js';
+import { WebhookService } from './engine/webhooks/webhook-service.js';
+import { webhookOutbox as makeWebhookOutbox } from './engine/webhooks/webhook-wiring.js';
+import { httpWebhookTransport } from './runtime/webhook-http.js';
 import { buildApp, type App } from './http/app.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { openPostgresStore } from './store/postgres/postgres.js';
@@ -221,6 +224,20 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     introspection.addCounts('cells', () => store.cells.countRevisionsByState());
     introspection.addCounts('runs', () => store.runs.countByStatus());
     const lifecycle = { shuttingDown: false };
+    // Webhooks: the outbox follows the event log and delivers (docs/webhooks.md).
+    const webhookOutbox = makeWebhookOutbox(store, httpWebhookTransport, new IdGenerator(clock), metrics, {
+      retry: {
+        baseMs: config.webhookRetryBaseMs,
+        capMs: config.webhookRetryMaxMs,
+        maxAttempts: config.webhookMaxAttempts,
+        maxAgeMs: config.webhookMaxAgeMs,
+      },
+      timeoutMs: config.webhookTimeoutMs,
+      concurrency: config.webhookConcurrency,
+      pollMs: config.timerPollMs,
+      clock,
+      onError: (e, context) => report(e, context),
+    });
     const app = await buildApp({
       storeHealth: new StoreHealth(store, hub),
       audit: new AuditTrail(store),
@@ -254,6 +271,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         ttlMs: config.commandTtlMs,
         llm: config.llmUrl === null ? null : openAiChat(config.llmUrl, config.llmModel),
       }),
+      webhooks: new WebhookService(store, clock, new IdGenerator(clock), httpWebhookTransport),
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
       checkResponses: config.checkResponses,
       verification: new RunVerification(
@@ -281,6 +299,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     organLog = (msg, details) => app.log.info(details, msg);
     scheduler.start();
     callRecorder.start();
+    webhookOutbox.start();
     watchdog.start();
     await catalog.start();
     let closing: Promise<void> | null = null;
@@ -289,6 +308,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         lifecycle.shuttingDown = true;
         await watchdog.stop();
         await catalog.stop();
+        await webhookOutbox.stop();
         await hub.stop();
         await scheduler.stop();
         await callRecorder.stop().catch((e: unknown) => report(e, 'call statistics'));

@@ -40,6 +40,7 @@ for (const { kind, skip } of STORE_KINDS) {
         '006-room-details',
         '007-commands',
         '008-rollouts',
+        '009-webhooks',
       ]);
       assert.deepEqual(await store.migrate(), []);
     });

@@ -7,6 +7,7 @@ import {
 import { verifySettings } from './verify-settings.js';
 import { sandboxSettings } from './sandbox-settings.js';
 import { rolloutSettings } from './rollout-settings.js';
+import { webhookSettings } from './webhook-settings.js';
 
 /** A parser turns the raw text (env, flag or file value) into a value, or says what was expected. */
 type Parse<T> = (raw: unknown) => { value: T } | { expected: string };
@@ -334,6 +335,7 @@ export const SETTINGS = {
   ...verifySettings,
   ...sandboxSettings,
   ...rolloutSettings,
+  ...webhookSettings,
   canaryPercent: spec({
     env: ['FABRICA_CANARY_PERCENT'],
     default: 10,

@@ -51,6 +51,10 @@ export const ERROR_CODES = {
   sandbox_unavailable:
     'Verification is configured to run in the sandbox and the sandbox (bubblewrap) is missing or cannot start; the reason says how to install it.',
   panel_not_built: 'The operator panel has not been built on this installation: run `npm run build`.',
+  invalid_webhook_url:
+    'The webhook URL is refused: not http(s), a user or password in it, a credential in its query, or a host that does not resolve; `problem` says which, and the URL is not echoed.',
+  invalid_event_pattern:
+    'An event pattern of a webhook is not a valid glob (`field` names which one); see docs/webhooks.md.',
   internal: 'An unexpected server fault; the log holds the details under the request id.',
   invalid_policy:
     'A rollout policy field is unknown or out of range; the reason and `field` name it (docs/rollouts.md lists the fields).',

@@ -7,6 +7,7 @@ import type { CellsReads, CellsRepo } from './cells/cell-ports.js';
 import type { OrgansReads, OrgansRepo } from './organs/organ-ports.js';
 import type { CommandsReads, CommandsRepo } from './commands/command-ports.js';
 import type { RolloutsReads, RolloutsRepo } from './rollouts/rollout-ports.js';
+import type { WebhooksReads, WebhooksRepo } from './webhooks/webhook-ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -26,6 +27,7 @@ export interface Tx {
   readonly assignments: AssignmentsRepo;
   readonly commands: CommandsRepo;
   readonly rollouts: RolloutsRepo;
+  readonly webhooks: WebhooksRepo;
 }
 
 /** A due timer claimed inside a transaction: exactly one transaction holds it until commit. */
@@ -74,6 +76,7 @@ export interface Store {
   readonly assignments: AssignmentsReads;
   readonly commands: CommandsReads;
   readonly rollouts: RolloutsReads;
+  readonly webhooks: WebhooksReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: Committed) => void): () => void;
   ping(): Promise<void>;

@@ -20,6 +20,7 @@ import type { OrganService } from '../engine/organs/organ-service.js';
 import type { CommandService } from '../engine/commands/command-service.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/observability/watchdog.js';
+import type { WebhookService } from '../engine/webhooks/webhook-service.js';
 
 /** What the HTTP layer is given by the composition root: services, never the environment. */
 export interface AppDeps {
@@ -59,6 +60,8 @@ export interface AppDeps {
   readonly organs: OrganService;
   /** Natural-language commands: plans and their apply (docs/commands.md). */
   readonly commands: CommandService;
+  /** Webhooks and their deliveries (docs/webhooks.md). */
+  readonly webhooks: WebhookService;
   /** Check every JSON answer against its documented schema (tests and development; costs CPU). */
   readonly checkResponses: boolean;
   /** The built operator panel (`panel/dist`), served at `/panel/`; missing means "not built" (503). */

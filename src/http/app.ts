@@ -39,6 +39,7 @@ import { factoryCellStreamRoutes } from './routes/factory-cell-stream.routes.js'
 import { organStreamRoutes } from './routes/organ-stream.routes.js';
 import { runVerifyRoutes } from './routes/run-verify.routes.js';
 import { rolloutsRoutes } from './routes/rollouts.routes.js';
+import { webhooksRoutes } from './routes/webhooks.routes.js';
 import { buildValidatorCompiler } from './validation.js';
 
 export type { App, AppDeps } from './app-deps.js';
@@ -157,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(commandsRoutes(deps));
   await app.register(panelRoutes(deps));
   await app.register(familyDocsRoutes(deps));
+  await app.register(webhooksRoutes(deps));
 
   app.get(
     '/openapi.json',

@@ -37,6 +37,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   unavailable: 503,
   sandbox_unavailable: 503,
   panel_not_built: 503,
+  invalid_webhook_url: 400,
+  invalid_event_pattern: 400,
   internal: 500,
   invalid_policy: 400,
   analysis_failed: 409,

@@ -10,6 +10,7 @@ import { CellQueries } from './repos/cells.repo.js';
 import { OrganQueries } from './repos/organs.repo.js';
 import { CommandQueries } from './repos/commands.repo.js';
 import { RolloutQueries } from './repos/rollouts.repo.js';
+import { WebhookQueries } from './repos/webhooks.repo.js';
 import type { GroupCommit } from './group-commit.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './repos/event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
@@ -39,6 +40,7 @@ class KyselyTx implements TimerTx {
   readonly assignments: AssignmentQueries;
   readonly commands: CommandQueries;
   readonly rollouts: RolloutQueries;
+  readonly webhooks: WebhookQueries;
   timersChanged = false;
   /** What this transaction learnt of runs' records: remembered once it commits. */
   readonly aggregates: TxAggregates;
@@ -59,6 +61,7 @@ class KyselyTx implements TimerTx {
     this.assignments = new AssignmentQueries(trx, kind);
     this.commands = new CommandQueries(trx);
     this.rollouts = new RolloutQueries(trx);
+    this.webhooks = new WebhookQueries(trx, kind);
   }
 
   async appendEvent(event: NewEvent): Promise<void> {
@@ -110,6 +113,7 @@ export class KyselyStore implements Store {
   readonly assignments: AssignmentQueries;
   readonly commands: CommandQueries;
   readonly rollouts: RolloutQueries;
+  readonly webhooks: WebhookQueries;
   readonly #db: Kysely<Database>;
   readonly #reader: Kysely<Database>;
   readonly #groupCommit: GroupCommit | null;
@@ -146,6 +150,7 @@ export class KyselyStore implements Store {
     this.assignments = new AssignmentQueries(reader, kind);
     this.commands = new CommandQueries(reader);
     this.rollouts = new RolloutQueries(reader);
+    this.webhooks = new WebhookQueries(reader, kind);
   }
 
   /** Starts cross-instance wake-ups; call once after migrating. */

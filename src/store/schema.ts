@@ -199,6 +199,37 @@ export interface CellVerdictsTable {
   at: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  events: string;
+  secret: string;
+  after_seq: number;
+  created_at: string;
+  created_by: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  seq: number;
+  event_type: string;
+  body: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface WebhookCursorTable {
+  id: number;
+  seq: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_head: EventHeadTable;
@@ -219,4 +250,7 @@ export interface Database {
   cell_policies: CellPoliciesTable;
   cell_call_stats: CellCallStatsTable;
   cell_verdicts: CellVerdictsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_cursor: WebhookCursorTable;
 }

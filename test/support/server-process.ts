@@ -49,10 +49,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       reject(new Error(`server exited (${code}) before listening: ${stderr.join('')}`)),
     );
     // A deadline, not a speed goal: on a busy two-core machine compiling and migrating may take a while.
-    setTimeout(
-      () => reject(new Error(`server did not start in ${START_DEADLINE_MS} ms: ${stderr.join('')}`)),
-      START_DEADLINE_MS,
-    ).unref();
+    setTimeout(() => {
+      // A server that never listened must not outlive the test (it would hold the runner open).
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${START_DEADLINE_MS} ms: ${stderr.join('')}`));
+    }, START_DEADLINE_MS).unref();
   });
   return {
     url,

@@ -7,6 +7,7 @@ import { organs } from './005-organs.js';
 import { roomDetails } from './006-room-details.js';
 import { commands } from './007-commands.js';
 import { rollouts } from './008-rollouts.js';
+import { webhooks } from './009-webhooks.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '006-room-details': roomDetails,
   '007-commands': commands,
   '008-rollouts': rollouts,
+  '009-webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {
