@@ -9,6 +9,7 @@ import { registerOperatorCommands } from './operator.commands.js';
 import { registerRunsCommands } from './runs.commands.js';
 import { registerStoreCommands } from './store.commands.js';
 import { serve } from './serve.js';
+import { registerWorkerCommand } from './worker.commands.js';
 
 const version = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -41,6 +42,7 @@ registerOperatorCommands(program, (o) => clientSettings(o));
 registerRunsCommands(program, (o) => clientSettings(o));
 registerFactoryCommands(program, (o) => clientSettings(o));
 registerSayCommand(program, (o) => clientSettings(o));
+registerWorkerCommand(program, (o) => clientSettings(o));
 
 try {
   await program.parseAsync(process.argv);

@@ -18,6 +18,7 @@ import type { TemplateRegistry } from '../engine/cells/template-registry.js';
 import type { OrganService } from '../engine/organs/organ-service.js';
 import type { CommandService } from '../engine/commands/command-service.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
+import type { RunSupervisor } from '../engine/runs/run-supervisor.js';
 import type { WatchdogStatus } from '../engine/observability/watchdog.js';
 
 /** What the HTTP layer is given by the composition root: services, never the environment. */
@@ -49,6 +50,7 @@ export interface AppDeps {
   readonly rooms: RoomService;
   readonly dispatch: DispatchService;
   readonly verification: RunVerification;
+  readonly supervisor: RunSupervisor;
   readonly cells: CellService;
   readonly templates: TemplateRegistry;
   readonly cellInvoker: CellInvoker;

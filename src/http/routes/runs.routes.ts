@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ok } from '../../domain/errors.js';
 import { readScope, writeScope, type ActionSpec } from '../../domain/policy.js';
 import { runView, statusView } from '../../engine/runs/run-views.js';
-import { advance, cancel, superviseSteps } from '../../engine/runs/run-lifecycle.js';
+import { advance, cancel } from '../../engine/runs/run-lifecycle.js';
+import { StartBody } from '../../contract/supervision.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, sendData } from '../llm-envelope.js';
@@ -125,16 +126,20 @@ export const runsRoutes =
       {
         schema: {
           tags,
-          summary: 'Wake the supervisor: advance as far as preconditions allow.',
+          summary: 'Hand the run to the supervisor (settings optional) and take the first steps.',
           params: RunParams,
+          body: StartBody,
           response: { 200: Envelope(StartResult) },
         },
         config: { action: RUN_WRITE },
       },
       async (req, reply) => {
-        const r = await runs.change(req.params.id, callerOf(req, access), (d) => {
-          const s = superviseSteps(d);
-          return s.ok ? ok({ actions: s.value.actions, status: d.run.status, runId: d.run.id }) : s;
+        const b = (req.body as StartBody | undefined) ?? {};
+        const r = await deps.supervisor.start(req.params.id, callerOf(req, access), {
+          ...(b.room_id === undefined ? {} : { roomId: b.room_id }),
+          ...(b.max_attempts === undefined ? {} : { maxAttempts: b.max_attempts }),
+          ...(b.max_verification_rounds === undefined ? {} : { maxVerificationRounds: b.max_verification_rounds }),
+          ...(b.prompt_template === undefined ? {} : { promptTemplate: b.prompt_template }),
         });
         return sendData(req, reply, r, (v): Started => ({
           run_id: v.runId,
