@@ -10,6 +10,7 @@ import { registerRunsCommands } from './runs.commands.js';
 import { registerStoreCommands } from './store.commands.js';
 import { serve } from './serve.js';
 import { registerWorkerCommand } from './worker.commands.js';
+import { registerSupervisionCommands } from './supervision.commands.js';
 
 const version = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -43,6 +44,7 @@ registerRunsCommands(program, (o) => clientSettings(o));
 registerFactoryCommands(program, (o) => clientSettings(o));
 registerSayCommand(program, (o) => clientSettings(o));
 registerWorkerCommand(program, (o) => clientSettings(o));
+registerSupervisionCommands(program, (o) => clientSettings(o));
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import type { Assignment, Room } from '../../domain/runs/assignments.js';
-import { isTerminal, latestOf, type RunAggregate, type RunStatus } from '../../domain/runs/run-model.js';
+import { isTerminal, latestOf, type Run, type RunAggregate, type RunStatus } from '../../domain/runs/run-model.js';
 import {
   decide,
   describeAction,
@@ -20,7 +20,7 @@ import type { Clock, Tx } from '../ports.js';
 import type { Scheduler } from '../scheduler.js';
 import { patchIssue } from './run-authoring.js';
 import type { RunDraft } from './run-draft.js';
-import { advance, superviseSteps } from './run-lifecycle.js';
+import { advance, cancel, superviseSteps } from './run-lifecycle.js';
 import { SUPERVISE_ACTION, WITHDRAW_ACTION, type Caller, type RunService } from './run-service.js';
 import {
   decided,
@@ -142,6 +142,36 @@ export class RunSupervisor {
       const run = await tx.runs.run(runId);
       return ok({ runId, status: run!.status, actions });
     });
+  }
+
+  /**
+   * Cancels a run and withdraws its queued and leased assignments in the same transaction. The
+   * assignments are taken (row-locked by the update) before the run, the order every other path takes.
+   */
+  async cancel(runId: string, caller: Caller, reason: string | null): Promise<Result<Run>> {
+    const refused = new Error('refused');
+    let failure: Result<Run> | null = null;
+    try {
+      return await this.#runs.store.transaction(async (tx) => {
+        const at = new Date(this.#clock.now()).toISOString();
+        const gone = await tx.assignments.cancelOpenForRun(runId, at);
+        const r = await this.#runs.changeIn(tx, runId, caller, (d) => {
+          const c = cancel(d, reason);
+          if (!c.ok) return c;
+          for (const a of gone) d.event('assignment.withdrawn', withdrawn(a, 'cancelled'));
+          return ok(d.run);
+        });
+        if (!r.ok) {
+          // Nothing may change when the cancel is refused: the withdrawal rolls back with it.
+          failure = r;
+          throw refused;
+        }
+        return r;
+      });
+    } catch (e) {
+      if (e === refused && failure !== null) return failure;
+      throw e;
+    }
   }
 
   /** The run's assignments, oldest first (the protocol's `factory_assignments`). */
@@ -333,6 +363,7 @@ export class RunSupervisor {
     const gone = await tx.assignments.cancelOpenForRun(timer.subjectId, at);
     const run = gone.length === 0 ? null : await tx.runs.run(timer.subjectId);
     for (const a of gone) {
+      const t = withdrawn(a, run?.status ?? null);
       await tx.appendEvent({
         type: 'assignment.withdrawn',
         subjectKind: 'run',
@@ -342,16 +373,24 @@ export class RunSupervisor {
         data: {
           event_type: 'assignment.withdrawn',
           run_id: a.runId,
-          target_kind: 'assignment',
-          target_id: a.id,
+          target_kind: t.targetKind,
+          target_id: t.targetId,
           ...(a.issueId === null ? {} : { issue_id: a.issueId }),
           room: a.roomId,
-          context: { assignment_id: a.id, was: a.state, run_status: run?.status ?? null },
+          context: t.context,
         },
       });
     }
   }
 }
+
+const withdrawn = (a: Assignment, runStatus: string | null) => ({
+  targetKind: 'assignment' as const,
+  targetId: a.id,
+  issueId: a.issueId,
+  room: a.roomId,
+  context: { assignment_id: a.id, was: a.state, run_status: runStatus },
+});
 
 /** The commands of a report that failed, as text (a failure report and reopened issues name them). */
 export function failingCommands(report: Record<string, unknown>): string[] {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ok } from '../../domain/errors.js';
 import { readScope, writeScope, type ActionSpec } from '../../domain/policy.js';
 import { runView, statusView } from '../../engine/runs/run-views.js';
-import { advance, cancel } from '../../engine/runs/run-lifecycle.js';
+import { advance } from '../../engine/runs/run-lifecycle.js';
 import { StartBody } from '../../contract/supervision.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
@@ -192,10 +192,8 @@ export const runsRoutes =
         config: { action: RUN_WRITE },
       },
       async (req, reply) => {
-        const r = await runs.change(req.params.id, callerOf(req, access), (d) => {
-          const c = cancel(d, req.body.reason ?? null);
-          return c.ok ? ok(d.run) : c;
-        });
+        // Its queued and leased assignments are withdrawn in the same transaction.
+        const r = await deps.supervisor.cancel(req.params.id, callerOf(req, access), req.body?.reason ?? null);
         // `reason` is the name the abbot client reads; `cancel_reason` the one the run view carries.
         return sendData(req, reply, r, (run) => ({ ...runView(run), reason: run.cancelReason }));
       },
