@@ -113,22 +113,22 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     access.registerTimers(scheduler);
     const runs = new RunService(store, clock, new IdGenerator(clock));
     const verification = new RunVerification(
-        runs,
-        {
-          workspaceRoot: config.workspaceRoot,
-          defaultTimeoutMs: config.verifyTimeoutMs,
-          maxTimeoutMs: config.verifyMaxTimeoutMs,
-          outputCapBytes: config.verifyOutputCapBytes,
-          env: config.commandEnv,
-          sandbox: {
-            mode: config.verifySandbox,
-            programs: config.verifyPrograms,
-            limits: config.verifyLimits,
-            ...(config.commandEnv.PATH === undefined ? {} : { hostPath: config.commandEnv.PATH }),
-          },
+      runs,
+      {
+        workspaceRoot: config.workspaceRoot,
+        defaultTimeoutMs: config.verifyTimeoutMs,
+        maxTimeoutMs: config.verifyMaxTimeoutMs,
+        outputCapBytes: config.verifyOutputCapBytes,
+        env: config.commandEnv,
+        sandbox: {
+          mode: config.verifySandbox,
+          programs: config.verifyPrograms,
+          limits: config.verifyLimits,
+          ...(config.commandEnv.PATH === undefined ? {} : { hostPath: config.commandEnv.PATH }),
         },
-        config.verifyTenantRoot,
-      );
+      },
+      config.verifyTenantRoot,
+    );
     supervisor = new RunSupervisor(
       runs,
       clock,

@@ -299,12 +299,19 @@ for (const { kind, skip } of STORE_KINDS) {
       await data('POST', `${runs}/${run.id}/cancel`, {});
       // The cancel withdrew both in its own transaction: their leases ended with it.
       const withdrawn = (await audit('assignment.withdrawn')).filter((e) => e.data.run_id === run.id);
-      assert.deepEqual(withdrawn.map((e) => e.data.target_id).sort(), [held.assignment_id, d.assignment_id].sort());
+      assert.deepEqual(
+        withdrawn.map((e) => e.data.target_id).sort(),
+        [held.assignment_id, d.assignment_id].sort(),
+      );
       for (const [asg, token] of [
         [held.assignment_id, h.lease_token],
         [d.assignment_id, c.lease_token],
       ])
-        await refused(await result(room.id, asg, { lease_token: token, status: 'passed' }), 409, 'lease_lost');
+        await refused(
+          await result(room.id, asg, { lease_token: token, status: 'passed' }),
+          409,
+          'lease_lost',
+        );
       assert.equal((await claim(room.id)).body.data, null);
       const states = ((await data('GET', `${runs}/${run.id}/assignments`)) as any[]).map((a) => a.state);
       assert.deepEqual(states, ['cancelled', 'cancelled']);

@@ -56,7 +56,8 @@ for (const { kind, skip } of STORE_KINDS) {
       }
     };
     const statusOf = async (id: string) => (await data('GET', `${runs}/${id}/status`)).status as string;
-    const finished = (id: string) => async () => ['completed', 'failed', 'cancelled'].includes(await statusOf(id));
+    const finished = (id: string) => async () =>
+      ['completed', 'failed', 'cancelled'].includes(await statusOf(id));
     const eventsOf = async (id: string, type: string) =>
       ((await f.request('GET', `/audit?type=${type}&limit=1000`)).body.events as any[]).filter(
         (e) => e.data.run_id === id,
@@ -77,10 +78,7 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.deepEqual(moves, ['implementing', 'verifying', 'gated', 'completed']);
       // One planning, one per issue, one checkpoint: nothing dispatched twice.
       const assignments = await assignmentsOf(run.id);
-      assert.deepEqual(
-        assignments.map((a) => a.kind).sort(),
-        ['checkpoint', 'issue', 'issue', 'planning'],
-      );
+      assert.deepEqual(assignments.map((a) => a.kind).sort(), ['checkpoint', 'issue', 'issue', 'planning']);
       assert.ok(assignments.every((a) => a.state === 'done' && a.result.status === 'passed'));
       assert.equal(new Set(assignments.map((a) => a.action_key)).size, assignments.length);
       assert.equal((await eventsOf(run.id, 'issue.dispatched')).length, 4);
@@ -92,7 +90,10 @@ for (const { kind, skip } of STORE_KINDS) {
       const plan = artifacts.find((a) => a.artifact_type === 'delivery_spec');
       assert.deepEqual([plan.producer_type, plan.producer_id], ['room', room.id]);
       const decisions = (await eventsOf(run.id, 'supervisor.decided')).map((e) => e.data.context.decision);
-      assert.ok(decisions.some((d: string) => /dispatched issue i2 to room .+, attempt 1 of 3/.test(d)), decisions.join('\n'));
+      assert.ok(
+        decisions.some((d: string) => /dispatched issue i2 to room .+, attempt 1 of 3/.test(d)),
+        decisions.join('\n'),
+      );
     });
 
     it('fails a run whose issue fails three times, with a failure report; retry completes it', async () => {
@@ -148,7 +149,10 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(await statusOf(run.id), 'planning');
       await data('POST', `${runs}/${run.id}/start`, {});
       const s = await data('GET', `${runs}/${run.id}/status`);
-      assert.ok(s.blockers.some((b: string) => /no active room/.test(b)), JSON.stringify(s.blockers));
+      assert.ok(
+        s.blockers.some((b: string) => /no active room/.test(b)),
+        JSON.stringify(s.blockers),
+      );
     });
   });
 }

@@ -10,10 +10,20 @@ import { table } from './table.js';
 type Settings = (o: ClientOpts) => Client;
 
 /** `runs submit --start`: hands the run to the supervisor and says what it did first. */
-export async function startSupervised(c: Client, id: string, room: string | undefined, json: boolean): Promise<void> {
-  const started = await callData<StartResult>(c, 'POST', `/llm/factory/runs/${encodeURIComponent(id)}/start`, {
-    ...(room === undefined ? {} : { room_id: room }),
-  });
+export async function startSupervised(
+  c: Client,
+  id: string,
+  room: string | undefined,
+  json: boolean,
+): Promise<void> {
+  const started = await callData<StartResult>(
+    c,
+    'POST',
+    `/llm/factory/runs/${encodeURIComponent(id)}/start`,
+    {
+      ...(room === undefined ? {} : { room_id: room }),
+    },
+  );
   if (json) out(JSON.stringify(started));
   else for (const a of started.actions) note(a);
 }
@@ -25,22 +35,24 @@ export async function exitWithOutcome(c: Client, id: string): Promise<void> {
 }
 
 export function registerSupervisionCommands(program: Command, settings: Settings): void {
-  const rooms = program.command('rooms').description('Rooms: where supervised and dispatched work waits for workers.');
-  withClientOptions(rooms.command('list').description('List rooms').option('--tenant <tenant>', 'one tenant')).action(
-    async (o: ClientOpts & { tenant?: string }) => {
-      const page = await callData<Room[]>(
-        settings(o),
-        'GET',
-        `/llm/rooms?limit=1000${o.tenant === undefined ? '' : `&tenant=${encodeURIComponent(o.tenant)}`}`,
-      );
-      print(o, page, () =>
-        table(
-          page.map((r) => ({ ...r, purpose: text(r.purpose) })),
-          ['id', 'name', 'tenant', 'status', 'purpose'],
-        ),
-      );
-    },
-  );
+  const rooms = program
+    .command('rooms')
+    .description('Rooms: where supervised and dispatched work waits for workers.');
+  withClientOptions(
+    rooms.command('list').description('List rooms').option('--tenant <tenant>', 'one tenant'),
+  ).action(async (o: ClientOpts & { tenant?: string }) => {
+    const page = await callData<Room[]>(
+      settings(o),
+      'GET',
+      `/llm/rooms?limit=1000${o.tenant === undefined ? '' : `&tenant=${encodeURIComponent(o.tenant)}`}`,
+    );
+    print(o, page, () =>
+      table(
+        page.map((r) => ({ ...r, purpose: text(r.purpose) })),
+        ['id', 'name', 'tenant', 'status', 'purpose'],
+      ),
+    );
+  });
   withClientOptions(
     rooms
       .command('create')
@@ -56,10 +68,10 @@ export function registerSupervisionCommands(program: Command, settings: Settings
     });
     print(o, room, () => `${room.id} ${room.name}`);
   });
-  withClientOptions(rooms.command('close <id>').description('Close a room: nothing more is dispatched to it')).action(
-    async (id: string, o: ClientOpts) => {
-      const room = await callData<Room>(settings(o), 'POST', `/llm/rooms/${encodeURIComponent(id)}/close`);
-      print(o, room, () => `${room.id} ${room.status}`);
-    },
-  );
+  withClientOptions(
+    rooms.command('close <id>').description('Close a room: nothing more is dispatched to it'),
+  ).action(async (id: string, o: ClientOpts) => {
+    const room = await callData<Room>(settings(o), 'POST', `/llm/rooms/${encodeURIComponent(id)}/close`);
+    print(o, room, () => `${room.id} ${room.status}`);
+  });
 }

@@ -18,14 +18,16 @@ export function registerWorkerCommand(
       .option('--poll <duration>', 'wait between polls of an empty inbox', '500ms')
       .option('--max <n>', 'stop after this many assignments', intArg),
   ).action(
-    async (o: ClientOpts & {
-      room: string;
-      exec: string;
-      concurrency: number;
-      lease: string;
-      poll: string;
-      max?: number;
-    }) => {
+    async (
+      o: ClientOpts & {
+        room: string;
+        exec: string;
+        concurrency: number;
+        lease: string;
+        poll: string;
+        max?: number;
+      },
+    ) => {
       const worker = new Worker({
         client: settings(o),
         room: o.room,

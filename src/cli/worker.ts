@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { call, CliError, type Client } from './http-client.js';
 
 /**
@@ -90,7 +90,7 @@ export class Worker {
   readonly #o: WorkerOptions;
   #stopping = false;
   #handled = 0;
-  readonly #children = new Set<import('node:child_process').ChildProcess>();
+  readonly #children = new Set<ChildProcess>();
   #wake: (() => void) | null = null;
 
   constructor(o: WorkerOptions) {
@@ -115,8 +115,13 @@ export class Worker {
   }
 
   async #resolveRoom(): Promise<string> {
-    const page = await call<{ data: { id: string; name: string }[] }>(this.#o.client, 'GET', '/llm/rooms?limit=1000');
-    const found = page.data.find((r) => r.id === this.#o.room) ?? page.data.find((r) => r.name === this.#o.room);
+    const page = await call<{ data: { id: string; name: string }[] }>(
+      this.#o.client,
+      'GET',
+      '/llm/rooms?limit=1000',
+    );
+    const found =
+      page.data.find((r) => r.id === this.#o.room) ?? page.data.find((r) => r.name === this.#o.room);
     if (found === undefined) throw new CliError('not_found', `no room ${this.#o.room}`);
     return found.id;
   }
@@ -149,7 +154,10 @@ export class Worker {
   }
 
   async #work(roomId: string, a: Claimed): Promise<void> {
-    this.#log('info', `assignment ${a.assignment_id} (${a.kind}${a.issue_id ? ` ${a.issue_id}` : ''}) claimed`);
+    this.#log(
+      'info',
+      `assignment ${a.assignment_id} (${a.kind}${a.issue_id ? ` ${a.issue_id}` : ''}) claimed`,
+    );
     const result = await this.#exec(a);
     const path = `/llm/rooms/${roomId}/inbox/${a.assignment_id}/result`;
     try {
@@ -166,7 +174,9 @@ export class Worker {
         lease_token: a.lease_token,
         status: 'failed',
         summary: `the result was refused: ${(e as Error).message}`.slice(0, 10_000),
-      }).catch((err: unknown) => this.#log('warn', `assignment ${a.assignment_id}: ${(err as Error).message}`));
+      }).catch((err: unknown) =>
+        this.#log('warn', `assignment ${a.assignment_id}: ${(err as Error).message}`),
+      );
     }
   }
 
@@ -231,7 +241,9 @@ export class Worker {
 
   #log(level: 'info' | 'warn', msg: string): void {
     this.#o.log(
-      this.#o.json ? JSON.stringify({ level, time: new Date().toISOString(), msg }) : `fabrica worker: ${msg}`,
+      this.#o.json
+        ? JSON.stringify({ level, time: new Date().toISOString(), msg })
+        : `fabrica worker: ${msg}`,
     );
   }
 }
@@ -248,7 +260,8 @@ function killGroup(pid: number | undefined): void {
 /** `--lease 60s`, `90000ms`, `2m` or a bare number of milliseconds. */
 export function parseDuration(v: string): number {
   const m = /^(\d+)(ms|s|m)?$/.exec(v.trim());
-  if (m === null) throw new CliError('invalid_request', `--lease: expected e.g. 60s, 2m or 90000ms, not ${v}`);
+  if (m === null)
+    throw new CliError('invalid_request', `--lease: expected e.g. 60s, 2m or 90000ms, not ${v}`);
   const n = Number(m[1]);
   return m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n;
 }

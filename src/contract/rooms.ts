@@ -65,7 +65,8 @@ export const ResultBody = Type.Object(
     artifacts: Type.Optional(
       Type.Array(ArtifactBody, {
         maxItems: 100,
-        description: "Attached with the result, as if posted by the room's producer (envelope defaults: producer_type room, producer_id the room).",
+        description:
+          "Attached with the result, as if posted by the room's producer (envelope defaults: producer_type room, producer_id the room).",
       }),
     ),
     checkpoint: Type.Optional(CheckpointBody),
@@ -97,10 +98,14 @@ const AssignmentState = StringEnum(ASSIGNMENT_STATES);
 const assignment = {
   assignment_id: Type.String(),
   run_id: Type.String(),
-  issue_id: Nullable(Type.String({ description: 'Null for work of the whole run (planning, verification, a checkpoint).' })),
+  issue_id: Nullable(
+    Type.String({ description: 'Null for work of the whole run (planning, verification, a checkpoint).' }),
+  ),
   room_id: Type.String(),
   kind: StringEnum(ASSIGNMENT_KINDS, '`issue` unless the supervisor dispatched work of the whole run.'),
-  action_key: Nullable(Type.String({ description: "The supervisor's key for this action; null for a dispatch by hand." })),
+  action_key: Nullable(
+    Type.String({ description: "The supervisor's key for this action; null for a dispatch by hand." }),
+  ),
 };
 
 /** `POST /llm/factory/runs/:id/issues/:issue_id/dispatch` (201): the assignment as it was queued. */

@@ -51,7 +51,8 @@ export const DEFAULT_ISSUE_TEMPLATE = [
   'Answer with JSON {"status": "passed"|"failed", "summary": "...", "notes": ["..."]} or plain text (passed).',
 ].join('\n');
 
-const bullets = (xs: readonly string[]) => (xs.length === 0 ? '- (none)' : xs.map((x) => `- ${x}`).join('\n'));
+const bullets = (xs: readonly string[]) =>
+  xs.length === 0 ? '- (none)' : xs.map((x) => `- ${x}`).join('\n');
 
 const artifactLines = (agg: RunAggregate) =>
   bullets(
@@ -117,7 +118,11 @@ export function verificationPrompt(agg: RunAggregate, round: number): string {
   ].join('\n');
 }
 
-export function checkpointPrompt(agg: RunAggregate, attempt: number, failureNotes: readonly string[]): string {
+export function checkpointPrompt(
+  agg: RunAggregate,
+  attempt: number,
+  failureNotes: readonly string[],
+): string {
   return [
     `Record the checkpoint of factory run ${agg.run.id} (attempt ${attempt}): the branch holding its work.`,
     '',

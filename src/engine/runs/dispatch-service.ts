@@ -9,7 +9,6 @@ import {
   leaseExpired,
   releaseLease,
   type Assignment,
-  type ResultStatus,
 } from '../../domain/runs/assignments.js';
 import { isTerminal, type Issue } from '../../domain/runs/run-model.js';
 import type { TimerRecord } from '../../domain/timer.js';
@@ -296,10 +295,17 @@ export class DispatchService {
 function runWorkResult(d: RunDraft, a: Assignment, input: ReportInput): Result<boolean> {
   if (a.kind === 'verification') {
     if (d.run.status !== 'verifying') return ok(false);
-    const failing = input.status === 'passed' ? [] : [...(input.notes ?? []), input.summary ?? 'verification failed'];
+    const failing =
+      input.status === 'passed' ? [] : [...(input.notes ?? []), input.summary ?? 'verification failed'];
     const r = verificationRound(
       d,
-      { success: input.status === 'passed', source: 'worker', assignment_id: a.id, summary: input.summary ?? null, notes: input.notes ?? [] },
+      {
+        success: input.status === 'passed',
+        source: 'worker',
+        assignment_id: a.id,
+        summary: input.summary ?? null,
+        notes: input.notes ?? [],
+      },
       [],
       failing,
     );

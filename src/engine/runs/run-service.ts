@@ -149,7 +149,12 @@ export class RunService {
     if (supervised && !isTerminal(final.status)) await this.#scheduleSupervise(tx, id);
     if (isTerminal(final.status) && !isTerminal(agg.run.status)) {
       // Its queued and leased work is withdrawn by a timer: that takes assignment locks before any run's.
-      await tx.scheduleTimer({ at: this.#clock.now(), subjectKind: 'run', subjectId: id, action: WITHDRAW_ACTION });
+      await tx.scheduleTimer({
+        at: this.#clock.now(),
+        subjectKind: 'run',
+        subjectId: id,
+        action: WITHDRAW_ACTION,
+      });
     }
     return result;
   }

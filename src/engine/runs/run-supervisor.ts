@@ -1,6 +1,12 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import type { Assignment, Room } from '../../domain/runs/assignments.js';
-import { isTerminal, latestOf, type Run, type RunAggregate, type RunStatus } from '../../domain/runs/run-model.js';
+import {
+  isTerminal,
+  latestOf,
+  type Run,
+  type RunAggregate,
+  type RunStatus,
+} from '../../domain/runs/run-model.js';
 import {
   decide,
   describeAction,
@@ -116,9 +122,13 @@ export class RunSupervisor {
       const r = await this.#runs.changeIn(tx, runId, caller, (d) => {
         if (isTerminal(d.run.status)) return ok(null);
         if (settings.roomId !== undefined && (room === null || room.tenant !== d.run.tenant))
-          return fail('invalid_request', `body.room_id: no room ${settings.roomId} in tenant ${d.run.tenant}`, {
-            details: { field: 'body.room_id' },
-          });
+          return fail(
+            'invalid_request',
+            `body.room_id: no room ${settings.roomId} in tenant ${d.run.tenant}`,
+            {
+              details: { field: 'body.room_id' },
+            },
+          );
         const current = d.run.supervision ?? null;
         const given = {
           ...(settings.roomId === undefined ? {} : { roomId: settings.roomId }),
@@ -214,7 +224,10 @@ export class RunSupervisor {
       let verifyKey: string | null = null;
       let stalled = false;
       const r = await this.#runs.changeIn(tx, runId, null, (d) => {
-        const actions = decide(d.agg, work, { now: this.#clock.now(), hostVerifies: this.#verifier.allowed() });
+        const actions = decide(d.agg, work, {
+          now: this.#clock.now(),
+          hostVerifies: this.#verifier.allowed(),
+        });
         const words: string[] = [];
         for (const a of actions) {
           const done = this.#apply(d, a, room, queued);
@@ -225,7 +238,10 @@ export class RunSupervisor {
           }
           if (a.type === 'verify') verifyKey = a.key;
           const text = describeAction(a, d.agg, room?.id ?? null);
-          decided(d, text, { action: a.type, ...(a.type === 'dispatch' ? { key: a.key, kind: a.kind } : {}) });
+          decided(d, text, {
+            action: a.type,
+            ...(a.type === 'dispatch' ? { key: a.key, kind: a.kind } : {}),
+          });
           words.push(text);
         }
         if (!stalled && d.run.supervision?.stalled != null) setSupervision(d, { stalled: null });
@@ -331,12 +347,18 @@ export class RunSupervisor {
       case 'checkpoint':
         return checkpointPrompt(agg, a.attempt, a.failureNotes);
       case 'issue':
-        return issuePrompt(agg, agg.issues.find((i) => i.id === a.issueId)!, a.attempt, a.failureNotes);
+        return issuePrompt(
+          agg,
+          agg.issues.find((i) => i.id === a.issueId)!,
+          a.attempt,
+          a.failureNotes,
+        );
     }
   }
 
   async #room(tx: Tx, tenant: string, roomId: string | null): Promise<Room | null> {
-    const room = roomId === null ? await tx.assignments.oldestRoom(tenant) : await tx.assignments.room(roomId);
+    const room =
+      roomId === null ? await tx.assignments.oldestRoom(tenant) : await tx.assignments.room(roomId);
     return room !== null && room.tenant === tenant && room.status === 'active' ? room : null;
   }
 
@@ -348,7 +370,12 @@ export class RunSupervisor {
     const outcome = await this.#verifier.run((plan.payload as { commands?: unknown }).commands);
     const report = outcome.ok
       ? { ...outcome.value, source: 'verification_plan' }
-      : { success: false, source: 'verification_plan', error: outcome.error.reason, commands: [] as unknown[] };
+      : {
+          success: false,
+          source: 'verification_plan',
+          error: outcome.error.reason,
+          commands: [] as unknown[],
+        };
     const failing = failingCommands(report);
     await this.#runs.change(runId, null, (d) => {
       // Another instance took over after this one's lease ran out, or the run moved on: theirs counts.
@@ -394,8 +421,12 @@ const withdrawn = (a: Assignment, runStatus: string | null) => ({
 
 /** The commands of a report that failed, as text (a failure report and reopened issues name them). */
 export function failingCommands(report: Record<string, unknown>): string[] {
-  const cmds = (report.commands as { program: string; args: string[]; exit_code: number | null; timed_out: boolean }[] | undefined) ?? [];
-  const failing = cmds.filter((c) => c.exit_code !== 0 || c.timed_out).map((c) => [c.program, ...c.args].join(' '));
+  const cmds =
+    (report.commands as
+      { program: string; args: string[]; exit_code: number | null; timed_out: boolean }[] | undefined) ?? [];
+  const failing = cmds
+    .filter((c) => c.exit_code !== 0 || c.timed_out)
+    .map((c) => [c.program, ...c.args].join(' '));
   if (failing.length === 0 && typeof report.error === 'string') return [report.error];
   return failing;
 }

@@ -8,7 +8,14 @@ import {
   label,
   type SupervisedWork,
 } from '../../domain/runs/supervisor.js';
-import { addArtifact, addCheckpoint, patchIssue, patchStage, type ArtifactInput, type CheckpointInput } from './run-authoring.js';
+import {
+  addArtifact,
+  addCheckpoint,
+  patchIssue,
+  patchStage,
+  type ArtifactInput,
+  type CheckpointInput,
+} from './run-authoring.js';
 import type { RunDraft } from './run-draft.js';
 import { recordVerification } from './run-lifecycle.js';
 
@@ -31,11 +38,20 @@ export function setSupervision(d: RunDraft, patch: Partial<Supervision>): void {
 
 /** The supervisor's decision, in words, on the run's event log (and so in the live feed). */
 export function decided(d: RunDraft, words: string, context: Record<string, unknown> = {}): void {
-  d.event('supervisor.decided', { targetKind: 'run', targetId: d.run.id, context: { decision: words, ...context } });
+  d.event('supervisor.decided', {
+    targetKind: 'run',
+    targetId: d.run.id,
+    context: { decision: words, ...context },
+  });
 }
 
 /** The run fails: the issue (if one is to blame) and its stage fail, and a failure report says why. */
-export function failRun(d: RunDraft, reason: string, issueId: string | null, failureNotes: readonly string[] = []): Result<null> {
+export function failRun(
+  d: RunDraft,
+  reason: string,
+  issueId: string | null,
+  failureNotes: readonly string[] = [],
+): Result<null> {
   const issue = issueId === null ? undefined : d.agg.issues.find((i) => i.id === issueId);
   if (issue !== undefined) {
     if (issue.status !== 'failed') {
@@ -65,7 +81,11 @@ export function failRun(d: RunDraft, reason: string, issueId: string | null, fai
   if (!report.ok) return report;
   const failedAt = d.run.status;
   const s = d.run.supervision;
-  d.setStatus('failed', reason, s ? { supervision: { ...s, failure: reason, failedAt, verifying: null } } : {});
+  d.setStatus(
+    'failed',
+    reason,
+    s ? { supervision: { ...s, failure: reason, failedAt, verifying: null } } : {},
+  );
   return ok(null);
 }
 
@@ -149,7 +169,12 @@ export function verificationRound(
   const failedRounds = s.failedRounds + 1;
   setSupervision(d, { verifying: null, failedRounds });
   if (failedRounds >= s.maxVerificationRounds)
-    return failRun(d, `verification failed in ${failedRounds} rounds (the most allowed: ${s.maxVerificationRounds})`, null, failing);
+    return failRun(
+      d,
+      `verification failed in ${failedRounds} rounds (the most allowed: ${s.maxVerificationRounds})`,
+      null,
+      failing,
+    );
   return reopen(d, issuesToReopen(d.agg.issues, failing), failing);
 }
 

@@ -57,14 +57,12 @@ export const runSupervisionRoutes =
         if (!r.ok) return sendData(req, reply, r, () => null);
         return {
           success: true as const,
-          data: r.value.map(
-            (a): RunAssignment => ({
-              ...resultView(a),
-              prompt: a.prompt,
-              created_at: a.createdAt,
-              updated_at: a.updatedAt,
-            }),
-          ),
+          data: r.value.map((a): RunAssignment => ({
+            ...resultView(a),
+            prompt: a.prompt,
+            created_at: a.createdAt,
+            updated_at: a.updatedAt,
+          })),
           next_cursor: null,
         };
       },

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ok } from '../../domain/errors.js';
 import { readScope, writeScope, type ActionSpec } from '../../domain/policy.js';
 import { runView, statusView } from '../../engine/runs/run-views.js';
 import { advance } from '../../engine/runs/run-lifecycle.js';
@@ -138,7 +137,9 @@ export const runsRoutes =
         const r = await deps.supervisor.start(req.params.id, callerOf(req, access), {
           ...(b.room_id === undefined ? {} : { roomId: b.room_id }),
           ...(b.max_attempts === undefined ? {} : { maxAttempts: b.max_attempts }),
-          ...(b.max_verification_rounds === undefined ? {} : { maxVerificationRounds: b.max_verification_rounds }),
+          ...(b.max_verification_rounds === undefined
+            ? {}
+            : { maxVerificationRounds: b.max_verification_rounds }),
           ...(b.prompt_template === undefined ? {} : { promptTemplate: b.prompt_template }),
         });
         return sendData(req, reply, r, (v): Started => ({
@@ -193,7 +194,11 @@ export const runsRoutes =
       },
       async (req, reply) => {
         // Its queued and leased assignments are withdrawn in the same transaction.
-        const r = await deps.supervisor.cancel(req.params.id, callerOf(req, access), req.body?.reason ?? null);
+        const r = await deps.supervisor.cancel(
+          req.params.id,
+          callerOf(req, access),
+          req.body?.reason ?? null,
+        );
         // `reason` is the name the abbot client reads; `cancel_reason` the one the run view carries.
         return sendData(req, reply, r, (run) => ({ ...runView(run), reason: run.cancelReason }));
       },
