@@ -137,7 +137,13 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         run: (commands) => verification.runCommands(commands),
       },
       {
-        verifyLeaseMs: config.verifyMaxTimeoutMs * 2 + 30_000,
+        verifyLeaseMs: (commands) =>
+          10_000 +
+          (Array.isArray(commands) ? commands : []).reduce<number>((sum, c) => {
+            const asked = (c as { timeout_ms?: unknown } | null)?.timeout_ms;
+            const ms = typeof asked === 'number' ? asked : config.verifyTimeoutMs;
+            return sum + Math.min(ms, config.verifyMaxTimeoutMs);
+          }, 0),
         stalledRetryMs: 5_000,
         onError: (e, context) => report(e, context),
       },

@@ -58,8 +58,11 @@ export interface HostVerifier {
 }
 
 export interface SupervisorOptions {
-  /** How long a host verification holds the run before another instance may take it over. */
-  readonly verifyLeaseMs: number;
+  /**
+   * How long a host verification of these commands holds the run before another instance may take it
+   * over (the sum of their timeouts and a margin: a live verifier always finishes inside it).
+   */
+  readonly verifyLeaseMs: (commands: unknown) => number;
   /** How soon a run that found no room to dispatch to looks again. */
   readonly stalledRetryMs: number;
   readonly onError: (e: unknown, context: string) => void;
@@ -285,7 +288,10 @@ export class RunSupervisor {
         return r.ok ? ok('done') : r;
       }
       case 'verify': {
-        setSupervision(d, { verifying: { key: a.key, until: this.#clock.now() + this.#opts.verifyLeaseMs } });
+        const plan = latestOf(d.agg.artifacts, ['verification_plan']);
+        const commands = (plan?.payload as { commands?: unknown } | undefined)?.commands;
+        const until = this.#clock.now() + this.#opts.verifyLeaseMs(commands);
+        setSupervision(d, { verifying: { key: a.key, until } });
         return ok('done');
       }
       case 'dispatch': {
