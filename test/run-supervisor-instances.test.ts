@@ -74,49 +74,59 @@ async function assertEachActionOnce(s: ServerProcess, id: string): Promise<void>
 
 for (const { kind, skip } of STORE_KINDS) {
   describe(`supervised runs across a crash (${kind})`, { skip }, () => {
-    it('resume after SIGKILL of the server and of the worker: all complete, no action doubled', async () => {
-      const target = await freshTarget(kind);
-      const env = { ...target.env, ...ENV };
-      let server = await startServerProcess(env);
-      try {
-        const room = (await server.request('POST', '/llm/rooms', { name: 'crash' })).body.data;
-        const ids: string[] = [];
-        for (let i = 0; i < 3; i += 1) {
-          const r = await server.request('POST', runs, {
-            source: { kind: 'prompt', content: PROMPT },
-            auto_advance: true,
-          });
-          ids.push(r.body.data.id);
-        }
-        let w = worker(server.url, room.id, 2);
-        // Kill both mid-run: once some issue work has been dispatched.
-        for (let i = 0; ; i += 1) {
-          assert.ok(i < 600, 'no issue was ever dispatched');
-          const audit = (await server.request('GET', '/audit?type=issue.dispatched&limit=1000')).body.events;
-          if (audit.some((e: any) => e.data.context.kind === 'issue')) break;
-          await sleep(100);
-        }
-        await server.kill('SIGKILL');
-        await w.stop();
-        server = await startServerProcess(env);
-        w = worker(server.url, room.id, 2);
+    // Two server starts and three whole runs: more than the default per-test time on a busy machine.
+    it(
+      'resume after SIGKILL of the server and of the worker: all complete, no action doubled',
+      { timeout: 600_000 },
+      async () => {
+        const target = await freshTarget(kind);
+        const env = { ...target.env, ...ENV };
+        let server = await startServerProcess(env);
         try {
-          assert.deepEqual(await allFinished(server, ids, 180_000), ['completed', 'completed', 'completed']);
-        } finally {
+          const room = (await server.request('POST', '/llm/rooms', { name: 'crash' })).body.data;
+          const ids: string[] = [];
+          for (let i = 0; i < 3; i += 1) {
+            const r = await server.request('POST', runs, {
+              source: { kind: 'prompt', content: PROMPT },
+              auto_advance: true,
+            });
+            ids.push(r.body.data.id);
+          }
+          let w = worker(server.url, room.id, 2);
+          // Kill both mid-run: once some issue work has been dispatched.
+          for (let i = 0; ; i += 1) {
+            assert.ok(i < 600, 'no issue was ever dispatched');
+            const audit = (await server.request('GET', '/audit?type=issue.dispatched&limit=1000')).body
+              .events;
+            if (audit.some((e: any) => e.data.context.kind === 'issue')) break;
+            await sleep(100);
+          }
+          await server.kill('SIGKILL');
           await w.stop();
+          server = await startServerProcess(env);
+          w = worker(server.url, room.id, 2);
+          try {
+            assert.deepEqual(await allFinished(server, ids, 180_000), [
+              'completed',
+              'completed',
+              'completed',
+            ]);
+          } finally {
+            await w.stop();
+          }
+          assert.equal((await server.request('GET', '/audit/verify')).body.ok, true);
+          for (const id of ids) await assertEachActionOnce(server, id);
+        } finally {
+          await server.kill('SIGTERM');
+          await target.cleanup();
         }
-        assert.equal((await server.request('GET', '/audit/verify')).body.ok, true);
-        for (const id of ids) await assertEachActionOnce(server, id);
-      } finally {
-        await server.kill('SIGTERM');
-        await target.cleanup();
-      }
-    });
+      },
+    );
   });
 }
 
 describe('two instances on one PostgreSQL drive supervised runs', { skip: pgSkip }, () => {
-  it('complete 20 runs together, each action once', async () => {
+  it('complete 20 runs together, each action once', { timeout: 600_000 }, async () => {
     const target = await freshTarget('postgres');
     const env = { ...target.env, ...ENV };
     const a = await startServerProcess(env);
