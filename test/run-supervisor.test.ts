@@ -141,6 +141,28 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(again[3].result.status, 'passed');
     });
 
+    it("PATCH assigned_room_id must name a room of the run's tenant (400, nothing changes)", async () => {
+      const mine = await data('POST', '/llm/rooms', { name: `mine-${kind}` });
+      const theirs = await data('POST', '/llm/rooms', { name: `theirs-${kind}`, tenant: 'elsewhere' });
+      const run = await data('POST', runs, { source: { kind: 'prompt', content: 'x' } });
+      const stage = await data('POST', `${runs}/${run.id}/stages`, { stage_name: 'S' });
+      const issue = await data('POST', `${runs}/${run.id}/issues`, { title: 'I', stage_id: stage.id });
+      for (const [path, room] of [
+        [`stages/${stage.id}`, 'room_nope'],
+        [`issues/${issue.id}`, 'room_nope'],
+        [`issues/${issue.id}`, theirs.id],
+      ]) {
+        const r = await f.request('PATCH', `${runs}/${run.id}/${path}`, { body: { assigned_room_id: room } });
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.equal(r.body.code, 'invalid_request');
+      }
+      assert.equal((await data('GET', `${runs}/${run.id}/issues`))[0].assigned_room_id, null);
+      const ok = await data('PATCH', `${runs}/${run.id}/issues/${issue.id}`, { assigned_room_id: mine.id });
+      assert.equal(ok.assigned_room_id, mine.id);
+      const cleared = await data('PATCH', `${runs}/${run.id}/issues/${issue.id}`, { assigned_room_id: null });
+      assert.equal(cleared.assigned_room_id, null);
+    });
+
     it('start refuses a room of another tenant or none, and a run with no room says why as a blocker', async () => {
       const run = await data('POST', runs, { source: { kind: 'prompt', content: 'x' }, tenant: 'lonely' });
       const bad = await f.request('POST', `${runs}/${run.id}/start`, { body: { room_id: 'room_nope' } });

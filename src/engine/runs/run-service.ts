@@ -159,6 +159,38 @@ export class RunService {
     return result;
   }
 
+  /**
+   * `change` for a write that names a room (`assigned_room_id`): the room must exist and belong to the
+   * run's tenant, else 400 and nothing changes. Null (clearing it) and absent need no room.
+   */
+  changeNamingRoom<T>(
+    id: string,
+    caller: Caller,
+    roomId: string | null | undefined,
+    work: (draft: RunDraft) => Result<T>,
+  ): Promise<Result<T>> {
+    return this.#store.transaction(async (tx) => {
+      const room = typeof roomId === 'string' ? await tx.assignments.room(roomId) : null;
+      return this.changeIn(
+        tx,
+        id,
+        caller,
+        (d) => {
+          if (typeof roomId === 'string' && (room === null || room.tenant !== d.run.tenant))
+            return fail(
+              'invalid_request',
+              `body.assigned_room_id: no room ${roomId} in tenant ${d.run.tenant}`,
+              {
+                details: { field: 'body.assigned_room_id' },
+              },
+            );
+          return work(d);
+        },
+        { needsOpenRun: true },
+      );
+    });
+  }
+
   /** The latest review bundle, made anew (and stored with a new id) when the run changed since the last one. */
   async review(id: string, caller: Caller): Promise<Result<StoredReview>> {
     const current = await this.get(id, caller);
