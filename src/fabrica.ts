@@ -7,10 +7,10 @@ import { Metrics } from './engine/observability/metrics.js';
 import { systemClock, type Clock } from './engine/ports.js';
 import { Scheduler } from './engine/scheduler.js';
 import { IdGenerator } from './engine/ids.js';
-import { superviseSteps } from './engine/runs/run-lifecycle.js';
 import { DispatchService } from './engine/runs/dispatch-service.js';
 import { RoomService } from './engine/runs/room-service.js';
-import { RunService, SUPERVISE_ACTION } from './engine/runs/run-service.js';
+import { RunService } from './engine/runs/run-service.js';
+import { RunSupervisor } from './engine/runs/run-supervisor.js';
 import { RunVerification } from './engine/runs/run-verification.js';
 import { CellInvoker } from './engine/cells/cell-invoker.js';
 import { cellMetrics } from './engine/cells/cell-metrics.js';
@@ -111,15 +111,54 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       maxAttempts: 5,
       clock,
       onError: (e) => report(e, 'scheduler'),
-      onFired: (timer, lateMs) => metrics.observeTimerFired(timer.action, lateMs),
+      onFired: (timer, lateMs) => {
+        metrics.observeTimerFired(timer.action, lateMs);
+        supervisor?.afterFired(timer);
+      },
     });
+    // Set once the runs exist; the scheduler tells it of each supervise timer that committed.
+    let supervisor: RunSupervisor | null = null;
     const access = new AccessService(store, clock, config.adminToken);
     access.registerTimers(scheduler);
     const runs = new RunService(store, clock, new IdGenerator(clock));
-    // An auto-advancing run is supervised by a durable timer each time it changes.
-    scheduler.register(SUPERVISE_ACTION, async (tx, timer) => {
-      await runs.changeIn(tx, timer.subjectId, null, superviseSteps);
-    });
+    const verification = new RunVerification(
+      runs,
+      {
+        workspaceRoot: config.workspaceRoot,
+        defaultTimeoutMs: config.verifyTimeoutMs,
+        maxTimeoutMs: config.verifyMaxTimeoutMs,
+        outputCapBytes: config.verifyOutputCapBytes,
+        env: config.commandEnv,
+        sandbox: {
+          mode: config.verifySandbox,
+          programs: config.verifyPrograms,
+          limits: config.verifyLimits,
+          ...(config.commandEnv.PATH === undefined ? {} : { hostPath: config.commandEnv.PATH }),
+        },
+      },
+      config.verifyTenantRoot,
+    );
+    supervisor = new RunSupervisor(
+      runs,
+      clock,
+      {
+        allowed: () => access.capabilityLevel('factory_verify') !== 'locked',
+        run: (commands) => verification.runCommands(commands),
+      },
+      {
+        verifyLeaseMs: (commands) =>
+          10_000 +
+          (Array.isArray(commands) ? commands : []).reduce<number>((sum, c) => {
+            const asked = (c as { timeout_ms?: unknown } | null)?.timeout_ms;
+            const ms = typeof asked === 'number' ? asked : config.verifyTimeoutMs;
+            return sum + Math.min(ms, config.verifyMaxTimeoutMs);
+          }, 0),
+        stalledRetryMs: 5_000,
+        onError: (e, context) => report(e, context),
+      },
+    );
+    // A supervised run is driven by a durable timer each time it changes.
+    supervisor.registerTimers(scheduler);
     const rooms = new RoomService(store, clock, new IdGenerator(clock));
     const dispatch = new DispatchService(runs, rooms, clock);
     // Leases nobody answered go back to their inbox by a durable timer, even when no worker polls.
@@ -274,23 +313,8 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       webhooks: new WebhookService(store, clock, new IdGenerator(clock), httpWebhookTransport),
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
       checkResponses: config.checkResponses,
-      verification: new RunVerification(
-        runs,
-        {
-          workspaceRoot: config.workspaceRoot,
-          defaultTimeoutMs: config.verifyTimeoutMs,
-          maxTimeoutMs: config.verifyMaxTimeoutMs,
-          outputCapBytes: config.verifyOutputCapBytes,
-          env: config.commandEnv,
-          sandbox: {
-            mode: config.verifySandbox,
-            programs: config.verifyPrograms,
-            limits: config.verifyLimits,
-            ...(config.commandEnv.PATH === undefined ? {} : { hostPath: config.commandEnv.PATH }),
-          },
-        },
-        config.verifyTenantRoot,
-      ),
+      verification,
+      supervisor,
       ...(runtime.logStream === undefined ? {} : { logStream: runtime.logStream }),
     });
     if (runtime.onError === undefined)
@@ -311,6 +335,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         await webhookOutbox.stop();
         await hub.stop();
         await scheduler.stop();
+        await supervisor?.idle();
         await callRecorder.stop().catch((e: unknown) => report(e, 'call statistics'));
         let timedOut = false;
         const timeout = new Promise<void>((r) =>

@@ -286,7 +286,7 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal((await claim(room.id)).body.data, null);
     });
 
-    it('cancels, rather than requeues, an unanswered lease of a run that has finished', async () => {
+    it('withdraws, rather than requeues, the queued and leased work of a run that is cancelled', async () => {
       const room = await newRoom('late', 'gone');
       const run = await newRun('gone');
       // One lease long enough to be current when its result comes, one short enough to run out.
@@ -297,19 +297,24 @@ for (const { kind, skip } of STORE_KINDS) {
       const c = (await claim(room.id, '?lease_ms=200')).body.data;
       assert.equal(c.assignment_id, d.assignment_id);
       await data('POST', `${runs}/${run.id}/cancel`, {});
-      await refused(
-        await result(room.id, held.assignment_id, { lease_token: h.lease_token, status: 'passed' }),
-        409,
-        'invalid_transition',
+      // The cancel withdrew both in its own transaction: their leases ended with it.
+      const withdrawn = (await audit('assignment.withdrawn')).filter((e) => e.data.run_id === run.id);
+      assert.deepEqual(
+        withdrawn.map((e) => e.data.target_id).sort(),
+        [held.assignment_id, d.assignment_id].sort(),
       );
-      const expired = await expiryOf(d.assignment_id);
-      assert.equal(expired.data.context.requeued, false);
+      for (const [asg, token] of [
+        [held.assignment_id, h.lease_token],
+        [d.assignment_id, c.lease_token],
+      ])
+        await refused(
+          await result(room.id, asg, { lease_token: token, status: 'passed' }),
+          409,
+          'lease_lost',
+        );
       assert.equal((await claim(room.id)).body.data, null);
-      await refused(
-        await result(room.id, d.assignment_id, { lease_token: c.lease_token, status: 'passed' }),
-        409,
-        'lease_lost',
-      );
+      const states = ((await data('GET', `${runs}/${run.id}/assignments`)) as any[]).map((a) => a.state);
+      assert.deepEqual(states, ['cancelled', 'cancelled']);
     });
 
     it('hands each waiting assignment to exactly one of several concurrent claims', async () => {

@@ -41,6 +41,7 @@ for (const { kind, skip } of STORE_KINDS) {
         '007-commands',
         '008-rollouts',
         '009-webhooks',
+        '010-supervisor',
       ]);
       assert.deepEqual(await store.migrate(), []);
     });

@@ -10,6 +10,8 @@ import { registerRunsCommands } from './runs.commands.js';
 import { registerStoreCommands } from './store.commands.js';
 import { serve } from './serve.js';
 import { registerWebhooksCommands } from './webhooks.commands.js';
+import { registerWorkerCommand } from './worker.commands.js';
+import { registerSupervisionCommands } from './supervision.commands.js';
 
 const version = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -43,6 +45,8 @@ registerRunsCommands(program, (o) => clientSettings(o));
 registerFactoryCommands(program, (o) => clientSettings(o));
 registerSayCommand(program, (o) => clientSettings(o));
 registerWebhooksCommands(program, (o) => clientSettings(o));
+registerWorkerCommand(program, (o) => clientSettings(o));
+registerSupervisionCommands(program, (o) => clientSettings(o));
 
 try {
   await program.parseAsync(process.argv);

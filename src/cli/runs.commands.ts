@@ -12,6 +12,7 @@ import {
   type UntilCondition,
 } from './run-watch.js';
 import { table } from './table.js';
+import { exitWithOutcome, startSupervised } from './supervision.commands.js';
 
 const BASE = '/llm/factory/runs';
 const runPath = (id: string, rest = '') => `${BASE}/${encodeURIComponent(id)}${rest}`;
@@ -130,6 +131,8 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
       .option('--workflow-kind <kind>', 'the workflow kind, e.g. software')
       .option('--tenant <tenant>', 'the tenant to run for (admin token only; a tenant token uses its own)')
       .option('--auto-advance', 'let the supervisor advance the run whenever its preconditions hold')
+      .option('--start', 'hand the run to the supervisor at once (it dispatches its work to a room)')
+      .option('--room <id>', 'with --start: the room the supervisor dispatches to')
       .option('--watch', 'then follow the run until it finishes (or --until holds)')
       .option(
         '--until <condition>',
@@ -148,6 +151,8 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
           workflowKind?: string;
           tenant?: string;
           autoAdvance?: boolean;
+          start?: boolean;
+          room?: string;
           watch?: boolean;
           until?: UntilCondition;
         },
@@ -163,6 +168,7 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
           ...(o.autoAdvance === true ? { auto_advance: true } : {}),
         });
         print(o, run, () => `run ${run.id} submitted (${run.status})`);
+        if (o.start === true) await startSupervised(c, run.id, o.room, o.json === true);
         if (o.watch === true) {
           await watchRun(c, run.id, {
             ...(o.until === undefined ? {} : { until: o.until }),
@@ -170,6 +176,7 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
             out,
             note,
           });
+          if (o.until === undefined) await exitWithOutcome(c, run.id);
         }
       },
     );

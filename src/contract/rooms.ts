@@ -3,6 +3,8 @@ import { ASSIGNMENT_STATES, LEASE_MS, RESULT_STATUSES, ROOM_STATUSES } from '../
 import { JsonObject, Nullable, StringEnum, Timestamp, View } from './common.js';
 import { EnvelopePage, Strings } from './llm.js';
 import { Issue } from './run-records.js';
+import { ArtifactBody, CheckpointBody } from './runs.js';
+import { ASSIGNMENT_KINDS } from '../domain/runs/supervisor.js';
 
 /** Rooms, the dispatch of an issue's prompt into one, and the leased inbox workers pull from (`/llm/rooms…`). */
 
@@ -60,6 +62,14 @@ export const ResultBody = Type.Object(
     status: StringEnum(RESULT_STATUSES),
     summary: Type.Optional(Type.String({ maxLength: 100_000 })),
     notes: Type.Optional(Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 })),
+    artifacts: Type.Optional(
+      Type.Array(ArtifactBody, {
+        maxItems: 100,
+        description:
+          "Attached with the result, as if posted by the room's producer (envelope defaults: producer_type room, producer_id the room).",
+      }),
+    ),
+    checkpoint: Type.Optional(CheckpointBody),
   },
   { additionalProperties: false },
 );
@@ -88,8 +98,14 @@ const AssignmentState = StringEnum(ASSIGNMENT_STATES);
 const assignment = {
   assignment_id: Type.String(),
   run_id: Type.String(),
-  issue_id: Type.String(),
+  issue_id: Nullable(
+    Type.String({ description: 'Null for work of the whole run (planning, verification, a checkpoint).' }),
+  ),
   room_id: Type.String(),
+  kind: StringEnum(ASSIGNMENT_KINDS, '`issue` unless the supervisor dispatched work of the whole run.'),
+  action_key: Nullable(
+    Type.String({ description: "The supervisor's key for this action; null for a dispatch by hand." }),
+  ),
 };
 
 /** `POST /llm/factory/runs/:id/issues/:issue_id/dispatch` (201): the assignment as it was queued. */
@@ -141,7 +157,7 @@ export type AssignmentView = Static<typeof AssignmentView>;
 
 /** `POST /llm/rooms/:id/inbox/:assignment_id/result`: the assignment and its issue after the result. */
 export const ResultAnswer = View(
-  { ...AssignmentView.properties, issue: Issue },
+  { ...AssignmentView.properties, issue: Nullable(Issue) },
   'The assignment with its result, and the issue as it stands after it.',
 );
 export type ResultAnswer = Static<typeof ResultAnswer>;

@@ -19,6 +19,7 @@ import type { TemplateRegistry } from '../engine/cells/template-registry.js';
 import type { OrganService } from '../engine/organs/organ-service.js';
 import type { CommandService } from '../engine/commands/command-service.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
+import type { RunSupervisor } from '../engine/runs/run-supervisor.js';
 import type { WatchdogStatus } from '../engine/observability/watchdog.js';
 import type { WebhookService } from '../engine/webhooks/webhook-service.js';
 
@@ -51,6 +52,7 @@ export interface AppDeps {
   readonly rooms: RoomService;
   readonly dispatch: DispatchService;
   readonly verification: RunVerification;
+  readonly supervisor: RunSupervisor;
   readonly cells: CellService;
   readonly templates: TemplateRegistry;
   readonly cellInvoker: CellInvoker;

@@ -40,6 +40,7 @@ import { organStreamRoutes } from './routes/organ-stream.routes.js';
 import { runVerifyRoutes } from './routes/run-verify.routes.js';
 import { rolloutsRoutes } from './routes/rollouts.routes.js';
 import { webhooksRoutes } from './routes/webhooks.routes.js';
+import { runSupervisionRoutes } from './routes/run-supervision.routes.js';
 import { buildValidatorCompiler } from './validation.js';
 
 export type { App, AppDeps } from './app-deps.js';
@@ -151,6 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(runRecordsRoutes(deps));
   await app.register(roomsRoutes(deps));
   await app.register(runVerifyRoutes(deps));
+  await app.register(runSupervisionRoutes(deps));
   await app.register(cellsRoutes(deps));
   await app.register(factoryCellsRoutes(deps));
   await app.register(rolloutsRoutes(deps));

@@ -105,6 +105,8 @@ export interface AssignmentsTable {
   issue_id: string;
   state: string;
   prompt: string;
+  kind: Generated<string>;
+  action_key: string | null;
   lease_token: string | null;
   lease_until: number | null;
   attempts: number;

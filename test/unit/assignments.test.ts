@@ -22,6 +22,8 @@ const assignment = (state: AssignmentState = 'queued', over: Partial<Assignment>
   roomId: 'room-1',
   runId: 'run-1',
   issueId: 'i',
+  kind: 'issue',
+  actionKey: null,
   state,
   prompt: 'do it',
   leaseToken: null,

@@ -1,5 +1,6 @@
 import { fail, ok, type Result } from '../errors.js';
 import type { Issue } from './run-model.js';
+import type { AssignmentKind } from './supervisor.js';
 
 /**
  * Rooms and assignments: a dispatched issue prompt waits in a room's inbox until a worker claims it under
@@ -46,7 +47,12 @@ export interface Assignment {
   readonly tenant: string;
   readonly roomId: string;
   readonly runId: string;
-  readonly issueId: string;
+  /** Null for work of the whole run (planning, verification, a checkpoint). */
+  readonly issueId: string | null;
+  /** `issue` unless the supervisor dispatched other work of the run. */
+  readonly kind: AssignmentKind;
+  /** The supervisor's action key (unique per run); null for a dispatch by hand. */
+  readonly actionKey: string | null;
   readonly state: AssignmentState;
   readonly prompt: string;
   readonly leaseToken: string | null;

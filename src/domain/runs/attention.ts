@@ -11,7 +11,10 @@ export function personBlockers(agg: RunAggregate): string[] {
   if (isTerminal(agg.run.status)) return [];
   const stuck = (s: string) => s === 'blocked' || s === 'failed';
   const latest = new Map(agg.gates.map((g) => [g.gate, g.verdict]));
+  const stalled = agg.run.supervision?.stalled ?? null;
   return [
+    // The supervisor cannot go on (no room to dispatch to): someone has to provide one.
+    ...(stalled === null ? [] : [stalled]),
     ...live(agg.stages)
       .filter((s) => stuck(s.status))
       .map((s) => `stage ${s.stableKey ?? s.id} is ${s.status}`),

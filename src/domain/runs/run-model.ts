@@ -45,6 +45,31 @@ export interface Run {
   readonly updatedAt: string;
   readonly createdBy: string;
   readonly version: number;
+  /** Set when the supervisor drives the run (`start`, or `auto_advance` at creation); absent on older runs. */
+  readonly supervision?: Supervision | null;
+}
+
+/** How the supervisor drives a run; kept in the run's own document. */
+export interface Supervision {
+  /** Where its assignments go; null: the tenant's oldest active room at the time of each dispatch. */
+  readonly roomId: string | null;
+  /** Assignments per piece of work (an issue, planning, a checkpoint) before it fails. */
+  readonly maxAttempts: number;
+  /** Failed verifications before the run fails. */
+  readonly maxVerificationRounds: number;
+  /** Overrides the issue prompt; placeholders are documented in docs/llm-factory.md. */
+  readonly promptTemplate: string | null;
+  /** Bumped by each retry: attempts and rounds count within one epoch. */
+  readonly epoch: number;
+  /** Verification rounds that failed in this epoch. */
+  readonly failedRounds: number;
+  /** A host verification under way: its key and until when it holds the run. */
+  readonly verifying: { readonly key: string; readonly until: number } | null;
+  /** Why the supervisor cannot go on without a person (e.g. no room to dispatch to); null when it can. */
+  readonly stalled: string | null;
+  /** Why the run failed, when the supervisor failed it, and the status it failed in (a retry resumes there). */
+  readonly failure: string | null;
+  readonly failedAt: RunStatus | null;
 }
 
 /** Identity shared by stages and issues that a stage graph materialised. */

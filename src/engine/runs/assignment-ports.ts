@@ -11,6 +11,8 @@ export interface AssignmentsReads {
   room(id: string): Promise<Room | null>;
   rooms(q: RoomListQuery): Promise<Room[]>;
   assignment(id: string): Promise<Assignment | null>;
+  /** Every assignment of a run, oldest first (the supervisor decides on them). */
+  forRun(runId: string): Promise<Assignment[]>;
 }
 
 export interface AssignmentsRepo extends AssignmentsReads {
@@ -28,6 +30,9 @@ export interface AssignmentsRepo extends AssignmentsReads {
   lockClaimable(roomId: string, now: number): Promise<Assignment | null>;
   /** The issue's queued or leased assignment, if any. */
   openForIssue(runId: string, issueId: string): Promise<Assignment | null>;
+  hasActionKey(runId: string, key: string): Promise<boolean>;
+  /** Cancels the run's queued and leased assignments; answers them as they were. */
+  cancelOpenForRun(runId: string, at: string): Promise<Assignment[]>;
   /** Compare-and-set on `version`: false when another writer got there first. */
   updateAssignment(a: Assignment, expectedVersion: number): Promise<boolean>;
 }

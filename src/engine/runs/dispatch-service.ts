@@ -9,7 +9,6 @@ import {
   leaseExpired,
   releaseLease,
   type Assignment,
-  type ResultStatus,
 } from '../../domain/runs/assignments.js';
 import { isTerminal, type Issue } from '../../domain/runs/run-model.js';
 import type { TimerRecord } from '../../domain/timer.js';
@@ -19,20 +18,25 @@ import { patchIssue } from './run-authoring.js';
 import type { RunDraft } from './run-draft.js';
 import type { Caller, RunService } from './run-service.js';
 import type { RoomService } from './room-service.js';
+import {
+  attachRecords,
+  issueStatusAfter,
+  supervisedWork,
+  verificationRound,
+  type WorkerResult,
+} from './supervisor-steps.js';
 
 /** The durable timer that takes back a lease nobody answered, even when no worker polls the inbox. */
 export const LEASE_EXPIRE_ACTION = 'assignment.lease_expire';
 
-export interface ReportInput {
+export interface ReportInput extends WorkerResult {
   readonly leaseToken: string;
-  readonly status: ResultStatus;
-  readonly summary?: string;
-  readonly notes?: readonly string[];
 }
 
 export interface Reported {
   readonly assignment: Assignment;
-  readonly issue: Issue;
+  /** Null for work of the whole run (planning, verification, a checkpoint). */
+  readonly issue: Issue | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -107,6 +111,8 @@ export class DispatchService {
             roomId: room.value.id,
             runId,
             issueId,
+            kind: 'issue',
+            actionKey: null,
             state: 'queued',
             prompt: input.prompt,
             leaseToken: null,
@@ -178,20 +184,40 @@ export class DispatchService {
       const now = this.#clock.now();
       const lease = checkLease(before, input.leaseToken, now);
       if (!lease.ok) return lease;
+      // Earlier attempts count towards the issue's retries (the supervisor's runs).
+      const work = (await tx.assignments.forRun(before.runId)).map(supervisedWork);
       const r = await this.#runs.changeIn(
         tx,
         before.runId,
         caller,
         (d) => {
+          // Artifacts and a checkpoint in the result are validated and attached with it, or nothing is.
+          const attached = attachRecords(d, before, input);
+          if (!attached.ok) return attached;
+          if (before.issueId === null) {
+            const applied = runWorkResult(d, before, input);
+            if (!applied.ok) return applied;
+            d.event(
+              'issue.result',
+              about(d, before, {
+                kind: before.kind,
+                status: input.status,
+                summary: input.summary ?? null,
+                applied: applied.value,
+                attempts: before.attempts,
+              }),
+            );
+            return ok({ issue: null, applied: applied.value });
+          }
           const issue = d.agg.issues.find((i) => i.id === before.issueId);
           if (issue === undefined)
             return fail('not_found', `no issue ${before.issueId} in run ${before.runId}`);
           // Someone (root) moved the issue by hand since dispatch: keep the result, do not overrule them.
           const applied = issue.status === 'running' && issue.supersededByArtifactId === null;
-          let after = issue;
+          let after: Issue = issue;
           if (applied) {
             const patched = patchIssue(d, issue.id, {
-              status: input.status,
+              status: issueStatusAfter(d, before, input.status, work),
               ...(input.summary === undefined ? {} : { summary: input.summary }),
               ...(input.notes === undefined ? {} : { notes: [...issue.notes, ...input.notes] }),
             });
@@ -208,7 +234,7 @@ export class DispatchService {
               ...(applied ? {} : { issue_status: issue.status }),
             }),
           );
-          return ok({ issue: after, applied });
+          return ok<{ issue: Issue | null; applied: boolean }>({ issue: after, applied });
         },
         { needsOpenRun: true },
       );
@@ -259,6 +285,33 @@ export class DispatchService {
     if (!(await tx.assignments.updateAssignment(a, expectedVersion)))
       throw new Error(`assignment ${a.id} changed under its lock`);
   }
+}
+
+/**
+ * A result for work of the whole run: a verification round's outcome is recorded here; planning and
+ * checkpoint results act through what they attached (the supervisor looks again after this change).
+ * Answers whether it applied (false when the run had moved on).
+ */
+function runWorkResult(d: RunDraft, a: Assignment, input: ReportInput): Result<boolean> {
+  if (a.kind === 'verification') {
+    if (d.run.status !== 'verifying') return ok(false);
+    const failing =
+      input.status === 'passed' ? [] : [...(input.notes ?? []), input.summary ?? 'verification failed'];
+    const r = verificationRound(
+      d,
+      {
+        success: input.status === 'passed',
+        source: 'worker',
+        assignment_id: a.id,
+        summary: input.summary ?? null,
+        notes: input.notes ?? [],
+      },
+      [],
+      failing,
+    );
+    return r.ok ? ok(true) : r;
+  }
+  return ok(d.run.status === (a.kind === 'planning' ? 'planning' : 'gated'));
 }
 
 function expiredContext(d: RunDraft, a: Assignment, noticedBy: 'claim' | 'timer', runFinished = false) {

@@ -89,6 +89,12 @@ export class RunDraft {
     });
   }
 
+  /** Changes fields of the run other than its status (the supervisor's own state). */
+  patchRun(extra: Partial<Omit<Run, 'status' | 'id' | 'tenant' | 'version'>>): void {
+    this.agg.run = { ...this.agg.run, ...extra };
+    this.#runChanged = true;
+  }
+
   /** Next provenance number for an artifact type in this run (0 for the first). */
   nextArtifactVersion(type: string): number {
     return this.agg.artifacts.filter((a) => a.artifactType === type).length;

@@ -2,12 +2,15 @@ import { actorOf, type Principal } from '../../domain/access.js';
 import { fail, ok, type Failure, type Result } from '../../domain/errors.js';
 import { isTerminal, type Run, type RunAggregate, type RunSource } from '../../domain/runs/run-model.js';
 import { reviewBundle } from './run-views.js';
+import { newSupervision } from '../../domain/runs/supervisor.js';
 import type { IdGenerator } from '../ids.js';
 import type { Clock, Store, Tx } from '../ports.js';
 import { RunDraft } from './run-draft.js';
 import type { RunListQuery, StoredReview } from './run-ports.js';
 
 export const SUPERVISE_ACTION = 'run.supervise';
+/** The durable timer that withdraws a finished run's queued and leased assignments. */
+export const WITHDRAW_ACTION = 'run.withdraw_assignments';
 
 /** Who asks, and the tenant check the policy makes for the run they name (another tenant's run is absent). */
 export interface Caller {
@@ -66,6 +69,8 @@ export class RunService {
       source: input.source,
       autoAdvance: input.autoAdvance ?? false,
       cancelReason: null,
+      // An auto-advancing run is the supervisor's from the start (it dispatches its planning too).
+      supervision: input.autoAdvance === true ? newSupervision({}) : null,
       createdAt: now,
       updatedAt: now,
       createdBy: actorOf(principal),
@@ -140,8 +145,50 @@ export class RunService {
     const final = draft.finalRun();
     await tx.runs.saveChange(final, draft.records);
     for (const e of draft.events) await tx.appendEvent(e);
-    if (final.autoAdvance && !isTerminal(final.status)) await this.#scheduleSupervise(tx, id);
+    const supervised = final.autoAdvance || (final.supervision ?? null) !== null;
+    if (supervised && !isTerminal(final.status)) await this.#scheduleSupervise(tx, id);
+    if (isTerminal(final.status) && !isTerminal(agg.run.status)) {
+      // Its queued and leased work is withdrawn by a timer: that takes assignment locks before any run's.
+      await tx.scheduleTimer({
+        at: this.#clock.now(),
+        subjectKind: 'run',
+        subjectId: id,
+        action: WITHDRAW_ACTION,
+      });
+    }
     return result;
+  }
+
+  /**
+   * `change` for a write that names a room (`assigned_room_id`): the room must exist and belong to the
+   * run's tenant, else 400 and nothing changes. Null (clearing it) and absent need no room.
+   */
+  changeNamingRoom<T>(
+    id: string,
+    caller: Caller,
+    roomId: string | null | undefined,
+    work: (draft: RunDraft) => Result<T>,
+  ): Promise<Result<T>> {
+    return this.#store.transaction(async (tx) => {
+      const room = typeof roomId === 'string' ? await tx.assignments.room(roomId) : null;
+      return this.changeIn(
+        tx,
+        id,
+        caller,
+        (d) => {
+          if (typeof roomId === 'string' && (room === null || room.tenant !== d.run.tenant))
+            return fail(
+              'invalid_request',
+              `body.assigned_room_id: no room ${roomId} in tenant ${d.run.tenant}`,
+              {
+                details: { field: 'body.assigned_room_id' },
+              },
+            );
+          return work(d);
+        },
+        { needsOpenRun: true },
+      );
+    });
   }
 
   /** The latest review bundle, made anew (and stored with a new id) when the run changed since the last one. */

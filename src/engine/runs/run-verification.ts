@@ -49,6 +49,16 @@ export class RunVerification {
     return probe;
   }
 
+  /** Validates and runs commands (a plan's) in the sandbox, outside any transaction: the supervisor's way in. */
+  async runCommands(raw: unknown): Promise<Result<VerificationOutcome>> {
+    if (raw === undefined) return fail('invalid_request', 'the verification plan has no commands');
+    const commands = validateCommands(raw, this.#opts);
+    if (!commands.ok) return commands;
+    const ready = await this.#sandboxReady();
+    if (!ready.ok) return ready;
+    return ok(await runVerification(commands.value, this.#opts));
+  }
+
   async verify(runId: string, caller: Caller, requested: unknown): Promise<Result<VerifyResult>> {
     const current = await this.#runs.get(runId, caller);
     if (!current.ok) return current;

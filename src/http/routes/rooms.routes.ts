@@ -3,6 +3,7 @@ import { readScope, writeScope, type ActionSpec } from '../../domain/policy.js';
 import { LEASE_MS } from '../../domain/runs/assignments.js';
 import { claimedView, dispatchedView, resultView, roomView } from '../../engine/runs/assignment-views.js';
 import { issueView } from '../../engine/runs/run-views.js';
+import { artifactInput, checkpointInput } from './record-inputs.js';
 import type { AppDeps } from '../app-deps.js';
 import { readRoomInput } from '../../domain/runs/room-input.js';
 import { sendFailure } from '../errors.js';
@@ -177,12 +178,14 @@ export const roomsRoutes =
               status: b.status,
               ...(b.summary === undefined ? {} : { summary: b.summary }),
               ...(b.notes === undefined ? {} : { notes: b.notes }),
+              ...(b.artifacts === undefined ? {} : { artifacts: b.artifacts.map(artifactInput) }),
+              ...(b.checkpoint === undefined ? {} : { checkpoint: checkpointInput(b.checkpoint) }),
             },
             callerOf(req, access),
           );
           return sendData(req, reply, r, (v): Reported => ({
             ...resultView(v.assignment),
-            issue: issueView(v.issue),
+            issue: v.issue === null ? null : issueView(v.issue),
           }));
         },
       );

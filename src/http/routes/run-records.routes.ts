@@ -99,7 +99,7 @@ export const runRecordsRoutes =
             reason: 'body.stage_name is required',
             details: { field: 'body.stage_name' },
           });
-        const r = await author(req.params.id, req, (d) =>
+        const r = await runs.changeNamingRoom(req.params.id, callerOf(req, access), b.assigned_room_id, (d) =>
           addStage(d, {
             stageName: name,
             ...opt('stableKey', b.stable_key),
@@ -122,7 +122,7 @@ export const runRecordsRoutes =
       },
       async (req, reply) => {
         const b = req.body;
-        const r = await author(req.params.id, req, (d) =>
+        const r = await runs.changeNamingRoom(req.params.id, callerOf(req, access), b.assigned_room_id, (d) =>
           patchStage(d, req.params.stage_id, {
             ...opt('stageName', b.stage_name),
             ...opt('status', b.status),
@@ -172,7 +172,7 @@ export const runRecordsRoutes =
       },
       async (req, reply) => {
         const b = req.body;
-        const r = await author(req.params.id, req, (d) =>
+        const r = await runs.changeNamingRoom(req.params.id, callerOf(req, access), b.assigned_room_id, (d) =>
           patchIssue(d, req.params.issue_id, {
             ...opt('title', b.title),
             ...opt('kind', b.kind),

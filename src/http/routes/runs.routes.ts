@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ok } from '../../domain/errors.js';
 import { readScope, writeScope, type ActionSpec } from '../../domain/policy.js';
 import { runView, statusView } from '../../engine/runs/run-views.js';
-import { advance, cancel, superviseSteps } from '../../engine/runs/run-lifecycle.js';
+import { advance } from '../../engine/runs/run-lifecycle.js';
+import { StartBody } from '../../contract/supervision.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, sendData } from '../llm-envelope.js';
@@ -125,16 +125,22 @@ export const runsRoutes =
       {
         schema: {
           tags,
-          summary: 'Wake the supervisor: advance as far as preconditions allow.',
+          summary: 'Hand the run to the supervisor (settings optional) and take the first steps.',
           params: RunParams,
+          body: StartBody,
           response: { 200: Envelope(StartResult) },
         },
         config: { action: RUN_WRITE },
       },
       async (req, reply) => {
-        const r = await runs.change(req.params.id, callerOf(req, access), (d) => {
-          const s = superviseSteps(d);
-          return s.ok ? ok({ actions: s.value.actions, status: d.run.status, runId: d.run.id }) : s;
+        const b = (req.body as StartBody | undefined) ?? {};
+        const r = await deps.supervisor.start(req.params.id, callerOf(req, access), {
+          ...(b.room_id === undefined ? {} : { roomId: b.room_id }),
+          ...(b.max_attempts === undefined ? {} : { maxAttempts: b.max_attempts }),
+          ...(b.max_verification_rounds === undefined
+            ? {}
+            : { maxVerificationRounds: b.max_verification_rounds }),
+          ...(b.prompt_template === undefined ? {} : { promptTemplate: b.prompt_template }),
         });
         return sendData(req, reply, r, (v): Started => ({
           run_id: v.runId,
@@ -187,10 +193,12 @@ export const runsRoutes =
         config: { action: RUN_WRITE },
       },
       async (req, reply) => {
-        const r = await runs.change(req.params.id, callerOf(req, access), (d) => {
-          const c = cancel(d, req.body.reason ?? null);
-          return c.ok ? ok(d.run) : c;
-        });
+        // Its queued and leased assignments are withdrawn in the same transaction.
+        const r = await deps.supervisor.cancel(
+          req.params.id,
+          callerOf(req, access),
+          req.body?.reason ?? null,
+        );
         // `reason` is the name the abbot client reads; `cancel_reason` the one the run view carries.
         return sendData(req, reply, r, (run) => ({ ...runView(run), reason: run.cancelReason }));
       },

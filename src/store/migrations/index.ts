@@ -8,6 +8,7 @@ import { roomDetails } from './006-room-details.js';
 import { commands } from './007-commands.js';
 import { rollouts } from './008-rollouts.js';
 import { webhooks } from './009-webhooks.js';
+import { supervisor } from './010-supervisor.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,6 +21,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '007-commands': commands,
   '008-rollouts': rollouts,
   '009-webhooks': webhooks,
+  '010-supervisor': supervisor,
 };
 
 export const migrationProvider: MigrationProvider = {

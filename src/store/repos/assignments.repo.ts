@@ -7,6 +7,7 @@ import type {
   RoomStatus,
 } from '../../domain/runs/assignments.js';
 import { TERMINAL_RUN_STATUSES } from '../../domain/runs/run-model.js';
+import type { AssignmentKind } from '../../domain/runs/supervisor.js';
 import type { AssignmentsReads, AssignmentsRepo, RoomListQuery } from '../../engine/runs/assignment-ports.js';
 import type { StoreKind } from '../../engine/ports.js';
 import type { AssignmentsTable, Database, RoomsTable } from '../schema.js';
@@ -27,7 +28,10 @@ const toAssignment = (r: Selectable<AssignmentsTable>): Assignment => ({
   tenant: r.tenant,
   roomId: r.room_id,
   runId: r.run_id,
-  issueId: r.issue_id,
+  // Work of the whole run keeps an empty issue_id (the column predates it and is NOT NULL).
+  issueId: r.issue_id === '' ? null : r.issue_id,
+  kind: r.kind as AssignmentKind,
+  actionKey: r.action_key,
   state: r.state as AssignmentState,
   prompt: r.prompt,
   leaseToken: r.lease_token,
@@ -156,6 +160,50 @@ export class AssignmentQueries implements AssignmentsReads, AssignmentsRepo {
     return r === undefined ? null : toAssignment(r);
   }
 
+  async forRun(runId: string): Promise<Assignment[]> {
+    const rows = await this.#db
+      .selectFrom('assignments')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('id')
+      .execute();
+    return rows.map(toAssignment);
+  }
+
+  async hasActionKey(runId: string, key: string): Promise<boolean> {
+    const r = await this.#db
+      .selectFrom('assignments')
+      .select('id')
+      .where('run_id', '=', runId)
+      .where('action_key', '=', key)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  /** Withdraws the run's open assignments (its run finished): nobody may work on them any more. */
+  async cancelOpenForRun(runId: string, at: string): Promise<Assignment[]> {
+    const open = await this.#db
+      .selectFrom('assignments')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('state', 'in', ['queued', 'leased'])
+      .execute();
+    if (open.length === 0) return [];
+    await this.#db
+      .updateTable('assignments')
+      .set((eb) => ({
+        state: 'cancelled',
+        lease_token: null,
+        lease_until: null,
+        updated_at: at,
+        version: eb('version', '+', 1),
+      }))
+      .where('run_id', '=', runId)
+      .where('state', 'in', ['queued', 'leased'])
+      .execute();
+    return open.map(toAssignment);
+  }
+
   async insertAssignment(a: Assignment): Promise<void> {
     await this.#db
       .insertInto('assignments')
@@ -164,7 +212,9 @@ export class AssignmentQueries implements AssignmentsReads, AssignmentsRepo {
         tenant: a.tenant,
         room_id: a.roomId,
         run_id: a.runId,
-        issue_id: a.issueId,
+        issue_id: a.issueId ?? '',
+        kind: a.kind,
+        action_key: a.actionKey,
         prompt: a.prompt,
         created_at: a.createdAt,
         ...mutable(a),
