@@ -21,6 +21,9 @@ import { TemplateRegistry } from './engine/cells/template-registry.js';
 import { CellService } from './engine/cells/cell-service.js';
 import { OrganService } from './engine/organs/organ-service.js';
 import { CommandService } from './engine/commands/command-service.js';
+import { DatasetService } from './engine/training/dataset-service.js';
+import { TrainingService } from './engine/training/training-service.js';
+import { trainingMetrics } from './engine/training/training-metrics.js';
 import { openAiChat } from './runtime/llm-chat.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
@@ -182,6 +185,22 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     );
     introspection.addCounts('cells', () => store.cells.countRevisionsByState());
     introspection.addCounts('runs', () => store.runs.countByStatus());
+    // Training jobs run as a chain of durable timers, one step each (docs/training.md).
+    const datasets = new DatasetService(store, clock);
+    const training = new TrainingService(
+      store,
+      clock,
+      new IdGenerator(clock),
+      { cells, datasets },
+      {
+        stepMs: config.trainingStepMs,
+      },
+    );
+    training.registerTimers(scheduler);
+    const trainingSeries = trainingMetrics(metrics);
+    store.onCommitted((what) => {
+      if (what.appended !== undefined) trainingSeries.observe(what.appended);
+    });
     const lifecycle = { shuttingDown: false };
     const app = await buildApp({
       storeHealth: new StoreHealth(store, hub),
@@ -215,6 +234,8 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         ttlMs: config.commandTtlMs,
         llm: config.llmUrl === null ? null : openAiChat(config.llmUrl, config.llmModel),
       }),
+      datasets,
+      training,
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
       checkResponses: config.checkResponses,
       verification: new RunVerification(

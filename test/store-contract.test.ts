@@ -39,6 +39,7 @@ for (const { kind, skip } of STORE_KINDS) {
         '005-organs',
         '006-room-details',
         '007-commands',
+        '012-training',
       ]);
       assert.deepEqual(await store.migrate(), []);
     });

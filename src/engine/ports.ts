@@ -6,6 +6,7 @@ import type { RunsReads, RunsRepo } from './runs/run-ports.js';
 import type { CellsReads, CellsRepo } from './cells/cell-ports.js';
 import type { OrgansReads, OrgansRepo } from './organs/organ-ports.js';
 import type { CommandsReads, CommandsRepo } from './commands/command-ports.js';
+import type { TrainingReads, TrainingRepo } from './training/training-ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -24,6 +25,7 @@ export interface Tx {
   readonly organs: OrgansRepo;
   readonly assignments: AssignmentsRepo;
   readonly commands: CommandsRepo;
+  readonly training: TrainingRepo;
 }
 
 /** A due timer claimed inside a transaction: exactly one transaction holds it until commit. */
@@ -71,6 +73,7 @@ export interface Store {
   readonly organs: OrgansReads;
   readonly assignments: AssignmentsReads;
   readonly commands: CommandsReads;
+  readonly training: TrainingReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: Committed) => void): () => void;
   ping(): Promise<void>;

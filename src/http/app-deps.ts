@@ -19,6 +19,8 @@ import type { OrganService } from '../engine/organs/organ-service.js';
 import type { CommandService } from '../engine/commands/command-service.js';
 import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { WatchdogStatus } from '../engine/observability/watchdog.js';
+import type { DatasetService } from '../engine/training/dataset-service.js';
+import type { TrainingService } from '../engine/training/training-service.js';
 
 /** What the HTTP layer is given by the composition root: services, never the environment. */
 export interface AppDeps {
@@ -56,6 +58,9 @@ export interface AppDeps {
   readonly organs: OrganService;
   /** Natural-language commands: plans and their apply (docs/commands.md). */
   readonly commands: CommandService;
+  /** Labelled datasets and training jobs (docs/training.md). */
+  readonly datasets: DatasetService;
+  readonly training: TrainingService;
   /** Check every JSON answer against its documented schema (tests and development; costs CPU). */
   readonly checkResponses: boolean;
   /** The built operator panel (`panel/dist`), served at `/panel/`; missing means "not built" (503). */

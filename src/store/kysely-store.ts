@@ -9,6 +9,7 @@ import { RunQueries } from './repos/runs.repo.js';
 import { CellQueries } from './repos/cells.repo.js';
 import { OrganQueries } from './repos/organs.repo.js';
 import { CommandQueries } from './repos/commands.repo.js';
+import { TrainingQueries } from './repos/training.repo.js';
 import type { GroupCommit } from './group-commit.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './repos/event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
@@ -37,6 +38,7 @@ class KyselyTx implements TimerTx {
   readonly organs: OrganQueries;
   readonly assignments: AssignmentQueries;
   readonly commands: CommandQueries;
+  readonly training: TrainingQueries;
   timersChanged = false;
   /** What this transaction learnt of runs' records: remembered once it commits. */
   readonly aggregates: TxAggregates;
@@ -56,6 +58,7 @@ class KyselyTx implements TimerTx {
     this.organs = new OrganQueries(trx, kind);
     this.assignments = new AssignmentQueries(trx, kind);
     this.commands = new CommandQueries(trx);
+    this.training = new TrainingQueries(trx, kind);
   }
 
   async appendEvent(event: NewEvent): Promise<void> {
@@ -106,6 +109,7 @@ export class KyselyStore implements Store {
   readonly organs: OrganQueries;
   readonly assignments: AssignmentQueries;
   readonly commands: CommandQueries;
+  readonly training: TrainingQueries;
   readonly #db: Kysely<Database>;
   readonly #reader: Kysely<Database>;
   readonly #groupCommit: GroupCommit | null;
@@ -141,6 +145,7 @@ export class KyselyStore implements Store {
     this.organs = new OrganQueries(reader, kind);
     this.assignments = new AssignmentQueries(reader, kind);
     this.commands = new CommandQueries(reader);
+    this.training = new TrainingQueries(reader, kind);
   }
 
   /** Starts cross-instance wake-ups; call once after migrating. */

@@ -6,6 +6,7 @@ import { cells } from './004-cells.js';
 import { organs } from './005-organs.js';
 import { roomDetails } from './006-room-details.js';
 import { commands } from './007-commands.js';
+import { training } from './012-training.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -16,6 +17,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '005-organs': organs,
   '006-room-details': roomDetails,
   '007-commands': commands,
+  '012-training': training,
 };
 
 export const migrationProvider: MigrationProvider = {
