@@ -8,6 +8,7 @@ import { CliError } from './http-client.js';
 import { registerOperatorCommands } from './operator.commands.js';
 import { registerRunsCommands } from './runs.commands.js';
 import { registerStoreCommands } from './store.commands.js';
+import { registerTrainingCommands } from './training.commands.js';
 import { serve } from './serve.js';
 
 const version = (
@@ -41,6 +42,7 @@ registerOperatorCommands(program, (o) => clientSettings(o));
 registerRunsCommands(program, (o) => clientSettings(o));
 registerFactoryCommands(program, (o) => clientSettings(o));
 registerSayCommand(program, (o) => clientSettings(o));
+registerTrainingCommands(program, (o) => clientSettings(o));
 
 try {
   await program.parseAsync(process.argv);

@@ -65,3 +65,37 @@ export async function waitForJob(
 
 export const FINAL = ['converged', 'exhausted', 'stopped', 'failed'];
 export const settled = (j: any) => FINAL.includes(j.state) || j.state === 'awaiting_approval';
+
+/** A job on the shipped set that takes a few iterations: no human, random search, a fixed seed. */
+export const JOB = (dataset: string) =>
+  topicJob(dataset, {
+    hitl: false,
+    target: 0.99,
+    max_iterations: 4,
+    search: {
+      space: { confidence_threshold: { min: 0, max: 1 } },
+      strategy: 'random',
+      trials_per_iteration: 5,
+      seed: 11,
+    },
+  });
+
+/** What must not depend on crashes or on which instance ran a step. */
+export const outcome = (j: any) => ({
+  state: j.state,
+  base_version: j.base_version,
+  base_params: j.base_params,
+  score: j.score,
+  trials: j.trials,
+  iterations: j.iterations.map((it: any) => ({ ...it, proposal: it.proposal && { ...it.proposal } })),
+});
+
+export const viaProcess =
+  (p: { request: (m: string, u: string, b?: unknown) => Promise<{ status: number; body: any }> }) =>
+  (m: string, u: string, b?: unknown) =>
+    p.request(m, u, b);
+
+export async function trialEvents(request: ReturnType<typeof viaProcess>, id: string) {
+  const r = await request('GET', `/audit?subject_id=${id}&type=training.trial&limit=1000`);
+  return r.body.events as { data: { iteration: number; trial: number } }[];
+}
