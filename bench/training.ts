@@ -51,7 +51,7 @@ const req = async (method: string, url: string, body?: unknown) => {
     },
     ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
   });
-  return JSON.parse(r.body) as any;
+  return JSON.parse(r.body);
 };
 
 try {
