@@ -25,6 +25,9 @@ import { CallRecorder } from './engine/rollouts/call-recorder.js';
 import { RolloutService } from './engine/rollouts/rollout-service.js';
 import { rolloutMetrics } from './engine/rollouts/rollout-metrics.js';
 import { isEnabled } from './domain/capabilities.js';
+import { DatasetService } from './engine/training/dataset-service.js';
+import { TrainingService } from './engine/training/training-service.js';
+import { trainingMetrics } from './engine/training/training-metrics.js';
 import { openAiChat } from './runtime/llm-chat.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
@@ -262,6 +265,22 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     );
     introspection.addCounts('cells', () => store.cells.countRevisionsByState());
     introspection.addCounts('runs', () => store.runs.countByStatus());
+    // Training jobs run as a chain of durable timers, one step each (docs/training.md).
+    const datasets = new DatasetService(store, clock);
+    const training = new TrainingService(
+      store,
+      clock,
+      new IdGenerator(clock),
+      { cells, datasets },
+      {
+        stepMs: config.trainingStepMs,
+      },
+    );
+    training.registerTimers(scheduler);
+    const trainingSeries = trainingMetrics(metrics);
+    store.onCommitted((what) => {
+      if (what.appended !== undefined) trainingSeries.observe(what.appended);
+    });
     const lifecycle = { shuttingDown: false };
     // Webhooks: the outbox follows the event log and delivers (docs/webhooks.md).
     const webhookOutbox = makeWebhookOutbox(store, httpWebhookTransport, new IdGenerator(clock), metrics, {
@@ -311,6 +330,8 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         llm: config.llmUrl === null ? null : openAiChat(config.llmUrl, config.llmModel),
       }),
       webhooks: new WebhookService(store, clock, new IdGenerator(clock), httpWebhookTransport),
+      datasets,
+      training,
       panelDir: runtime.panelDir ?? PACKAGE_PANEL_DIR,
       checkResponses: config.checkResponses,
       verification,

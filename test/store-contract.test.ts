@@ -42,6 +42,7 @@ for (const { kind, skip } of STORE_KINDS) {
         '008-rollouts',
         '009-webhooks',
         '010-supervisor',
+        '012-training',
       ]);
       assert.deepEqual(await store.migrate(), []);
     });

@@ -8,6 +8,7 @@ import { CliError } from './http-client.js';
 import { registerOperatorCommands } from './operator.commands.js';
 import { registerRunsCommands } from './runs.commands.js';
 import { registerStoreCommands } from './store.commands.js';
+import { registerTrainingCommands } from './training.commands.js';
 import { serve } from './serve.js';
 import { registerWebhooksCommands } from './webhooks.commands.js';
 import { registerWorkerCommand } from './worker.commands.js';
@@ -47,6 +48,7 @@ registerSayCommand(program, (o) => clientSettings(o));
 registerWebhooksCommands(program, (o) => clientSettings(o));
 registerWorkerCommand(program, (o) => clientSettings(o));
 registerSupervisionCommands(program, (o) => clientSettings(o));
+registerTrainingCommands(program, (o) => clientSettings(o));
 
 try {
   await program.parseAsync(process.argv);

@@ -332,6 +332,13 @@ export const SETTINGS = {
     unit: 'ms',
     doc: 'How long a planned natural-language command may be applied (then `command_expired`).',
   }),
+  trainingStepMs: spec({
+    env: ['FABRICA_TRAINING_STEP_MS'],
+    default: 0,
+    parse: int(0, 3_600_000),
+    unit: 'ms',
+    doc: 'Pause between two steps (a measurement, a trial, a proposal) of a training job; 0 runs them back to back.',
+  }),
   ...verifySettings,
   ...sandboxSettings,
   ...rolloutSettings,

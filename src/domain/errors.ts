@@ -47,6 +47,10 @@ export const ERROR_CODES = {
   command_expired: 'The planned command expired before it was applied: plan it again.',
   command_stale:
     'The registry changed since the command was planned, or it was applied already: plan it again.',
+  invalid_dataset:
+    'A dataset has bad lines (or none): `lines` lists their numbers, `problems` says what is wrong with each; nothing was stored.',
+  not_awaiting_approval:
+    'The training job has no proposal awaiting approval (it is running, or finished): there is nothing to approve or reject.',
   unavailable: 'The server is shutting down or the store is unreachable; retry later.',
   sandbox_unavailable:
     'Verification is configured to run in the sandbox and the sandbox (bubblewrap) is missing or cannot start; the reason says how to install it.',

@@ -8,6 +8,7 @@ import type { OrgansReads, OrgansRepo } from './organs/organ-ports.js';
 import type { CommandsReads, CommandsRepo } from './commands/command-ports.js';
 import type { RolloutsReads, RolloutsRepo } from './rollouts/rollout-ports.js';
 import type { WebhooksReads, WebhooksRepo } from './webhooks/webhook-ports.js';
+import type { TrainingReads, TrainingRepo } from './training/training-ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -28,6 +29,7 @@ export interface Tx {
   readonly commands: CommandsRepo;
   readonly rollouts: RolloutsRepo;
   readonly webhooks: WebhooksRepo;
+  readonly training: TrainingRepo;
 }
 
 /** A due timer claimed inside a transaction: exactly one transaction holds it until commit. */
@@ -77,6 +79,7 @@ export interface Store {
   readonly commands: CommandsReads;
   readonly rollouts: RolloutsReads;
   readonly webhooks: WebhooksReads;
+  readonly training: TrainingReads;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: Committed) => void): () => void;
   ping(): Promise<void>;

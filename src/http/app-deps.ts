@@ -22,6 +22,8 @@ import type { RunVerification } from '../engine/runs/run-verification.js';
 import type { RunSupervisor } from '../engine/runs/run-supervisor.js';
 import type { WatchdogStatus } from '../engine/observability/watchdog.js';
 import type { WebhookService } from '../engine/webhooks/webhook-service.js';
+import type { DatasetService } from '../engine/training/dataset-service.js';
+import type { TrainingService } from '../engine/training/training-service.js';
 
 /** What the HTTP layer is given by the composition root: services, never the environment. */
 export interface AppDeps {
@@ -64,6 +66,9 @@ export interface AppDeps {
   readonly commands: CommandService;
   /** Webhooks and their deliveries (docs/webhooks.md). */
   readonly webhooks: WebhookService;
+  /** Labelled datasets and training jobs (docs/training.md). */
+  readonly datasets: DatasetService;
+  readonly training: TrainingService;
   /** Check every JSON answer against its documented schema (tests and development; costs CPU). */
   readonly checkResponses: boolean;
   /** The built operator panel (`panel/dist`), served at `/panel/`; missing means "not built" (503). */

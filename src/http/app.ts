@@ -34,6 +34,7 @@ import { factoryCellsRoutes } from './routes/factory-cells.routes.js';
 import { familyDocsRoutes } from './routes/family-docs.routes.js';
 import { organsRoutes } from './routes/organs.routes.js';
 import { commandsRoutes } from './routes/commands.routes.js';
+import { trainingRoutes } from './routes/training.routes.js';
 import { panelRoutes } from './routes/panel.routes.js';
 import { factoryCellStreamRoutes } from './routes/factory-cell-stream.routes.js';
 import { organStreamRoutes } from './routes/organ-stream.routes.js';
@@ -158,6 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(rolloutsRoutes(deps));
   await app.register(organsRoutes(deps));
   await app.register(commandsRoutes(deps));
+  await app.register(trainingRoutes(deps));
   await app.register(panelRoutes(deps));
   await app.register(familyDocsRoutes(deps));
   await app.register(webhooksRoutes(deps));

@@ -34,6 +34,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   command_ambiguous: 422,
   command_expired: 409,
   command_stale: 409,
+  invalid_dataset: 400,
+  not_awaiting_approval: 409,
   unavailable: 503,
   sandbox_unavailable: 503,
   panel_not_built: 503,

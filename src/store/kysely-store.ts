@@ -11,6 +11,7 @@ import { OrganQueries } from './repos/organs.repo.js';
 import { CommandQueries } from './repos/commands.repo.js';
 import { RolloutQueries } from './repos/rollouts.repo.js';
 import { WebhookQueries } from './repos/webhooks.repo.js';
+import { TrainingQueries } from './repos/training.repo.js';
 import type { GroupCommit } from './group-commit.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './repos/event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
@@ -41,6 +42,7 @@ class KyselyTx implements TimerTx {
   readonly commands: CommandQueries;
   readonly rollouts: RolloutQueries;
   readonly webhooks: WebhookQueries;
+  readonly training: TrainingQueries;
   timersChanged = false;
   /** What this transaction learnt of runs' records: remembered once it commits. */
   readonly aggregates: TxAggregates;
@@ -62,6 +64,7 @@ class KyselyTx implements TimerTx {
     this.commands = new CommandQueries(trx);
     this.rollouts = new RolloutQueries(trx);
     this.webhooks = new WebhookQueries(trx, kind);
+    this.training = new TrainingQueries(trx, kind);
   }
 
   async appendEvent(event: NewEvent): Promise<void> {
@@ -114,6 +117,7 @@ export class KyselyStore implements Store {
   readonly commands: CommandQueries;
   readonly rollouts: RolloutQueries;
   readonly webhooks: WebhookQueries;
+  readonly training: TrainingQueries;
   readonly #db: Kysely<Database>;
   readonly #reader: Kysely<Database>;
   readonly #groupCommit: GroupCommit | null;
@@ -151,6 +155,7 @@ export class KyselyStore implements Store {
     this.commands = new CommandQueries(reader);
     this.rollouts = new RolloutQueries(reader);
     this.webhooks = new WebhookQueries(reader, kind);
+    this.training = new TrainingQueries(reader, kind);
   }
 
   /** Starts cross-instance wake-ups; call once after migrating. */

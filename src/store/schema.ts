@@ -167,6 +167,28 @@ export interface CommandsTable {
   updated_at: string;
 }
 
+export interface TrainingDatasetsTable {
+  id: string;
+  name: string;
+  version: number;
+  sha256: string;
+  size: number;
+  meta: string;
+  examples: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface TrainingJobsTable {
+  id: string;
+  cell_id: string;
+  state: string;
+  doc: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface CountersTable {
   name: string;
   value: number;
@@ -255,4 +277,6 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_cursor: WebhookCursorTable;
+  training_datasets: TrainingDatasetsTable;
+  training_jobs: TrainingJobsTable;
 }

@@ -23,6 +23,7 @@ const LEGAL: Record<LifecycleCommand, Partial<Record<RevisionState, RevisionStat
     failed: 'disabled',
   },
   rollback: {
+    draft: 'rolled_back',
     canary: 'rolled_back',
     experimental: 'rolled_back',
     stable: 'rolled_back',

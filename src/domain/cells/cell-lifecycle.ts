@@ -26,6 +26,8 @@ const MOVES: Readonly<Record<LifecycleCommand, Partial<Record<RevisionState, Rev
     failed: 'disabled',
   },
   rollback: {
+    // A draft a training job proposed and a person (or policy) refused: it never served, and never will.
+    draft: 'rolled_back',
     canary: 'rolled_back',
     experimental: 'rolled_back',
     stable: 'rolled_back',

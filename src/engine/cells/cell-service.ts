@@ -222,6 +222,68 @@ export class CellService {
     return result;
   }
 
+  /**
+   * A draft revision made inside the caller's transaction (a training job's proposal commits with the
+   * job's own step). The same records as `fabricate` writes for a new version of an existing cell; the
+   * invoker's cache learns of it from the event.
+   */
+  async draftIn(
+    tx: Tx,
+    cellId: string,
+    template: CellTemplate,
+    actor: string,
+    reason: string,
+  ): Promise<Result<CommandOutcome>> {
+    const agg = await tx.cells.lockCell(cellId);
+    if (agg === null) return fail('not_found', `no cell ${cellId}`);
+    const problems = (await this.#backends.problems(agg.cell.backend, template)).map((p) => p.message);
+    if (problems.length > 0) return fail('invalid_template', `invalid cell template: ${problems.join('; ')}`);
+    const now = this.#now();
+    const reg = await registerTemplateIn(tx, template, { source: 'api', sourcePath: null, actor, now });
+    if (!reg.ok) return reg;
+    const revId = revisionIdOf(cellId, template.version);
+    if (agg.revisions.some((r) => r.id === revId)) return fail('version_exists', `revision ${revId} exists`);
+    await tx.cells.putCell({ ...agg.cell, updatedAt: now, version: agg.cell.version + 1 });
+    await tx.cells.putRevision({
+      id: revId,
+      cellId,
+      templateVersion: template.version,
+      state: 'draft',
+      priorState: null,
+      history: [{ from: null, to: 'draft', command: 'create', actor, at: now, reason }],
+      createdAt: now,
+      updatedAt: now,
+    });
+    await tx.appendEvent({
+      type: 'cell.revision_created',
+      subjectKind: 'cell',
+      subjectId: cellId,
+      actor,
+      data: {
+        action: 'cell.fabricate',
+        revision: revId,
+        version: template.version,
+        before: null,
+        after: { state: 'draft' },
+        reason,
+      },
+    });
+    this.#metrics.created.inc();
+    return ok({ id: cellId, state: 'draft', version: template.version });
+  }
+
+  /** One lifecycle command inside the caller's transaction, on a cell it has not locked yet (see `draftIn`). */
+  async commandByIdIn(
+    tx: Tx,
+    cellId: string,
+    command: LifecycleCommand,
+    opts: { version?: string; actor: string; reason?: string },
+  ): Promise<Result<CommandOutcome>> {
+    const agg = await tx.cells.lockCell(cellId);
+    if (agg === null) return fail('not_found', `no cell ${cellId}`);
+    return this.#apply(tx, agg, command, opts);
+  }
+
   /** Applies one lifecycle command to a revision (`version`, default the newest). */
   async command(
     cellId: string,

@@ -9,6 +9,7 @@ import { commands } from './007-commands.js';
 import { rollouts } from './008-rollouts.js';
 import { webhooks } from './009-webhooks.js';
 import { supervisor } from './010-supervisor.js';
+import { training } from './012-training.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '008-rollouts': rollouts,
   '009-webhooks': webhooks,
   '010-supervisor': supervisor,
+  '012-training': training,
 };
 
 export const migrationProvider: MigrationProvider = {
