@@ -7,7 +7,7 @@ import type {
   TokenCreated,
   TokenPage,
 } from '../contract/operator.js';
-import { note, out, print, seqArg, withClientOptions, type ClientOpts } from './command-kit.js';
+import { durationArg, note, out, print, seqArg, withClientOptions, type ClientOpts } from './command-kit.js';
 import { tailEvents } from './events-tail.js';
 import { call, type Client } from './http-client.js';
 import { table } from './table.js';
@@ -54,7 +54,7 @@ export function registerOperatorCommands(program: Command, client: (o: ClientOpt
       .description('Create a tenant token (admin); the secret is printed once.')
       .requiredOption('--tenant <tenant>', 'tenant the token is bound to')
       .requiredOption('--access <level>', 'read | edit | full | root')
-      .option('--expires <duration>', 'lifetime, e.g. 90s, 15m, 12h, 30d')
+      .option('--expires <duration>', 'lifetime, e.g. 90s, 15m, 12h, 30d', durationArg('--expires'))
       .option('--label <label>', 'a note for people'),
   ).action(async (o: ClientOpts & { tenant: string; access: string; expires?: string; label?: string }) => {
     const created = await call<TokenCreated>(client(o), 'POST', '/tokens', {
