@@ -65,6 +65,11 @@ export interface Runtime {
   readonly onError?: (e: unknown, context: string) => void;
   /** Where the built operator panel is; by default `panel/dist` in the package. */
   readonly panelDir?: string;
+  /**
+   * Arm the watchdog once composed (the default, for apps that are only injected into). `fabrica serve`
+   * says false and arms it once the server listens: start-up work is not a stall.
+   */
+  readonly armWatchdog?: boolean;
 }
 
 /** Opens the store named by the configuration (SQLite file in the data directory, or PostgreSQL). */
@@ -124,6 +129,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     const watchdog = new Watchdog(store, {
       softMs: config.watchdogSoftMs,
       hardMs: config.watchdogHardMs,
+      graceMs: config.watchdogGraceMs,
       clock,
       log: (level, details, msg) => watchdogLog(level, details, msg),
       onAlarm: (kind, level) => metrics.countAlarm(kind, level),
@@ -241,7 +247,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     watchdogLog = (level, details, msg) => app.log[level](details, msg);
     organLog = (msg, details) => app.log.info(details, msg);
     scheduler.start();
-    watchdog.start();
+    if (runtime.armWatchdog !== false) watchdog.start();
     await catalog.start();
     let closing: Promise<void> | null = null;
     const close = (): Promise<void> =>
