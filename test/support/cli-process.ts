@@ -31,3 +31,39 @@ export function oneLineFailure(r: { code: number; stdout: string; stderr: string
   assert.match(r.stderr, reason);
   assert.doesNotMatch(r.stderr, /\n\s+at |Error:/);
 }
+
+/** A CLI process that runs on (a tail, a watch): its output is read while it runs. */
+export function startCliProcess(args: string[], env: Record<string, string> = {}) {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('FABRICA_') && k !== 'DATABASE_URL'),
+  );
+  const child = spawn(process.execPath, [...CLI_ANYWHERE, ...args], {
+    env: { ...base, FABRICA_LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    exited,
+    lines: () => stdout.split('\n').filter(Boolean),
+    stderr: () => stderr,
+    /** Waits until stdout has at least `n` lines (60 s at most). */
+    async waitForLines(n: number, timeoutMs = 60_000): Promise<string[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (stdout.split('\n').filter(Boolean).length < n) {
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`wanted ${n} lines, got: ${stdout} ${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return stdout.split('\n').filter(Boolean);
+    },
+    async stop(): Promise<void> {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
