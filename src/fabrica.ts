@@ -77,6 +77,11 @@ export interface Runtime {
   readonly onError?: (e: unknown, context: string) => void;
   /** Where the built operator panel is; by default `panel/dist` in the package. */
   readonly panelDir?: string;
+  /**
+   * Arm the watchdog once composed (the default, for apps that are only injected into). `fabrica serve`
+   * says false and arms it once the server listens: start-up work is not a stall.
+   */
+  readonly armWatchdog?: boolean;
 }
 
 /** Opens the store named by the configuration (SQLite file in the data directory, or PostgreSQL). */
@@ -175,6 +180,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     const watchdog = new Watchdog(store, {
       softMs: config.watchdogSoftMs,
       hardMs: config.watchdogHardMs,
+      graceMs: config.watchdogGraceMs,
       clock,
       log: (level, details, msg) => watchdogLog(level, details, msg),
       onAlarm: (kind, level) => metrics.countAlarm(kind, level),
@@ -345,7 +351,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     scheduler.start();
     callRecorder.start();
     webhookOutbox.start();
-    watchdog.start();
+    if (runtime.armWatchdog !== false) watchdog.start();
     await catalog.start();
     let closing: Promise<void> | null = null;
     const close = (): Promise<void> =>

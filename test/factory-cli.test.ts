@@ -195,6 +195,20 @@ describe('fabrica organs, cells and examples against a running server', () => {
     const rebuilt = await cli(['organs', 'rebuild', 'organ-3', '--watch']);
     assert.match(rebuilt.stdout, /^organ-3 ▸ draft\n(organ-3 ▸ \w+ \(\+\d+ ms\)\n){3}$/);
     assert.match(rebuilt.stdout, /organ-3 ▸ stable/);
+    // The times are the events' own, against the rebuild's start in the stage history: not when the
+    // client happened to receive them.
+    const history = (await server.request('GET', '/organs/organ-3/status')).body.stage_history as {
+      state: string;
+      at: string;
+    }[];
+    const draft = history.map((h) => h.state).lastIndexOf('draft');
+    const t0 = Date.parse(history[draft]!.at);
+    assert.deepEqual(
+      rebuilt.stdout.trim().split('\n'),
+      history
+        .slice(draft)
+        .map((h, i) => `organ-3 ▸ ${h.state}${i === 0 ? '' : ` (+${Date.parse(h.at) - t0} ms)`}`),
+    );
   });
 
   it('errors are one line with exit code 1', async () => {

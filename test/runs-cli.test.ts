@@ -135,8 +135,15 @@ describe('fabrica runs against a running server', () => {
       assert.equal(await watch.exited, 0, watch.stderr());
       const lines = watch.lines();
       assert.equal(lines[0], `run ${run.id}: planning`);
-      assert.match(lines[1]!, /^\d+ {2}artifact\.created {2}artifact\/art_\S+ {2}→ planning$/);
-      assert.match(lines[2]!, new RegExp(`^\\d+  run\\.status_changed  run/${run.id}  → cancelled$`));
+      // Each line is timed by the event's own timestamp against the run's creation.
+      assert.match(
+        lines[1]!,
+        /^\d+ {2}artifact\.created {2}artifact\/art_\S+ {2}→ planning {2}\(\+\d+ ms\)$/,
+      );
+      assert.match(
+        lines[2]!,
+        new RegExp(`^\\d+  run\\.status_changed  run/${run.id}  → cancelled  \\(\\+\\d+ ms\\)$`),
+      );
       assert.equal(lines[3], 'reached cancelled');
       assert.equal(lines.length, 4);
 

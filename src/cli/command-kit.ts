@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { parseDuration } from '../domain/access.js';
 import { CliError } from './http-client.js';
 
 /** What every client command takes: where the server is, the token, and whether to print JSON. */
@@ -41,6 +42,15 @@ export const seqArg = (v: string): number => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number');
   return Number(v);
 };
+
+/** A lifetime such as `90s`, `15m`, `12h`, `30d` (or seconds), checked as the server checks it. */
+export const durationArg =
+  (flag: string) =>
+  (v: string): string => {
+    if (parseDuration(v) === null)
+      throw new InvalidArgumentError(`${flag} must be a duration such as 30d (a number and s, m, h or d)`);
+    return v;
+  };
 
 export const oneOf =
   <T extends string>(allowed: readonly T[]) =>

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { EXAMPLE_URL, serverUrl } from './server-url.js';
 
 /**
  * Reads the optional JSON config file: `FABRICA_CONFIG` names it, else `./fabrica.config.json` if present.
@@ -43,7 +44,13 @@ export function clientSettings(opts: { url?: string; token?: string }): {
   url: string;
   token: string | null;
 } {
-  const url = (opts.url ?? process.env.FABRICA_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const fromEnv = process.env.FABRICA_URL;
+  const url =
+    opts.url !== undefined
+      ? serverUrl(opts.url, '--url')
+      : fromEnv !== undefined
+        ? serverUrl(fromEnv, 'FABRICA_URL')
+        : EXAMPLE_URL;
   const token = opts.token ?? process.env.FABRICA_TOKEN ?? null;
   return { url, token };
 }

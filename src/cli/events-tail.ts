@@ -1,4 +1,5 @@
 import type { PublicEvent } from '../domain/event.js';
+import { recentEvents } from './event-history.js';
 import { CliError, clientHeaders, type Client } from './http-client.js';
 
 export interface EventQuery {
@@ -103,23 +104,43 @@ export async function followEvents(c: Client, q: EventQuery, h: FollowHandlers):
 }
 
 export interface TailOptions extends EventQuery {
+  /** Stop after this many new events (history shown first does not count). */
   readonly count?: number;
+  /** Show this many recent matching events first (from the audit trail; needs an admin token). */
+  readonly last?: number;
   readonly json: boolean;
   readonly out: (line: string) => void;
   readonly note: (line: string) => void;
 }
 
-/** `fabrica events tail`: prints events as they come; resumes by itself after a disconnect. */
+const eventLine = (e: PublicEvent, json: boolean): string =>
+  json ? JSON.stringify(e) : `${e.seq}  ${e.ts}  ${e.type}  ${e.subject_kind}/${e.subject_id}  ${e.actor}`;
+
+/**
+ * `fabrica events tail`: says where it follows from (`following events after seq N (Ctrl-C to stop)`;
+ * on stderr with `--json`, so stdout stays JSON lines), shows the last `last` matching events up to
+ * there, then prints events as they come; resumes by itself after a disconnect.
+ */
 export async function tailEvents(c: Client, o: TailOptions): Promise<void> {
   let printed = 0;
   await followEvents(c, o, {
     note: o.note,
+    onOpen: async (after, reconnect) => {
+      if (reconnect) return false;
+      const header = `following events after seq ${after} (Ctrl-C to stop)`;
+      if (o.json) o.note(header);
+      else o.out(header);
+      if (o.last === undefined || o.last === 0 || after === 0) return false;
+      try {
+        for (const e of await recentEvents(c, o, after, o.last)) o.out(eventLine(e, o.json));
+      } catch (e) {
+        if (!(e instanceof CliError) || (e.code !== 'forbidden' && e.code !== 'unauthorized')) throw e;
+        o.note(`recent events are read from the audit trail, which needs an admin token (${e.message})`);
+      }
+      return false;
+    },
     onEvent: (e) => {
-      o.out(
-        o.json
-          ? JSON.stringify(e)
-          : `${e.seq}  ${e.ts}  ${e.type}  ${e.subject_kind}/${e.subject_id}  ${e.actor}`,
-      );
+      o.out(eventLine(e, o.json));
       printed += 1;
       return o.count !== undefined && printed >= o.count;
     },

@@ -1,3 +1,5 @@
+import { redactUrl } from './server-url.js';
+
 /** A failure the CLI prints as one line: `error <code>: <reason>`. */
 export class CliError extends Error {
   readonly code: string;
@@ -32,7 +34,7 @@ export async function call<T = unknown>(c: Client, method: string, path: string,
   } catch (e) {
     throw new CliError(
       'unreachable',
-      `cannot reach ${c.url} (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message})`,
+      `cannot reach ${redactUrl(c.url)} (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message})`,
     );
   }
   const text = await res.text();

@@ -40,7 +40,12 @@ program
     await serve(config, version);
   });
 
-registerStoreCommands(program, () => configFromProcess(), version);
+registerStoreCommands(
+  program,
+  (flags) => configFromProcess(flags),
+  version,
+  (o) => clientSettings(o),
+);
 registerOperatorCommands(program, (o) => clientSettings(o));
 registerRunsCommands(program, (o) => clientSettings(o));
 registerFactoryCommands(program, (o) => clientSettings(o));

@@ -29,6 +29,25 @@ export interface Started {
 }
 
 /**
+ * When the build now under way started: the newest entry of the organ's stage history for the state the
+ * build started in. Null when the status cannot say (the first event's time stands in then).
+ */
+async function startedAt(c: Client, organ: Started): Promise<number | null> {
+  try {
+    const s = await call<{ stage_history?: { state: string; at: string }[] } | null>(
+      c,
+      'GET',
+      `/organs/${encodeURIComponent(organ.id)}/status`,
+    );
+    const entry = (s?.stage_history ?? []).filter((h) => h.state === organ.state).at(-1);
+    const t = entry === undefined ? NaN : Date.parse(entry.at);
+    return Number.isNaN(t) ? null : t;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Starts a staged build and follows it until it settles: `start` runs once the event stream is open (so
  * no stage change can slip by before the watch sees it; the stream resumes by itself after a
  * disconnect). Each `organ.stage_changed` of the organ is shown as it comes: on a terminal one progress
@@ -46,17 +65,21 @@ export async function watchBuild(
 ): Promise<WatchEnd> {
   let organ: Started | null = null;
   const stages: string[] = [];
-  let t0 = 0;
+  /** When the build started, by the server's clock (its stage history); events are timed against it. */
+  let t0: number | null = null;
   const result: { end: WatchEnd | null } = { end: null };
 
   const line = (suffix: string) => `${organ?.id ?? ''} ▸ ${stages.join(' → ')}${suffix}`;
   const redraw = (suffix: string, final: boolean) => o.write(`\r\x1b[2K${line(suffix)}${final ? '\n' : ''}`);
-  const show = (state: string, reason: string | null) => {
+  const show = (state: string, reason: string | null, ts: string | null) => {
     stages.push(state);
     if (o.json) return;
     if (o.tty) redraw(state === 'stable' ? ' ✓' : state === 'failed' ? ' ✗' : ' …', isEnd(state));
     else {
-      const at = stages.length === 1 ? '' : ` (+${Date.now() - t0} ms)`;
+      // The event's own time, not when it reached this client: a reconnect or a slow link does not move it.
+      const when = ts === null ? NaN : Date.parse(ts);
+      if (t0 === null && !Number.isNaN(when)) t0 = when;
+      const at = stages.length === 1 || t0 === null || Number.isNaN(when) ? '' : ` (+${when - t0} ms)`;
       o.write(`${organ?.id ?? ''} ▸ ${state}${reason === null ? '' : `: ${reason}`}${at}\n`);
     }
   };
@@ -90,10 +113,10 @@ export async function watchBuild(
       note: o.note,
       onOpen: async (_after, reconnect) => {
         if (reconnect || organ !== null) return false;
-        t0 = Date.now();
         organ = await start();
+        t0 = await startedAt(c, organ);
         if (o.json) o.write(`${JSON.stringify(organ.answer)}\n`);
-        show(organ.state, null);
+        show(organ.state, null, null);
         result.end = await settle(organ.state, null);
         return result.end !== null;
       },
@@ -116,7 +139,7 @@ export async function watchBuild(
         // The state the build started in is shown already (from the answer that started it).
         if (to === null || to === stages.at(-1)) return false;
         const reason = str(d.reason);
-        show(to, reason);
+        show(to, reason, e.ts);
         result.end = await settle(to, reason);
         return result.end !== null;
       },

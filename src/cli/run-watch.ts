@@ -97,6 +97,12 @@ export async function watchRun(c: Client, id: string, o: WatchOptions): Promise<
       run_id: s.run_id,
       data: s,
     } satisfies FactorySnapshotFrame);
+  // Lines are timed by the events' own timestamps against the run's creation, never by arrival.
+  let t0: number | null = null;
+  const since = (ts: string): string => {
+    const t = Date.parse(ts);
+    return t0 === null || Number.isNaN(t) ? '' : `  (+${t - t0} ms)`;
+  };
   await followEvents(
     c,
     { subjectKind: 'run', subjectId: id },
@@ -105,6 +111,10 @@ export async function watchRun(c: Client, id: string, o: WatchOptions): Promise<
       onOpen: async (after, reconnect) => {
         if (reconnect) return false;
         const s = await statusOf(c, path, o.note);
+        if (!o.json) {
+          const run = await callData<Wire.Run>(c, 'GET', `/llm/factory/runs/${encodeURIComponent(id)}`);
+          t0 = Date.parse(run.created_at);
+        }
         o.out(o.json ? snapshot(after, s) : `run ${id}: ${describeStatus(s)}`);
         return done(s);
       },
@@ -117,7 +127,7 @@ export async function watchRun(c: Client, id: string, o: WatchOptions): Promise<
           o.out(JSON.stringify({ type: 'factory.event', seq: e.seq, ts: e.ts, ...d, event_type: eventType }));
           o.out(snapshot(e.seq, s));
         } else {
-          o.out(`${e.seq}  ${eventType}  ${target}  → ${describeStatus(s)}`);
+          o.out(`${e.seq}  ${eventType}  ${target}  → ${describeStatus(s)}${since(e.ts)}`);
         }
         return done(s);
       },

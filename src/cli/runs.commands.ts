@@ -11,6 +11,7 @@ import {
   type RunStatusView,
   type UntilCondition,
 } from './run-watch.js';
+import { registerRunStepCommands } from './run-steps.commands.js';
 import { table } from './table.js';
 import { exitWithOutcome, startSupervised } from './supervision.commands.js';
 
@@ -112,7 +113,9 @@ function readPrompt(prompt: string | undefined, file: string | undefined): strin
 export function registerRunsCommands(program: Command, client: (o: ClientOpts) => Client): void {
   const runs = program
     .command('runs')
-    .description('LLM factory runs: submit, list, status, watch, review, cancel.');
+    .description(
+      'LLM factory runs: submit, list, status, watch, review, cancel; artifacts, advance, gates, stages, issues, checkpoints.',
+    );
 
   withClientOptions(
     runs
@@ -265,4 +268,6 @@ export function registerRunsCommands(program: Command, client: (o: ClientOpts) =
     );
     print(o, run, () => `run ${run.id} ${run.status}${o.reason === undefined ? '' : `: ${o.reason}`}`);
   });
+
+  registerRunStepCommands(runs, client);
 }

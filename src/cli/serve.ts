@@ -4,7 +4,7 @@ import { createFabrica } from '../fabrica.js';
 /** `fabrica serve`: start, listen, and on SIGTERM/SIGINT drain and exit 0. */
 export async function serve(config: Config, version: string): Promise<void> {
   for (const w of config.warnings) process.stderr.write(`fabrica: warning: ${w}\n`);
-  const fabrica = await createFabrica(config, { version });
+  const fabrica = await createFabrica(config, { version, armWatchdog: false });
   const { app } = fabrica;
   if (fabrica.generatedAdminToken !== null) {
     process.stderr.write(
@@ -44,6 +44,8 @@ export async function serve(config: Config, version: string): Promise<void> {
     await fabrica.close();
     throw e;
   }
+  // Armed only now: opening the store, compiling the routes' schemas and binding are start-up, not stalls.
+  fabrica.watchdog.start();
   app.log.info(
     { store: fabrica.store.kind, data_dir: config.databaseUrl === null ? config.dataDir : undefined },
     'fabrica ready',

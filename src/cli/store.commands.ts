@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
 import { actorOf, ADMIN_PRINCIPAL } from '../domain/access.js';
 import { AccessService } from '../engine/access/access-service.js';
-import { verifyChain } from '../engine/audit.js';
 import { openStore } from '../fabrica.js';
 import type { KyselyStore } from '../store/kysely-store.js';
+import { registerAuditVerify } from './audit-verify.js';
+import type { Client } from './http-client.js';
 
 async function withStore<T>(config: Config, work: (store: KyselyStore) => Promise<T>): Promise<T> {
   const store = await openStore(config);
@@ -16,7 +17,12 @@ async function withStore<T>(config: Config, work: (store: KyselyStore) => Promis
 }
 
 /** Commands that work on the store directly (the server may be stopped): migrate, audit verify, rotate-admin. */
-export function registerStoreCommands(program: Command, config: () => Config, _version: string): void {
+export function registerStoreCommands(
+  program: Command,
+  config: (flags?: Record<string, string | undefined>) => Config,
+  _version: string,
+  client: (o: { url?: string; token?: string }) => Client,
+): void {
   program
     .command('migrate')
     .description('Apply pending database migrations (the server also does this at start).')
@@ -26,30 +32,7 @@ export function registerStoreCommands(program: Command, config: () => Config, _v
     });
 
   const audit = program.command('audit').description('The tamper-evident audit trail.');
-  audit
-    .command('verify')
-    .description('Walk the event hash chain; name the first broken link and exit 1 if there is one.')
-    .option('--json', 'print the report as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const tty = process.stderr.isTTY && opts.json !== true;
-      const report = await withStore(config(), (s) =>
-        verifyChain(s, (checked, head) => {
-          if (tty) process.stderr.write(`\rchecked ${checked}/${head}`);
-        }),
-      );
-      if (tty) process.stderr.write('\n');
-      if (opts.json === true) {
-        process.stdout.write(`${JSON.stringify(report)}\n`);
-      } else if (report.ok) {
-        process.stdout.write(`ok: ${report.checked} events verified, head seq ${report.headSeq}\n`);
-      } else {
-        const b = report.firstBreak!;
-        process.stdout.write(
-          `broken: event seq ${b.seq}: ${b.problem.replace(/_/g, ' ')} (expected ${b.expected}, found ${b.found}); ${report.checked} events before it verified\n`,
-        );
-      }
-      if (!report.ok) process.exitCode = 1;
-    });
+  registerAuditVerify(audit, config, client);
 
   const tokens = program.command('tokens').description('Access tokens.');
   tokens

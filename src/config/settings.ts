@@ -378,6 +378,13 @@ export const SETTINGS = {
     unit: 'ms',
     doc: 'Beyond this, a hard watchdog alarm (also logged).',
   }),
+  watchdogGraceMs: spec({
+    env: ['FABRICA_WATCHDOG_GRACE_MS'],
+    default: 1000,
+    parse: int(0, 3_600_000),
+    unit: 'ms',
+    doc: 'A single event-loop stall past the soft threshold but no longer than this is forgiven: the soft alarm needs a second one within a minute (0: none forgiven).',
+  }),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

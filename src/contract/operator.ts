@@ -176,6 +176,11 @@ export const IntrospectionStatus = View({
       { soft: Type.Integer(), hard: Type.Integer() },
       'Alarms this instance raised since it started.',
     ),
+    grace_ms: Type.Integer({ description: 'A lone event-loop stall up to this long raises nothing.' }),
+    checks: Type.Integer({
+      minimum: 0,
+      description: 'Checks of the event loop since the watchdog was armed (when the server listens).',
+    }),
   }),
   counts: View({ cells: CountMap, organs: CountMap, runs: CountMap }),
   pending_approvals: Type.Integer({ minimum: 0 }),

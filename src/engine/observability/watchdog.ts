@@ -37,6 +37,11 @@ export type WatchdogLog = (level: 'warn' | 'error', details: Record<string, unkn
 export interface WatchdogOptions {
   readonly softMs: number;
   readonly hardMs: number;
+  /**
+   * A lone event-loop stall past soft but no longer than this raises nothing (a GC pause, a page-in, a
+   * busy neighbour): the soft alarm needs a second such stall within `STALL_REPEAT_MS`. 0 forgives none.
+   */
+  readonly graceMs?: number;
   readonly clock: Clock;
   readonly log: WatchdogLog;
   readonly onError: (e: unknown) => void;
@@ -51,13 +56,18 @@ export interface WatchdogOptions {
 export interface WatchdogStatus {
   readonly softMs: number;
   readonly hardMs: number;
+  readonly graceMs: number;
   readonly alarms: { readonly soft: number; readonly hard: number };
+  /** Checks of the event loop since the watchdog was armed (0 before). */
+  readonly checks: number;
 }
 
 /** How many overdue timers one scan looks at (oldest first); more would only repeat the same news. */
 const OVERDUE_SCAN_LIMIT = 50;
 /** The overdue-timer scan is a store query, so it runs at most this often (an explicit `check` always scans). */
 const TIMER_SCAN_MS = 1000;
+/** A stall within the grace is forgiven unless another came this recently. */
+export const STALL_REPEAT_MS = 60_000;
 
 const RANK = { none: 0, soft: 1, hard: 2 } as const;
 const rank = (level: AlarmLevel | null): number => RANK[level ?? 'none'];
@@ -84,6 +94,7 @@ interface Alarm {
 export class Watchdog implements WatchdogStatus {
   readonly softMs: number;
   readonly hardMs: number;
+  readonly graceMs: number;
   readonly #store: Store;
   readonly #opts: WatchdogOptions;
   readonly #probe: StallProbe;
@@ -96,17 +107,25 @@ export class Watchdog implements WatchdogStatus {
   #interval: NodeJS.Timeout | null = null;
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
+  #checks = 0;
+  /** When the last forgiven stall was (performance.now()), or never. */
+  #lastForgivenAt = -Infinity;
 
   constructor(store: Store, opts: WatchdogOptions) {
     this.#store = store;
     this.#opts = opts;
     this.softMs = opts.softMs;
     this.hardMs = opts.hardMs;
+    this.graceMs = opts.graceMs ?? 0;
     this.#probe = opts.probe ?? eventLoopDelayProbe();
   }
 
   get alarms(): { soft: number; hard: number } {
     return { ...this.#counts };
+  }
+
+  get checks(): number {
+    return this.#checks;
   }
 
   start(): void {
@@ -163,7 +182,14 @@ export class Watchdog implements WatchdogStatus {
   #checkLoop(): Alarm[] {
     const stallMs = Math.round(Math.max(this.#probe.takeMaxMs(), this.#tickDriftMs));
     this.#tickDriftMs = 0;
-    const level = alarmLevel(stallMs, this.softMs, this.hardMs);
+    this.#checks += 1;
+    let level = alarmLevel(stallMs, this.softMs, this.hardMs);
+    if (level === 'soft' && this.#loopLevel === null && stallMs <= this.graceMs) {
+      const now = performance.now();
+      const repeated = now - this.#lastForgivenAt <= STALL_REPEAT_MS;
+      this.#lastForgivenAt = now;
+      if (!repeated) level = null;
+    }
     const before = this.#loopLevel;
     this.#loopLevel = level === null ? null : rank(level) > rank(before) ? level : before;
     if (level === null || rank(level) <= rank(before)) return [];
