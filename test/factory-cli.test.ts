@@ -56,7 +56,7 @@ describe('fabrica organs, cells and examples against a running server', () => {
     for (const id of EXAMPLE_CELLS) {
       assert.match(
         loaded.stdout,
-        new RegExp(`^${id.replace(/\./g, '\\.')}\\s+0\\.1\\.0\\s+created, approved\\s+stable`, 'm'),
+        new RegExp(`^${id.replace(/\./g, '\\.')}\\s+\\d+\\.\\d+\\.\\d+\\s+created, approved\\s+stable`, 'm'),
       );
     }
     assert.match(loaded.stdout, /example organs: .*examples\/organs\//);

@@ -25,8 +25,11 @@ for (const { kind, skip } of STORE_KINDS) {
         assert.deepEqual(s.watchdogs, {
           soft_ms: 3_000_000,
           hard_ms: 3_600_000,
+          grace_ms: 1_000,
+          checks: s.watchdogs.checks,
           alarms: { soft: 0, hard: 0 },
         });
+        assert.ok(Number.isInteger(s.watchdogs.checks) && s.watchdogs.checks >= 0);
         assert.deepEqual(s.counts, { cells: {}, organs: {}, runs: {} });
         assert.equal(s.pending_approvals, 0);
         assert.equal(s.event_log.head_seq, await f.fabrica.store.headSeq());

@@ -139,7 +139,7 @@ export async function watchBuild(
         // The state the build started in is shown already (from the answer that started it).
         if (to === null || to === stages.at(-1)) return false;
         const reason = str(d.reason);
-        show(to, reason, e.ts);
+        show(to, reason, str(d.at) ?? e.ts);
         result.end = await settle(to, reason);
         return result.end !== null;
       },

@@ -37,7 +37,7 @@ describe('panel: overview', { skip: panelSkip }, () => {
     await signIn(page);
     const records = section(page, 'Records by state');
     await records.getByText('Organs').waitFor();
-    assert.match(await records.innerText(), /Cell revisions\s+stable\s+6/);
+    assert.match(await records.innerText(), /Cell revisions\s+stable\s+7/);
     assert.match(await records.innerText(), /Organs\s+experimental\s+1/);
     assert.match(await records.innerText(), /No runs yet\./);
 

@@ -102,7 +102,13 @@ describe('organ progression: a build', () => {
       assert.equal(c.organ.state, to);
       assert.equal(c.organ.version, o.version + 1);
       assert.deepEqual(c.schedule === null ? null : { at: c.schedule.at, to: c.schedule.to }, next, to);
-      assert.deepEqual(c.events[0]!.data, { action: 'organ.stage', from: o.state, to, actor: 'system' });
+      assert.deepEqual(c.events[0]!.data, {
+        action: 'organ.stage',
+        from: o.state,
+        to,
+        actor: 'system',
+        at: c.organ.stageHistory.at(-1)!.at,
+      });
       o = c.organ;
     }
     assert.equal(o.building, false);

@@ -152,7 +152,15 @@ function move(
     subjectKind: 'organ',
     subjectId: o.id,
     actor,
-    data: { action: 'organ.stage', from: o.state, to, actor, ...(reason === undefined ? {} : { reason }) },
+    // `at`: the stage history's own time, so a watch times stages exactly as the history does.
+    data: {
+      action: 'organ.stage',
+      from: o.state,
+      to,
+      actor,
+      at: now,
+      ...(reason === undefined ? {} : { reason }),
+    },
   };
   return { organ, event, buildDurationMs: durationMs };
 }

@@ -19,6 +19,7 @@ const cell = (t: CellTemplate): RegistryCell => ({
 /** The example cells, a vision cell and one voice organ: the registry the command fixture is planned on. */
 export function fixtureRegistry(): Registry {
   const cells = readdirSync(`${examples}cells`)
+    .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => cell(read(`${examples}cells/${f}`) as CellTemplate));
   cells.push(
