@@ -13,6 +13,7 @@ import { intArg, note, print, readJson, withClientOptions, type ClientOpts } fro
 import { EXAMPLE_ORGANS_DIR, loadExampleCells } from './examples-load.js';
 import { CliError, call, type Client } from './http-client.js';
 import { watchBuild, type Started } from './organ-watch.js';
+import { registerRolloutCommands } from './rollouts.commands.js';
 import { table } from './table.js';
 
 /** An organ file holds the template itself, or a whole request body `{organ_template}`. */
@@ -313,15 +314,16 @@ function registerCellCommands(program: Command, client: (o: ClientOpts) => Clien
         .description(`${what} ID is the cell id (adapter:…; a bare template id means adapter).`)
         .argument('<id>')
         .option('--version <version>', 'the revision (default: the newest)')
-        .option('--reason <text>', 'why (recorded in the audit trail)'),
-    ).action(async (id: string, o: ClientOpts & { version?: string; reason?: string }) => {
+        .option('--reason <text>', 'why (recorded in the audit trail)')
+        .option('--force', 'approve although the judge’s latest verdict is fail (needs --reason; audited)'),
+    ).action(async (id: string, o: ClientOpts & { version?: string; reason?: string; force?: boolean }) => {
+      if (o.force === true && command !== 'approve')
+        throw new CliError('invalid_request', `--force applies to approve only, not ${command}`);
       const q = o.version === undefined ? '' : `?version=${encodeURIComponent(o.version)}`;
-      const r = await call<RevisionStateAnswer>(
-        client(o),
-        'POST',
-        cellPath(id, `/${command}${q}`),
-        o.reason === undefined ? {} : { reason: o.reason },
-      );
+      const r = await call<RevisionStateAnswer>(client(o), 'POST', cellPath(id, `/${command}${q}`), {
+        ...(o.reason === undefined ? {} : { reason: o.reason }),
+        ...(o.force === true ? { force: true } : {}),
+      });
       print(o, r, () => `cell ${r.id} ${r.version} ${r.state}`);
     });
   }
@@ -336,4 +338,6 @@ function registerCellCommands(program: Command, client: (o: ClientOpts) => Clien
     const r = await call<InvokeAnswer>(client(o), 'POST', cellPath(id, '/invoke'), { input });
     print(o, r, () => outputText(r.output));
   });
+
+  registerRolloutCommands(cells, client);
 }

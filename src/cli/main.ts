@@ -21,6 +21,9 @@ const version = (
 const program = new Command('fabrica')
   .description('fabrica: a durable factory control plane.')
   .version(version)
+  // `fabrica --version` is the program's; after a command, `--version` is that command's own (the
+  // revision of `cells approve`, say) and must not print the program's version instead.
+  .enablePositionalOptions()
   .showHelpAfterError('(add --help for usage)');
 
 program

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { JsonObject, Nullable, StringEnum, Timestamp, View } from './common.js';
 
 /**
@@ -118,3 +118,7 @@ export const QuarantineAnswer = View({
   id: Type.String(),
   quarantine: Nullable(View({ reason: Type.String(), at: Timestamp })),
 });
+
+export type PolicyAnswer = Static<typeof PolicyAnswer>;
+export type AnalysisAnswer = Static<typeof AnalysisAnswer>;
+export type StatsAnswer = Static<typeof StatsAnswer>;

@@ -35,6 +35,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   const stdout: string[] = [];
   const stderr: string[] = [];
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  let deadline: NodeJS.Timeout | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -49,12 +50,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       reject(new Error(`server exited (${code}) before listening: ${stderr.join('')}`)),
     );
     // A deadline, not a speed goal: on a busy two-core machine compiling and migrating may take a while.
-    setTimeout(() => {
+    deadline = setTimeout(() => {
       // A server that never listened must not outlive the test (it would hold the runner open).
       child.kill('SIGKILL');
       reject(new Error(`server did not start in ${START_DEADLINE_MS} ms: ${stderr.join('')}`));
-    }, START_DEADLINE_MS).unref();
-  });
+    }, START_DEADLINE_MS);
+    deadline.unref();
+  }).finally(() => clearTimeout(deadline));
   return {
     url,
     child,
@@ -80,10 +82,14 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   };
 }
 
-/** Runs the CLI to completion and returns its exit code and output. */
+/**
+ * Runs the CLI to completion and returns its exit code and output. `onStdout` sees the output so far
+ * each time more arrives (to act once a long-running command, such as a watch, has printed something).
+ */
 export async function runCli(
   args: string[],
   env: Record<string, string>,
+  opts: { onStdout?: (soFar: string) => void } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [...CLI, ...args], {
     env: { ...process.env, ...env },
@@ -91,8 +97,12 @@ export async function runCli(
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    opts.onStdout?.(stdout);
+  });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  // 'close', not 'exit': the output is whole only once the pipes are drained.
+  const [code] = (await once(child, 'close')) as [number | null];
   return { code: code ?? -1, stdout, stderr };
 }
