@@ -8,6 +8,8 @@ export interface Sample {
   readonly anon_mmap_mb?: number;
   readonly file_mb?: number;
   readonly shmem_mb?: number;
+  /** Runs in the server's run cache (`fabrica_run_cache_runs`). */
+  readonly run_cache?: number;
 }
 
 export interface LineFit {

@@ -175,6 +175,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     await hub.start();
     hub.onEvent((e) => access.onEvent(e));
     metrics.trackEventLog(hub);
+    metrics.trackRunCache(store);
     // The app (which shows the watchdog's status) owns the logger its alarms go to; bound once both exist.
     let watchdogLog: WatchdogLog = () => undefined;
     const watchdog = new Watchdog(store, {

@@ -103,6 +103,15 @@ for (const { kind, skip } of STORE_KINDS) {
         assert.equal(sample(await scrape(f), 'fabrica_event_subscribers'), 1);
         sub.close();
         assert.equal(sample(await scrape(f), 'fabrica_event_subscribers'), 0);
+        // The run cache's size: a run read is remembered (and the gauge stops at the cache's bound).
+        const cachedBefore = sample(await scrape(f), 'fabrica_run_cache_runs') ?? -1;
+        const run = await f.request('POST', '/llm/factory/runs', {
+          body: { source: { kind: 'prompt', content: 'count me' } },
+        });
+        assert.equal(run.status, 201, JSON.stringify(run.body));
+        const status = await f.request('GET', `/llm/factory/runs/${run.body.data.id as string}/status`);
+        assert.equal(status.status, 200);
+        assert.equal(sample(await scrape(f), 'fabrica_run_cache_runs'), cachedBefore + 1);
         for (const use of [
           'nodejs_eventloop_lag_p99_seconds',
           'nodejs_heap_size_used_bytes',

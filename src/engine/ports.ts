@@ -80,6 +80,8 @@ export interface Store {
   readonly rollouts: RolloutsReads;
   readonly webhooks: WebhooksReads;
   readonly training: TrainingReads;
+  /** Runs whose records this instance remembers (bounded; see the run aggregate cache), for `/metrics`. */
+  readonly cachedRuns: number;
   /** Called after a commit here, or (PostgreSQL) when another instance commits events or timers. */
   onCommitted(listener: (what: Committed) => void): () => void;
   ping(): Promise<void>;

@@ -128,6 +128,10 @@ export class KyselyStore implements Store {
   readonly #aggregates = new RunAggregateCache();
   #closed = false;
 
+  get cachedRuns(): number {
+    return this.#aggregates.size;
+  }
+
   /** PostgreSQL schema holding the tables (and Kysely's migration bookkeeping); null on SQLite. */
   readonly #schema: string | null;
 

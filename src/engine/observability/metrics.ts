@@ -166,6 +166,15 @@ export class Metrics {
     this.#alarms.inc({ kind, level });
   }
 
+  /** Reports how many runs the store remembers: a bounded cache, so the gauge levels off at its limit. */
+  trackRunCache(store: { readonly cachedRuns: number }): void {
+    this.gauge('fabrica_run_cache_runs', 'Runs whose records this instance remembers (at most 1000).', {
+      collect(this: Gauge) {
+        this.set(store.cachedRuns);
+      },
+    });
+  }
+
   /** Counts every event the hub reads, reports its head and subscribers; returns the unsubscribe function. */
   trackEventLog(hub: {
     readonly head: number;

@@ -22,6 +22,11 @@ export class RunAggregateCache implements AggregateMemory {
     this.#limit = limit;
   }
 
+  /** How many runs are remembered now (never more than the limit). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
   /** The records remembered for exactly this version of the run, with the run as given. */
   get(run: Run): RunAggregate | undefined {
     const known = this.#entries.get(run.id);
