@@ -21,6 +21,9 @@ const version = (
 const program = new Command('fabrica')
   .description('fabrica: a durable factory control plane.')
   .version(version)
+  // `--version` after a command is that command's own option (`train --version 1.0.0`, the revision),
+  // not the program's.
+  .enablePositionalOptions()
   .showHelpAfterError('(add --help for usage)');
 
 program

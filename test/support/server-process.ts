@@ -42,18 +42,23 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       stdout.push(text);
       buffer += text;
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(buffer);
-      if (m) resolve(m[1]!);
+      if (m) {
+        // Once it listens the deadline is over: a server a test keeps longer must not be killed under it.
+        clearTimeout(deadline);
+        resolve(m[1]!);
+      }
     });
     child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
     void exited.then((code) =>
       reject(new Error(`server exited (${code}) before listening: ${stderr.join('')}`)),
     );
     // A deadline, not a speed goal: on a busy two-core machine compiling and migrating may take a while.
-    setTimeout(() => {
+    const deadline = setTimeout(() => {
       // A server that never listened must not outlive the test (it would hold the runner open).
       child.kill('SIGKILL');
       reject(new Error(`server did not start in ${START_DEADLINE_MS} ms: ${stderr.join('')}`));
-    }, START_DEADLINE_MS).unref();
+    }, START_DEADLINE_MS);
+    deadline.unref();
   });
   return {
     url,
