@@ -55,7 +55,7 @@ describe('fabrica datasets and fabrica train (the built CLI against a server)', 
 
   before(async () => {
     const target = await freshTarget('sqlite');
-    cleanup = target.cleanup;
+    cleanup = () => target.cleanup();
     // Paced, one trial a step: the watch sees an iteration's trials come in one by one.
     server = await startServerProcess({
       ...target.env,
