@@ -281,6 +281,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       { cells, datasets },
       {
         stepMs: config.trainingStepMs,
+        stepBudgetMs: config.trainingStepBudgetMs,
       },
     );
     training.registerTimers(scheduler);

@@ -9,6 +9,7 @@ import {
   TOPIC_CELL,
   topicExamples,
   topicJob,
+  trialEvents,
   waitForJob,
 } from './support/training.js';
 
@@ -117,6 +118,13 @@ for (const { kind, skip } of STORE_KINDS) {
         if (it.outcome === 'accepted') assert.ok(it.proposal.holdout >= it.baseline.holdout);
       }
       assert.ok(job.score.holdout >= 0.95);
+      // Trials share steps (a step runs them until its budget is spent): each is still on the log once,
+      // numbered in its iteration as the job counts it.
+      const keys = (await trialEvents(req, job.id)).map((e) => `${e.data.iteration}.${e.data.trial}`);
+      const expectedKeys = job.iterations.flatMap((it: { number: number; trials: unknown[] }) =>
+        it.trials.map((_, i) => `${it.number}.${i + 1}`),
+      );
+      assert.deepEqual([...keys].sort(), [...expectedKeys].sort());
       const metrics = await f.request('GET', '/metrics');
       assert.match(metrics.text, /^training_converged_total [1-9]/m);
       assert.match(metrics.text, /^training_trials_total [1-9]/m);

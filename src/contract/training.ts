@@ -88,6 +88,7 @@ export const DatasetPageSchema = View({
   ),
   next_offset: Nullable(Type.Integer()),
 });
+export type DatasetPageView = Static<typeof DatasetPageSchema>;
 
 export const JobBody = Type.Object(
   {
@@ -150,6 +151,7 @@ export const ProposalSchema = View({
   decision: StringEnum(['pending', 'accepted', 'rejected'] as const),
   decided_by: Nullable(Type.String()),
 });
+export type ProposalView = Static<typeof ProposalSchema>;
 
 export const IterationSchema = View({
   number: Type.Integer(),
@@ -200,3 +202,5 @@ export const JobSchema = View({
 export type JobView = Static<typeof JobSchema>;
 
 export const JobListSchema = View({ jobs: Type.Array(JobSchema) });
+export type JobListView = Static<typeof JobListSchema>;
+export type IterationView = Static<typeof IterationSchema>;

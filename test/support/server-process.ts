@@ -56,6 +56,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       reject(new Error(`server did not start in ${START_DEADLINE_MS} ms: ${stderr.join('')}`));
     }, START_DEADLINE_MS);
     deadline.unref();
+    // Once it listens the deadline is over: a server a test keeps longer must not be killed under it.
   }).finally(() => clearTimeout(deadline));
   return {
     url,

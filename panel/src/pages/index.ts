@@ -7,6 +7,8 @@ import { OrganPage } from './organs/organ-page';
 import { OrganListPage } from './organs/organs-page';
 import { CellPage } from './cells/cell-page';
 import { CellsPage } from './cells/cells-page';
+import { JobPage } from './training/job-page';
+import { JobsPage } from './training/jobs-page';
 
 /** Where `#/` leads. */
 export const HOME = '/overview';
@@ -24,4 +26,6 @@ export const ROUTES: readonly Route[] = [
   { path: '/organs/:id', title: 'Organ', needs: { adminOnly: true }, view: OrganPage },
   { path: '/cells', title: 'Cells', nav: true, needs: { adminOnly: true }, view: CellsPage },
   { path: '/cells/:id', title: 'Cell', needs: { adminOnly: true }, view: CellPage },
+  { path: '/training', title: 'Training', nav: true, needs: { adminOnly: true }, view: JobsPage },
+  { path: '/training/:id', title: 'Training job', needs: { adminOnly: true }, view: JobPage },
 ];

@@ -49,6 +49,8 @@ export interface JobRequest {
 export interface TrainingOptions {
   /** Pause between two steps of a job (0: the next step is due at once). */
   readonly stepMs: number;
+  /** How long one step's trials may run before it commits (0: one trial per step). */
+  readonly stepBudgetMs: number;
 }
 
 const field = (p: FieldProblem) => fail('invalid_request', p.reason, { details: { field: p.field } });
@@ -312,6 +314,7 @@ export class TrainingService {
         cells: this.#cells,
         dataset,
         base: base.template,
+        budgetMs: this.#opts.stepBudgetMs,
         emit: (type, data, actor) => this.#emit(tx, job, type, data, actor),
       });
     } catch (e) {

@@ -26,6 +26,12 @@ export interface StepContext {
   /** The template of the job's base revision. */
   readonly base: CellTemplate;
   readonly emit: (type: string, data: Record<string, unknown>, actor?: string) => Promise<void>;
+  /**
+   * Trials go on in one step until they have taken this long (at least one runs; 0: one per step). A
+   * step's fixed cost — claiming its timer, reading and writing the job, the event, the commit — is then
+   * paid once for several trials instead of once each (docs/benchmarks.md).
+   */
+  readonly budgetMs: number;
 }
 
 const lastOf = (job: TrainingJob): Iteration => job.iterations.at(-1)!;
@@ -49,20 +55,29 @@ function runnerOrFail(t: CellTemplate) {
 }
 
 /**
- * One step of a running job, inside its timer's transaction: measure the base, run one trial, or make
- * the proposal. Deterministic for a given job, dataset and seed; what it changes commits with the step,
+ * One step of a running job, inside its timer's transaction: measure the base, run trials (as many as
+ * the step's budget allows), or make the proposal. Deterministic for a given job, dataset and seed; what it changes commits with the step,
  * so a step cut short by a crash is run again whole and never counted twice.
  */
 export async function advance(job: TrainingJob, ctx: StepContext): Promise<TrainingJob> {
   const { train, holdout } = splitOf(ctx.dataset);
   if (job.phase === 'baseline') return baseline(job, ctx, train, holdout);
-  if (job.phase === 'trials') {
-    const it = lastOf(job);
+  if (job.phase === 'trials') return trials(job, ctx, train, holdout);
+  return propose(job, ctx, train, holdout);
+}
+
+/**
+ * Runs the iteration's next trials, one after another, until the step's budget is spent, or makes the
+ * proposal when none is left. Which trials share a step changes nothing any of them computes.
+ */
+async function trials(job: TrainingJob, ctx: StepContext, train: Example[], holdout: Example[]) {
+  const started = performance.now();
+  let it = lastOf(job);
+  for (;;) {
     const next = nextTrial(job.strategy, it.candidates.length, train.length, it.trials);
-    if (next === null) return propose({ ...job, phase: 'propose' }, ctx, train, holdout);
+    if (next === null) return propose({ ...withLast(job, it), phase: 'propose' }, ctx, train, holdout);
     const candidate = withParams(ctx.base, it.candidates[next.candidate]!, ctx.base.version);
     const ev = evaluate(runnerOrFail(candidate), train.slice(0, next.size), job.metric);
-    const trial = { ...next, score: ev.score };
     await ctx.emit('training.trial', {
       iteration: it.number,
       trial: it.trials.length + 1,
@@ -71,9 +86,9 @@ export async function advance(job: TrainingJob, ctx: StepContext): Promise<Train
       size: next.size,
       score: ev.score,
     });
-    return withLast(job, { ...it, trials: [...it.trials, trial] });
+    it = { ...it, trials: [...it.trials, { ...next, score: ev.score }] };
+    if (performance.now() - started >= ctx.budgetMs) return withLast(job, it);
   }
-  return propose(job, ctx, train, holdout);
 }
 
 async function baseline(job: TrainingJob, ctx: StepContext, train: Example[], holdout: Example[]) {
