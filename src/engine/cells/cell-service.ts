@@ -134,8 +134,21 @@ export class CellService {
   }
 
   /** What fabricating this template would do; changes nothing. */
-  dryRun(backend: Backend, template: CellTemplate, capabilityLevel: CapabilityLevelOf): Promise<DryRun> {
-    return dryRun(this.#store, backend, template, capabilityLevel, this.#backends);
+  async dryRun(
+    backend: Backend,
+    template: CellTemplate,
+    capabilityLevel: CapabilityLevelOf,
+  ): Promise<DryRun> {
+    const pinned = await this.#backends.pin(template);
+    const report = await dryRun(this.#store, backend, pinned.template, capabilityLevel, this.#backends);
+    if (pinned.problems.length === 0) return report;
+    // A file that cannot be used: its risks replace what the backend made of the file-less template.
+    const fileCodes = new Set(pinned.problems.map((p) => p.code));
+    const risks = [
+      ...pinned.problems.map((p) => ({ ...p, severity: 'blocking' as const })),
+      ...report.report.risks.filter((r) => !fileCodes.has(r.code as never)),
+    ];
+    return { ...report, ok: false, report: { ...report.report, risks } };
   }
 
   /** Reuse a cell of this type that policy allows, or a fabrication request ready to dry-run. */
@@ -146,13 +159,24 @@ export class CellService {
   /** Registers the template if needed and creates a draft revision of `<backend>:<template id>`. */
   async fabricate(
     backend: Backend,
-    template: CellTemplate,
+    given: CellTemplate,
     hitl: boolean,
     principal: Principal,
   ): Promise<Result<CommandOutcome>> {
     if (!this.#backends.available(backend)) {
       return fail('backend_unavailable', `the ${backend} backend has no runtime in this process`);
     }
+    const pinned = await this.#backends.pin(given);
+    if (pinned.problems.length > 0)
+      return fail(
+        'invalid_template',
+        `invalid cell template: ${pinned.problems.map((p) => p.message).join('; ')}`,
+        {
+          details: { problems: pinned.problems.map((p) => p.message), risks: pinned.problems },
+        },
+      );
+    // Registered with the SHA-256 of the files it names pinned: a later change to one is detected.
+    const template = pinned.template;
     const fault = readFault(template.metadata).problem;
     const problems = [
       ...(await this.#backends.problems(backend, template)).map((p) => p.message),
