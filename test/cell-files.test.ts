@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +10,18 @@ import { startServerProcess } from './support/server-process.js';
 import { freshTarget, STORE_KINDS } from './support/stores.js';
 
 const enc = encodeURIComponent;
+const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Polls `probe` every 20 ms until it returns something truthy; fails after `ms`. */
+async function until<T>(what: string, ms: number, probe: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 const wabt = await wabtInit();
 
 /** A WAT module's bytes (compiled with wabt, as the examples are). */
@@ -80,6 +93,14 @@ for (const { kind, skip } of STORE_KINDS) {
       const b = await invoke(f, w, 'anything');
       assert.equal(b.status, 200, b.text);
       assert.deepEqual(b.body.output, { answer: 42 });
+      // Registered with each file's SHA-256 pinned in its metadata.
+      const neg = (await f.request('GET', '/cells/files.neg')).body.latest.template;
+      assert.equal(
+        neg.metadata.source_sha256,
+        sha256('function run(x, ctx) { ctx.log("from a file"); return -x; }\n'),
+      );
+      const answer = (await f.request('GET', '/cells/files.answer')).body.latest.template;
+      assert.equal(answer.metadata.module_sha256, sha256(constant('{"answer":42}')));
       // The same template again is the same registration: the pin is part of what is registered.
       const again = await dry('script', scriptTpl('files.neg', 'neg.js'));
       assert.deepEqual(
@@ -93,11 +114,12 @@ for (const { kind, skip } of STORE_KINDS) {
       put('ok.js', 'function run() { return 1; }\n');
       symlinkSync('/etc/hostname', join(dir, 'out.js'));
       mkdirSync(join(dir, 'sub'), { recursive: true });
-      symlinkSync('..', join(dir, 'sub', 'up'));
+      symlinkSync('/etc', join(dir, 'etc'));
       const cases: [string, 'script' | 'wasm', object, string][] = [
         ['../../etc/passwd', 'script', scriptTpl('files.bad1', '../../etc/passwd'), 'catalog_file_outside'],
         ['an absolute path', 'script', scriptTpl('files.bad2', '/etc/passwd'), 'catalog_file_outside'],
         ['a symlink out', 'script', scriptTpl('files.bad3', 'out.js'), 'catalog_file_outside'],
+        ['a directory linked out', 'script', scriptTpl('files.bad9', 'etc/hostname'), 'catalog_file_outside'],
         ['a module path with ..', 'wasm', wasmTpl('files.bad4', 'sub/../../x.wasm'), 'catalog_file_outside'],
         ['a missing file', 'wasm', wasmTpl('files.bad5', 'nowhere.wasm'), 'catalog_file_missing'],
         ['a directory', 'script', scriptTpl('files.bad6', 'sub'), 'catalog_file_missing'],
@@ -184,7 +206,52 @@ for (const { kind, skip } of STORE_KINDS) {
       const ok = await invoke(f, other, 1);
       assert.equal(ok.status, 200, ok.text);
       assert.equal(ok.body.output, 2);
+
+      // A heal fails while the file differs, and succeeds once it holds the pinned content again.
+      const heal = async (id: string) => {
+        const r = await f.request('POST', `/factory/cells/${enc(id)}/auto_heal`, {
+          rawBody: '',
+          headers: { 'content-type': 'application/json' },
+        });
+        assert.equal(r.body.state, 'healing', r.text);
+        return until(`${id} to leave healing`, 20_000, async () => {
+          const c = (await f.request('GET', `/factory/cells/${enc(id)}`)).body;
+          return c.state !== 'healing' && c;
+        });
+      };
+      const failed = await heal(s);
+      assert.equal(failed.state, 'failed');
+      assert.notEqual(failed.quarantine, null);
+      put('twice.js', 'function run(x) { return x * 2; }\n');
+      put('const.wasm', constant('"v1"'));
+      for (const [id, input, output] of [
+        [s, 4, 8],
+        [w, 0, 'v1'],
+      ] as const) {
+        const healed = await heal(id);
+        assert.equal(healed.quarantine, null, JSON.stringify(healed));
+        const r = await invoke(f, id, input);
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.body.output, output);
+      }
       assert.equal((await f.request('GET', '/audit/verify')).body.ok, true);
+    });
+
+    it('pins the file of a catalog template file too: registered, fabricated from, answered', async () => {
+      put('shout.js', 'function run(x) { return String(x).toUpperCase(); }\n');
+      const tpl = scriptTpl('files.catalog.shout', 'shout.js');
+      put('files.catalog.shout.json', JSON.stringify(tpl));
+      const got = await until('the catalog to register the template', 10_000, async () => {
+        const r = await f.request('GET', '/cells/files.catalog.shout');
+        return r.status === 200 && r.body;
+      });
+      assert.equal(got.latest.source, 'catalog');
+      assert.equal(
+        got.latest.template.metadata.source_sha256,
+        sha256('function run(x) { return String(x).toUpperCase(); }\n'),
+      );
+      const id = await stableCell(f, 'script', tpl);
+      assert.equal((await invoke(f, id, 'hi')).body.output, 'HI');
     });
   });
 
