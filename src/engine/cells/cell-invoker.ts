@@ -207,7 +207,7 @@ export class CellInvoker {
    * that run inside a transaction, where reading the store itself would wait on it (SQLite).
    */
   async invokeUsing(reads: CellsReads, cellId: string, input: unknown): Promise<Result<InvokeResult>> {
-    return await this.#call(await this.#read(cellId, reads), cellId, input);
+    return await this.#call(await this.#read(cellId, reads), cellId, input, undefined, true);
   }
 
   /**
@@ -224,11 +224,13 @@ export class CellInvoker {
     return this.#load(cellId).then((loaded) => this.#call(loaded, cellId, input, forced));
   }
 
+  /** `inTx`: called inside a transaction, which a quarantine's own transaction would wait on. */
   #call(
     loaded: Loaded | null,
     cellId: string,
     input: unknown,
     forced?: string,
+    inTx = false,
   ): Result<InvokeResult> | Promise<Result<InvokeResult>> {
     if (loaded === null) return fail('not_found', `no cell ${cellId}`);
     const { agg, runnable } = loaded;
@@ -272,7 +274,7 @@ export class CellInvoker {
       }
     }
     const done = (o: CallOutcome) =>
-      o.ok || o.kind !== 'integrity_violation' || o.violation === undefined
+      o.ok || o.kind !== 'integrity_violation' || o.violation === undefined || inTx
         ? this.#done(run, o, cellId, revision, started)
         : this.#violated(agg.cell.templateId, cellId, revision, o.violation);
     const settle = () => (outcome instanceof Promise ? outcome.then(done) : done(outcome));
