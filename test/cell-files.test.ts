@@ -252,6 +252,31 @@ for (const { kind, skip } of STORE_KINDS) {
       );
       const id = await stableCell(f, 'script', tpl);
       assert.equal((await invoke(f, id, 'hi')).body.output, 'HI');
+
+      // A template file copied before the file it names: reported once, registered once the file is there.
+      put('files.catalog.late.json', JSON.stringify(scriptTpl('files.catalog.late', 'late.js')));
+      const invalid = await until('the missing file to be reported', 10_000, async () => {
+        const events = (await f.request('GET', '/audit?type=catalog.invalid_template&limit=1000')).body
+          .events;
+        const mine = events.filter((e: any) => e.data.path === join(dir, 'files.catalog.late.json'));
+        return mine.length > 0 && mine;
+      });
+      assert.match(invalid[0].data.problems[0], /late\.js.*no such file/);
+      put('late.js', 'function run() { return "late"; }\n');
+      const late = await until('the template to be registered', 10_000, async () => {
+        const r = await f.request('GET', '/cells/files.catalog.late');
+        return r.status === 200 && r.body;
+      });
+      assert.equal(
+        late.latest.template.metadata.source_sha256,
+        sha256('function run() { return "late"; }\n'),
+      );
+      const events = (await f.request('GET', '/audit?type=catalog.invalid_template&limit=1000')).body.events;
+      assert.equal(
+        events.filter((e: any) => e.data.path === join(dir, 'files.catalog.late.json')).length,
+        1,
+        'reported once',
+      );
     });
   });
 

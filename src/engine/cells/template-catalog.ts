@@ -64,6 +64,8 @@ export class TemplateCatalog {
   readonly #seen = new Map<string, { signature: string; hash: string }>();
   /** Per path: the hash of content found invalid once, waiting for a second read to confirm it. */
   readonly #unsettled = new Map<string, string>();
+  /** Per path: a template reported for the files it names, with those problems (see `#fileProblems`). */
+  readonly #fileWaits = new Map<string, string>();
   #timer: NodeJS.Timeout | null = null;
   #debounce: NodeJS.Timeout | null = null;
   #unwatch: (() => void) | null = null;
@@ -141,6 +143,7 @@ export class TemplateCatalog {
     const present = new Set(files.map((f) => f.path));
     for (const p of this.#seen.keys()) if (!present.has(p)) this.#seen.delete(p);
     for (const p of this.#unsettled.keys()) if (!present.has(p)) this.#unsettled.delete(p);
+    for (const p of this.#fileWaits.keys()) if (!present.has(p)) this.#fileWaits.delete(p);
     for (const file of files) {
       if (this.#stopped) return;
       if (!deep && this.#seen.get(file.path)?.signature === file.signature) continue;
@@ -228,18 +231,29 @@ export class TemplateCatalog {
     let template = parsed.value;
     if (this.#o.pin !== undefined) {
       const pinned = await this.#o.pin(template);
-      if (pinned.problems.length > 0)
-        return this.#invalid(
-          path,
-          hash,
-          pinned.problems.map((p) => p.message),
-          false,
-        );
+      if (pinned.problems.length > 0) return this.#fileProblems(path, hash, pinned.problems);
+      this.#fileWaits.delete(path);
       template = pinned.template;
     }
     const stored = await this.#o.store.cells.template(template.id, template.version);
     if (stored === null) return this.#register(path, hash, template);
     return this.#compare(path, hash, template, stored);
+  }
+
+  /**
+   * A template whose named file cannot be used yet (often: copied before its file): reported once, like
+   * any invalid content, and looked at again at every scan, so it is registered once the file is there.
+   */
+  async #fileProblems(
+    path: string,
+    hash: string,
+    problems: readonly { message: string }[],
+  ): Promise<Outcome> {
+    const messages = problems.map((p) => p.message);
+    const key = `${hash}\n${messages.join('\n')}`;
+    if (this.#fileWaits.get(path) === key) return 'retry';
+    if ((await this.#invalid(path, hash, messages, false)) === 'done') this.#fileWaits.set(path, key);
+    return 'retry';
   }
 
   async #register(path: string, hash: string, template: CellTemplate): Promise<Outcome> {
