@@ -20,7 +20,7 @@ import type { OrganTemplate } from '../../domain/organs/organ-template.js';
 import { CellBackends } from './cell-backends.js';
 import { readFault } from '../../domain/rollouts/fault.js';
 import { resolveCellId, resolveOrganCells } from './cell-id-resolver.js';
-import { dryRun, type CapabilityLevelOf } from './cell-dryrun.js';
+import { dryRunWithFiles, type CapabilityLevelOf } from './cell-dryrun.js';
 import type { CellQuery } from './cell-ports.js';
 import { selectCell, type SelectRequest } from './cell-selector.js';
 import { registerTemplateIn } from './cell-registry.js';
@@ -134,21 +134,8 @@ export class CellService {
   }
 
   /** What fabricating this template would do; changes nothing. */
-  async dryRun(
-    backend: Backend,
-    template: CellTemplate,
-    capabilityLevel: CapabilityLevelOf,
-  ): Promise<DryRun> {
-    const pinned = await this.#backends.pin(template);
-    const report = await dryRun(this.#store, backend, pinned.template, capabilityLevel, this.#backends);
-    if (pinned.problems.length === 0) return report;
-    // A file that cannot be used: its risks replace what the backend made of the file-less template.
-    const fileCodes = new Set(pinned.problems.map((p) => p.code));
-    const risks = [
-      ...pinned.problems.map((p) => ({ ...p, severity: 'blocking' as const })),
-      ...report.report.risks.filter((r) => !fileCodes.has(r.code as never)),
-    ];
-    return { ...report, ok: false, report: { ...report.report, risks } };
+  dryRun(backend: Backend, template: CellTemplate, capabilityLevel: CapabilityLevelOf): Promise<DryRun> {
+    return dryRunWithFiles(this.#store, backend, template, capabilityLevel, this.#backends);
   }
 
   /** Reuse a cell of this type that policy allows, or a fabrication request ready to dry-run. */
