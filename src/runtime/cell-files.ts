@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
 import type { CellTemplate } from '../domain/cells/cell-template.js';
@@ -43,6 +44,7 @@ export type FileLoad =
   | { readonly ok: false; readonly problem: FileProblem; readonly violation: FileViolation | null };
 
 const SHA256 = /^[0-9a-f]{64}$/;
+// ELOOP: a link where none may be (see `open` below) or a loop of links.
 const isMissing = (e: unknown): boolean =>
   ['ENOENT', 'ENOTDIR', 'ELOOP'].includes((e as NodeJS.ErrnoException | null)?.code ?? '');
 const inside = (base: string, p: string): boolean => p.startsWith(base.endsWith(sep) ? base : base + sep);
@@ -91,7 +93,8 @@ export class CatalogFiles {
       return no('catalog_file_outside', `${where}: a symbolic link that leads out of the catalog directory`);
     let handle;
     try {
-      handle = await open(real, 'r');
+      // Not following a link: one swapped in since the path was resolved is refused, not read.
+      handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (e) {
       if (isMissing(e)) return no('catalog_file_missing', `${where}: no such file in the catalog directory`);
       throw e;
