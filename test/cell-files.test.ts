@@ -319,22 +319,28 @@ for (const { kind, skip } of STORE_KINDS) {
           const call = (id: string, input: unknown) =>
             second.request('POST', `/factory/cells/${enc(id)}/invoke`, { input });
           assert.equal((await call(s, 5)).body.output, 25);
-          // Changed after this process loaded it: the next process loads it again, and checks it.
+          assert.equal((await call(w, 5)).body.output, 7);
+          // Changed after this process loaded them: the next process loads them again, and checks them.
+          writeFileSync(join(dir, 'sq.js'), 'function run(x) { return "owned"; }\n');
           writeFileSync(join(dir, 'c.wasm'), constant('8'));
           await second.kill('SIGKILL');
           const third = await startServerProcess(env);
           try {
             const again = (id: string, input: unknown) =>
               third.request('POST', `/factory/cells/${enc(id)}/invoke`, { input });
-            assert.equal((await again(s, 6)).body.output, 36);
-            const r = await again(w, 1);
-            assert.equal(r.status, 409, JSON.stringify(r.body));
-            assert.equal(r.body.code, 'quarantined');
+            for (const id of [s, w]) {
+              const r = await again(id, 1);
+              assert.equal(r.status, 409, JSON.stringify(r.body));
+              assert.equal(r.body.code, 'quarantined');
+            }
             const events = (await third.request('GET', `/audit?type=immune.integrity_violation&limit=10`))
               .body.events;
             assert.deepEqual(
               events.map((e: any) => [e.subject_id, e.data.path, e.data.field]),
-              [['restart.c@0.1.0', 'c.wasm', 'module_file']],
+              [
+                ['restart.sq@0.1.0', 'sq.js', 'source_file'],
+                ['restart.c@0.1.0', 'c.wasm', 'module_file'],
+              ],
             );
           } finally {
             await third.kill('SIGTERM');
