@@ -127,6 +127,12 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
+    // A script cell's source: a plain script QuickJS runs (not a module), whose `run` the sandbox calls.
+    files: ['examples/cells/**/*.js'],
+    languageOptions: { sourceType: 'script' },
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^run$' }] },
+  },
+  {
     // A config file imports no module of ours; the cycle check would walk into vite's own files and
     // mistake its `dist/node` directory for an import resolver.
     files: ['panel/vite.config.ts'],

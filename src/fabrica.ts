@@ -30,6 +30,7 @@ import { TrainingService } from './engine/training/training-service.js';
 import { trainingMetrics } from './engine/training/training-metrics.js';
 import { openAiChat } from './runtime/llm-chat.js';
 import { TemplateCatalog } from './engine/cells/template-catalog.js';
+import { quarantineForIntegrity } from './engine/cells/integrity.js';
 import { catalogFileProblem } from './runtime/catalog-files.js';
 import { nodeCatalogDir } from './runtime/catalog-dir.js';
 import { Watchdog, type WatchdogLog } from './engine/observability/watchdog.js';
@@ -232,7 +233,24 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     cellInvoker.setCallHooks(rollouts.callHooks);
     rollouts.registerTimers(scheduler);
     // The heal runs inside the timer's transaction: it reads the template there, and only the file here.
-    cells.registerTimers(scheduler, catalogFileProblem);
+    cells.registerTimers(scheduler, (stored) => catalogFileProblem(stored, cellBackends.files));
+    // A script or module whose catalog file changed is refused at load and its cells quarantined.
+    cellInvoker.setIntegrityHandler(async (templateId, version, v) => {
+      const quarantined = await quarantineForIntegrity(store, clock, factoryMetrics, {
+        templateId,
+        version,
+        path: v.path,
+        field: v.field,
+        registeredSha256: v.pinnedSha256,
+        fileSha256: v.fileSha256,
+        reason: v.reason,
+        onlyIfNew: true,
+      });
+      for (const id of quarantined) {
+        cellInvoker.invalidate(id);
+        cellReads.invalidate(id);
+      }
+    });
     // Any change to a cell, here or on another instance, drops its cached runtime.
     hub.onEvent((e) => {
       if (e.subjectKind === 'cell') {
@@ -247,6 +265,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       clock,
       metrics: factoryMetrics,
       onCellChange: (id) => cellInvoker.invalidate(id),
+      pin: (t) => cellBackends.pin(t),
       onError: (e, context) => report(e, context),
     });
     // The builder logs through the app's logger, which exists only once the app is built.

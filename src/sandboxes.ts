@@ -4,6 +4,7 @@ import { sandboxMetrics } from './engine/cells/sandbox-metrics.js';
 import type { Metrics } from './engine/observability/metrics.js';
 import { ScriptBackend } from './runtime/script/script-backend.js';
 import { WasmBackend } from './runtime/wasm/wasm-backend.js';
+import { CatalogFiles } from './runtime/cell-files.js';
 
 /** The capability that gates each sandboxed backend (a locked gate stops its cells serving). */
 export const GATE_OF = { script: 'factory_script', wasm: 'factory_wasm' } as const;
@@ -19,6 +20,8 @@ export function sandboxedBackends(config: Config, metrics: Metrics): CellBackend
     stackKib: config.sandboxMaxStackKib,
     outputKib: config.sandboxMaxOutputKib,
   };
+  // Scripts and modules may come from files of the template catalog directory (docs/cells.md).
+  const files = new CatalogFiles(config.templatesDir);
   let script: ScriptBackend | null = null;
   let wasm: WasmBackend | null = null;
   const m = sandboxMetrics(metrics, () => ({
@@ -28,14 +31,16 @@ export function sandboxedBackends(config: Config, metrics: Metrics): CellBackend
   script = new ScriptBackend({
     workers: config.scriptWorkers,
     maxima,
+    files,
     onLimitHit: (limit) => m.limitHits.labels('script', limit).inc(),
     onWorkerStart: () => m.workerStarts.labels('script').inc(),
   });
   wasm = new WasmBackend({
     workers: config.wasmWorkers,
     maxima,
+    files,
     onLimitHit: (limit) => m.limitHits.labels('wasm', limit).inc(),
     onWorkerStart: () => m.workerStarts.labels('wasm').inc(),
   });
-  return new CellBackends({ script, wasm });
+  return new CellBackends({ script, wasm, files });
 }

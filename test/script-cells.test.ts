@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestFabrica, type TestFabrica } from './support/app.js';
 import { invoke, ROOMY, SANDBOX_ENV, scriptTemplate, stableCell } from './support/sandbox-cells.js';
@@ -88,6 +89,9 @@ for (const { kind, skip } of STORE_KINDS) {
     after(() => f.close());
 
     it('runs the example word-frequency cell: output, log, the same answer for the same input', async () => {
+      // The example names its source file: in the catalog directory, as an operator would put it.
+      mkdirSync(f.config.templatesDir, { recursive: true });
+      copyFileSync('examples/cells/script/word_freq.js', join(f.config.templatesDir, 'word_freq.js'));
       const id = await stableCell(f, 'script', wordFreq);
       assert.equal(id, 'script:analysis.word_freq.v1');
       const text = 'the cat and the hat and the bat';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import wabtInit from 'wabt';
 import { startTestFabrica, type TestFabrica } from './support/app.js';
@@ -83,6 +84,9 @@ for (const { kind, skip } of STORE_KINDS) {
     after(() => f.close());
 
     it('runs the example word-count module: JSON in on stdin, out on stdout, stderr kept', async () => {
+      // The example names its built module: in the catalog directory, as an operator would put it.
+      mkdirSync(f.config.templatesDir, { recursive: true });
+      copyFileSync('examples/cells/wasm/word_count.wasm', join(f.config.templatesDir, 'word_count.wasm'));
       const id = await stableCell(f, 'wasm', wordCount);
       const r = await invoke(f, id, 'the cat, the hat\nand 42 bats');
       assert.equal(r.status, 200, r.text);

@@ -26,6 +26,13 @@ export const CELL_RISK_CODES = {
   wasm_missing_start: 'The module exports no `_start` function or no `memory` (WASI needs both).',
   wasm_unsupported_import:
     'The module imports something the host does not provide (only WASI preview 1 functions are).',
+  catalog_file_missing:
+    'A file the template names (`metadata.source_file`, `metadata.module_file`) is not a regular file of the catalog directory.',
+  catalog_file_outside:
+    'The file path leaves the catalog directory: `..`, an absolute path, or a symbolic link that leads out of it.',
+  catalog_file_too_large: 'The file is larger than its backend takes (a script 1 MiB, a module 16 MiB).',
+  catalog_file_changed:
+    'The file differs from the SHA-256 the template pins (`metadata.source_sha256`, `metadata.module_sha256`).',
   limit_above_maximum: 'A limit in `metadata.limits` is above the maximum the configuration allows.',
   fault_injection_locked:
     'The template carries `metadata.fault` while the capability `fault_injection` is locked: creation is refused.',

@@ -4,6 +4,12 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 export interface PoolJob {
   readonly rev: string;
   readonly setup: unknown;
+  /**
+   * When given, the setup is made by this instead, each time a worker needs it (a cold or replaced
+   * worker, a revision new to it): code read from a file is checked at every load. A rejection answers
+   * `refused` with its error, and nothing is sent to the worker.
+   */
+  readonly loadSetup?: () => Promise<unknown>;
   readonly payload: unknown;
   /** Past this the worker is terminated (and replaced): the job answers `timeout`. */
   readonly killAfterMs: number;
@@ -13,6 +19,7 @@ export interface PoolJob {
 
 export type PoolAnswer =
   | { readonly type: 'answer'; readonly body: unknown }
+  | { readonly type: 'refused'; readonly error: unknown }
   | {
       readonly type: 'killed';
       readonly reason: 'timeout' | 'memory_limit' | 'crashed';
@@ -171,9 +178,25 @@ export class SandboxPool {
     };
     slot.running = running;
     slot.known.add(job.rev);
-    w.postMessage(
-      { rev: job.rev, setup: first ? job.setup : undefined, payload: job.payload, ack },
-      job.transfer === undefined ? [] : [...job.transfer],
+    const post = (setup: unknown) =>
+      w.postMessage(
+        { rev: job.rev, setup, payload: job.payload, ack },
+        job.transfer === undefined ? [] : [...job.transfer],
+      );
+    if (!first || job.loadSetup === undefined) {
+      post(first ? job.setup : undefined);
+      return;
+    }
+    job.loadSetup().then(
+      (setup) => {
+        // Unless the job ended meanwhile (its load budget ran out, the pool closed).
+        if (slot.running === running && slot.worker === w) post(setup);
+      },
+      (error: unknown) => {
+        if (slot.running !== running) return;
+        slot.known.delete(job.rev);
+        this.#finish(slot, { type: 'refused', error });
+      },
     );
   }
 

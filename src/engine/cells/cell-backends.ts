@@ -3,6 +3,7 @@ import type { StoredTemplate } from '../../domain/cells/cell-model.js';
 import { templateHash, type CellTemplate } from '../../domain/cells/cell-template.js';
 import { operationFor } from '../../runtime/adapter/registry.js';
 import type { CellRuntime } from '../../runtime/cell-runtime.js';
+import type { CatalogFiles } from '../../runtime/cell-files.js';
 import type { ScriptBackend } from '../../runtime/script/script-backend.js';
 import type { WasmBackend } from '../../runtime/wasm/wasm-backend.js';
 import { adapterProblems, type AdapterProblem } from './adapter-problems.js';
@@ -12,6 +13,8 @@ import type { CellRiskCode } from '../../domain/risks.js';
 export interface Sandboxes {
   readonly script?: ScriptBackend;
   readonly wasm?: WasmBackend;
+  /** The catalog directory the templates' `source_file` / `module_file` are read from. */
+  readonly files?: CatalogFiles;
 }
 
 export interface BackendProblem {
@@ -29,6 +32,11 @@ export class CellBackends {
 
   constructor(sandboxes: Sandboxes = {}) {
     this.#sandboxes = sandboxes;
+  }
+
+  /** The catalog directory's files, when this process reads any. */
+  get files(): CatalogFiles | undefined {
+    return this.#sandboxes.files;
   }
 
   available(backend: Backend): boolean {
@@ -57,8 +65,28 @@ export class CellBackends {
     return r === undefined || 'problems' in r ? null : r;
   }
 
+  /**
+   * The template as it is registered: the SHA-256 of each catalog file it names pinned into its
+   * metadata (docs/cells.md, "Code from the catalog"), or why a file cannot be used (missing, outside
+   * the catalog directory, too large, not the content a pin names).
+   */
+  async pin(t: CellTemplate): Promise<{ template: CellTemplate; problems: BackendProblem[] }> {
+    if (t.metadata.source_file === undefined && t.metadata.module_file === undefined)
+      return { template: t, problems: [] };
+    if (this.#sandboxes.files === undefined)
+      return {
+        template: t,
+        problems: [{ code: 'catalog_file_missing', message: 'this process has no catalog directory' }],
+      };
+    return this.#sandboxes.files.pin(t);
+  }
+
   /** Why a template cannot run on this backend (empty: it can); a dry run reports each as a blocking risk. */
   async problems(backend: Backend, t: CellTemplate): Promise<BackendProblem[]> {
+    return (await this.#problems(backend, t)).map((p) => ({ code: p.code, message: p.message }));
+  }
+
+  async #problems(backend: Backend, t: CellTemplate): Promise<BackendProblem[]> {
     if (backend === 'adapter') return adapterProblems(t) satisfies AdapterProblem[];
     const sandbox = this.#sandboxes[backend];
     if (sandbox === undefined)

@@ -27,6 +27,29 @@ export type CapabilityLevelOf = (
 const linkCellId = (link: string) => (link.includes(':') ? link : cellIdOf('adapter', link));
 
 /**
+ * The dry run of a template as it would be registered: with the SHA-256 of the catalog files it names
+ * pinned. A file that cannot be used (missing, outside the catalog, too large, not what a pin says) is
+ * reported by its own risks, in place of what the backend made of the template without it.
+ */
+export async function dryRunWithFiles(
+  store: Store,
+  backend: Backend,
+  template: CellTemplate,
+  capabilityLevel: CapabilityLevelOf,
+  backends: CellBackends,
+): Promise<DryRun> {
+  const pinned = await backends.pin(template);
+  const report = await dryRun(store, backend, pinned.template, capabilityLevel, backends);
+  if (pinned.problems.length === 0) return report;
+  const fileCodes = new Set<string>(pinned.problems.map((p) => p.code));
+  const risks = [
+    ...pinned.problems.map((p) => ({ ...p, severity: 'blocking' as const })),
+    ...report.report.risks.filter((r) => !fileCodes.has(r.code)),
+  ];
+  return { ...report, ok: false, report: { ...report.report, risks } };
+}
+
+/**
  * What fabricating this template would do, with no side effect: its links resolved, concrete risks
  * (blocking ones make `ok` false), and what changes against the current stable revision.
  */

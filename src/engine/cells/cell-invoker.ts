@@ -9,6 +9,7 @@ import type { CellAggregate, Revision, StoredTemplate } from '../../domain/cells
 import { fail, ok, type Result } from '../../domain/errors.js';
 import type { Backend } from '../../domain/cells/backends.js';
 import type { CallOutcome, CellRuntime } from '../../runtime/cell-runtime.js';
+import type { FileViolation } from '../../runtime/cell-files.js';
 import { CellBackends } from './cell-backends.js';
 import type { Store } from '../ports.js';
 import type { CounterSeries, HistogramSeries } from '../observability/series-metrics.js';
@@ -84,6 +85,16 @@ export interface InvokeResult {
   readonly log?: readonly string[];
 }
 
+/**
+ * The immune system's answer to a call whose code file failed its check at load: quarantines the cells
+ * of the template (src/engine/cells/integrity.ts). Resolves once that is committed.
+ */
+export type IntegrityHandler = (
+  templateId: string,
+  version: string,
+  violation: FileViolation,
+) => Promise<void>;
+
 /** Whether a backend's gate (`factory_script`, `factory_wasm`) is open: a locked one serves nothing. */
 export type GateOpen = (backend: Backend) => boolean;
 
@@ -103,6 +114,9 @@ export class CellInvoker {
   readonly #backends: CellBackends;
   readonly #gateOpen: GateOpen;
   #hooks: CallHooks | null = null;
+  #onViolation: IntegrityHandler | null = null;
+  /** Violations being recorded, by template revision: concurrent calls that find one wait on it. */
+  readonly #violations = new Map<string, Promise<void>>();
 
   constructor(
     store: Store,
@@ -122,6 +136,10 @@ export class CellInvoker {
 
   setCallHooks(hooks: CallHooks): void {
     this.#hooks = hooks;
+  }
+
+  setIntegrityHandler(handler: IntegrityHandler): void {
+    this.#onViolation = handler;
   }
 
   invalidate(cellId: string): void {
@@ -189,7 +207,7 @@ export class CellInvoker {
    * that run inside a transaction, where reading the store itself would wait on it (SQLite).
    */
   async invokeUsing(reads: CellsReads, cellId: string, input: unknown): Promise<Result<InvokeResult>> {
-    return await this.#call(await this.#read(cellId, reads), cellId, input);
+    return await this.#call(await this.#read(cellId, reads), cellId, input, undefined, true);
   }
 
   /**
@@ -206,11 +224,13 @@ export class CellInvoker {
     return this.#load(cellId).then((loaded) => this.#call(loaded, cellId, input, forced));
   }
 
+  /** `inTx`: called inside a transaction, which a quarantine's own transaction would wait on. */
   #call(
     loaded: Loaded | null,
     cellId: string,
     input: unknown,
     forced?: string,
+    inTx = false,
   ): Result<InvokeResult> | Promise<Result<InvokeResult>> {
     if (loaded === null) return fail('not_found', `no cell ${cellId}`);
     const { agg, runnable } = loaded;
@@ -253,11 +273,50 @@ export class CellInvoker {
         outcome = { ok: false, reason: `the cell threw: ${(e as Error).message}` };
       }
     }
-    const done = (o: CallOutcome) => this.#done(run, o, cellId, revision, started);
+    const done = (o: CallOutcome) =>
+      o.ok || o.kind !== 'integrity_violation' || o.violation === undefined || inTx
+        ? this.#done(run, o, cellId, revision, started)
+        : this.#violated(agg.cell.templateId, cellId, revision, o.violation);
     const settle = () => (outcome instanceof Promise ? outcome.then(done) : done(outcome));
     if (fault === null || fault.delay_ms === 0) return settle();
     // An injected delay counts in the call's latency, as a slow revision's would.
     return new Promise<void>((resolve) => setTimeout(resolve, fault.delay_ms)).then(settle);
+  }
+
+  /** A call refused because its code's file changed: quarantined first, then answered so. */
+  async #violated(
+    templateId: string,
+    cellId: string,
+    revision: Revision,
+    v: FileViolation,
+  ): Promise<Result<InvokeResult>> {
+    const handler = this.#onViolation;
+    if (handler === null)
+      return fail('cell_error', `cell ${cellId} (${revision.templateVersion}): ${v.reason}`);
+    const key = `${templateId}@${revision.templateVersion}`;
+    let pending = this.#violations.get(key);
+    if (pending === undefined) {
+      pending = handler(templateId, revision.templateVersion, v).finally(() => this.#violations.delete(key));
+      this.#violations.set(key, pending);
+    }
+    try {
+      await pending;
+    } catch (e) {
+      return fail(
+        'cell_error',
+        `cell ${cellId} (${revision.templateVersion}): ${v.reason} (recording it failed: ${(e as Error).message})`,
+      );
+    }
+    this.invalidate(cellId);
+    return fail('quarantined', `cell ${cellId} is quarantined: ${v.reason}`, {
+      details: {
+        cell: cellId,
+        revision: revision.templateVersion,
+        file: v.path,
+        pinned_sha256: v.pinnedSha256,
+        file_sha256: v.fileSha256,
+      },
+    });
   }
 
   #done(run: Runnable, outcome: CallOutcome, cellId: string, revision: Revision, started: number) {

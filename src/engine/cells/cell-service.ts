@@ -20,7 +20,7 @@ import type { OrganTemplate } from '../../domain/organs/organ-template.js';
 import { CellBackends } from './cell-backends.js';
 import { readFault } from '../../domain/rollouts/fault.js';
 import { resolveCellId, resolveOrganCells } from './cell-id-resolver.js';
-import { dryRun, type CapabilityLevelOf } from './cell-dryrun.js';
+import { dryRunWithFiles, type CapabilityLevelOf } from './cell-dryrun.js';
 import type { CellQuery } from './cell-ports.js';
 import { selectCell, type SelectRequest } from './cell-selector.js';
 import { registerTemplateIn } from './cell-registry.js';
@@ -135,7 +135,7 @@ export class CellService {
 
   /** What fabricating this template would do; changes nothing. */
   dryRun(backend: Backend, template: CellTemplate, capabilityLevel: CapabilityLevelOf): Promise<DryRun> {
-    return dryRun(this.#store, backend, template, capabilityLevel, this.#backends);
+    return dryRunWithFiles(this.#store, backend, template, capabilityLevel, this.#backends);
   }
 
   /** Reuse a cell of this type that policy allows, or a fabrication request ready to dry-run. */
@@ -146,13 +146,24 @@ export class CellService {
   /** Registers the template if needed and creates a draft revision of `<backend>:<template id>`. */
   async fabricate(
     backend: Backend,
-    template: CellTemplate,
+    given: CellTemplate,
     hitl: boolean,
     principal: Principal,
   ): Promise<Result<CommandOutcome>> {
     if (!this.#backends.available(backend)) {
       return fail('backend_unavailable', `the ${backend} backend has no runtime in this process`);
     }
+    const pinned = await this.#backends.pin(given);
+    if (pinned.problems.length > 0)
+      return fail(
+        'invalid_template',
+        `invalid cell template: ${pinned.problems.map((p) => p.message).join('; ')}`,
+        {
+          details: { problems: pinned.problems.map((p) => p.message), risks: pinned.problems },
+        },
+      );
+    // Registered with the SHA-256 of the files it names pinned: a later change to one is detected.
+    const template = pinned.template;
     const fault = readFault(template.metadata).problem;
     const problems = [
       ...(await this.#backends.problems(backend, template)).map((p) => p.message),

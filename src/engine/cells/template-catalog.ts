@@ -5,9 +5,10 @@ import type { CatalogDir, CatalogFileEntry } from '../../runtime/catalog-dir.js'
 import type { Clock, Store } from '../ports.js';
 import type { CellMetrics } from './cell-metrics.js';
 import { registerTemplateIn } from './cell-registry.js';
+import { INTEGRITY_ACTOR, quarantineForIntegrity } from './integrity.js';
 
 /** Who the catalog's events name as their actor. */
-export const CATALOG_ACTOR = 'system';
+export const CATALOG_ACTOR = INTEGRITY_ACTOR;
 
 /** Larger files are not read: a template is at most about 1 MB (`draft_content`). */
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -23,6 +24,13 @@ export interface TemplateCatalogOptions {
   readonly deepEvery?: number;
   /** Called after a commit that changed a cell (the invoker drops its cached runtime). */
   readonly onCellChange: (cellId: string) => void;
+  /**
+   * Pins the SHA-256 of the catalog files a template names (`source_file`, `module_file`) into it, as
+   * the API's registration does; problems make the file invalid. Absent: templates are taken as they are.
+   */
+  readonly pin?: (
+    t: CellTemplate,
+  ) => Promise<{ template: CellTemplate; problems: readonly { message: string }[] }>;
   readonly onError: (e: unknown, context: string) => void;
 }
 
@@ -56,6 +64,8 @@ export class TemplateCatalog {
   readonly #seen = new Map<string, { signature: string; hash: string }>();
   /** Per path: the hash of content found invalid once, waiting for a second read to confirm it. */
   readonly #unsettled = new Map<string, string>();
+  /** Per path: a template reported for the files it names, with those problems (see `#fileProblems`). */
+  readonly #fileWaits = new Map<string, string>();
   #timer: NodeJS.Timeout | null = null;
   #debounce: NodeJS.Timeout | null = null;
   #unwatch: (() => void) | null = null;
@@ -133,6 +143,7 @@ export class TemplateCatalog {
     const present = new Set(files.map((f) => f.path));
     for (const p of this.#seen.keys()) if (!present.has(p)) this.#seen.delete(p);
     for (const p of this.#unsettled.keys()) if (!present.has(p)) this.#unsettled.delete(p);
+    for (const p of this.#fileWaits.keys()) if (!present.has(p)) this.#fileWaits.delete(p);
     for (const file of files) {
       if (this.#stopped) return;
       if (!deep && this.#seen.get(file.path)?.signature === file.signature) continue;
@@ -217,10 +228,32 @@ export class TemplateCatalog {
         false,
       );
     }
-    const template = parsed.value;
+    let template = parsed.value;
+    if (this.#o.pin !== undefined) {
+      const pinned = await this.#o.pin(template);
+      if (pinned.problems.length > 0) return this.#fileProblems(path, hash, pinned.problems);
+      this.#fileWaits.delete(path);
+      template = pinned.template;
+    }
     const stored = await this.#o.store.cells.template(template.id, template.version);
     if (stored === null) return this.#register(path, hash, template);
     return this.#compare(path, hash, template, stored);
+  }
+
+  /**
+   * A template whose named file cannot be used yet (often: copied before its file): reported once, like
+   * any invalid content, and looked at again at every scan, so it is registered once the file is there.
+   */
+  async #fileProblems(
+    path: string,
+    hash: string,
+    problems: readonly { message: string }[],
+  ): Promise<Outcome> {
+    const messages = problems.map((p) => p.message);
+    const key = `${hash}\n${messages.join('\n')}`;
+    if (this.#fileWaits.get(path) === key) return 'retry';
+    if ((await this.#invalid(path, hash, messages, false)) === 'done') this.#fileWaits.set(path, key);
+    return 'retry';
   }
 
   async #register(path: string, hash: string, template: CellTemplate): Promise<Outcome> {
@@ -281,51 +314,14 @@ export class TemplateCatalog {
   /** Quarantines every cell of the template id, with the violation, in one transaction. */
   async #violation(path: string, stored: StoredTemplate, fileSha: string): Promise<void> {
     const { store, metrics, clock } = this.#o;
-    const at = new Date(clock.now()).toISOString();
-    const reason = `integrity violation: catalog file ${path} no longer holds the registered template ${stored.templateId}@${stored.version}`;
-    const quarantined = await store.transaction(async (tx) => {
-      const done: string[] = [];
-      await tx.appendEvent({
-        type: 'immune.integrity_violation',
-        subjectKind: 'cell_template',
-        subjectId: `${stored.templateId}@${stored.version}`,
-        actor: CATALOG_ACTOR,
-        data: {
-          path,
-          template: stored.templateId,
-          version: stored.version,
-          registered_sha256: stored.sha256,
-          file_sha256: fileSha,
-        },
-      });
-      // Locked in id order, like every multi-cell transaction should, so two never deadlock.
-      const ids = (await tx.cells.cellsForTemplate(stored.templateId)).map((c) => c.id).sort();
-      for (const id of ids) {
-        const agg = await tx.cells.lockCell(id);
-        if (agg === null || agg.cell.quarantine !== null) continue;
-        const quarantine = { reason, at };
-        await tx.cells.putCell({ ...agg.cell, quarantine, updatedAt: at, version: agg.cell.version + 1 });
-        await tx.appendEvent({
-          type: 'immune.quarantine',
-          subjectKind: 'cell',
-          subjectId: id,
-          actor: CATALOG_ACTOR,
-          data: {
-            action: 'cell.quarantine',
-            template: stored.templateId,
-            version: stored.version,
-            path,
-            reason,
-            before: { quarantine: null },
-            after: { quarantine },
-          },
-        });
-        done.push(id);
-      }
-      return done;
+    const quarantined = await quarantineForIntegrity(store, clock, metrics, {
+      templateId: stored.templateId,
+      version: stored.version,
+      path,
+      registeredSha256: stored.sha256,
+      fileSha256: fileSha,
+      reason: `integrity violation: catalog file ${path} no longer holds the registered template ${stored.templateId}@${stored.version}`,
     });
-    metrics.integrityViolations.labels(stored.templateId).inc();
-    if (quarantined.length > 0) metrics.quarantines.inc(quarantined.length);
     for (const id of quarantined) this.#o.onCellChange(id);
   }
 }

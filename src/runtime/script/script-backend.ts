@@ -1,7 +1,15 @@
 import { createRequire } from 'node:module';
 import type { CellTemplate } from '../../domain/cells/cell-template.js';
 import { readLimits, type LimitReason, type SandboxLimits } from '../../domain/cells/sandbox-limits.js';
-import { LOG_LINE_CHARS, LOG_LINES, type CallOutcome, type CellRuntime } from '../cell-runtime.js';
+import type { CatalogFiles, FileProblemCode } from '../cell-files.js';
+import {
+  IntegrityViolation,
+  LOG_LINE_CHARS,
+  LOG_LINES,
+  violationOutcome,
+  type CallOutcome,
+  type CellRuntime,
+} from '../cell-runtime.js';
 import { killedOutcome, limitHit, outputOf, seedOf } from '../sandbox-outcome.js';
 import { SandboxPool } from '../sandbox-pool.js';
 import { PRELUDE, SCRIPT_FILE } from './script-prelude.js';
@@ -12,6 +20,8 @@ export interface ScriptBackendOptions {
   readonly maxima: SandboxLimits;
   /** Revisions whose context a worker keeps (least recently called dropped first). */
   readonly contextsPerWorker?: number;
+  /** Where `metadata.source_file` is read from (absent: templates naming a file cannot run). */
+  readonly files?: CatalogFiles;
   readonly onLimitHit?: (limit: LimitReason) => void;
   readonly onWorkerStart?: () => void;
 }
@@ -23,7 +33,7 @@ export interface ScriptProblem {
     | 'script_syntax_error'
     | 'script_missing_run'
     | 'limit_above_maximum'
-    | 'invalid_config';
+    | FileProblemCode;
   readonly message: string;
 }
 
@@ -45,6 +55,14 @@ interface Setup {
 
 /** The script a template carries (docs/cells.md, "Script cells"). */
 export const scriptSource = (t: CellTemplate): string | null => t.draft_content ?? null;
+
+/** Whether the template takes its script from a file of the catalog (`metadata.source_file`). */
+const fromFile = (t: CellTemplate): boolean => t.metadata.source_file !== undefined;
+
+const NO_CATALOG: ScriptProblem = {
+  code: 'catalog_file_missing',
+  message: '$.metadata.source_file: this process has no catalog directory to read it from',
+};
 
 /**
  * Script cells: JavaScript in QuickJS, in a pool of worker threads. Each worker keeps a context per
@@ -75,13 +93,22 @@ export class ScriptBackend {
     });
   }
 
-  #setup(t: CellTemplate): { setup: Setup } | { problems: ScriptProblem[] } {
-    const source = scriptSource(t);
+  /** `source`: the script read from `metadata.source_file` (or a placeholder before it is read). */
+  #setup(
+    t: CellTemplate,
+    source: string | null = scriptSource(t),
+  ): { setup: Setup } | { problems: ScriptProblem[] } {
     const problems: ScriptProblem[] = [];
-    if (source === null || source.trim() === '')
+    if (fromFile(t) && (t.draft_content ?? '') !== '')
+      problems.push({
+        code: 'invalid_config',
+        message: '$.metadata.source_file: give the script in draft_content or in a file, not both',
+      });
+    else if (source === null || source.trim() === '')
       problems.push({
         code: 'script_missing_source',
-        message: '$.draft_content: a script cell carries its JavaScript here',
+        message:
+          '$.draft_content: a script cell carries its JavaScript here (or names a file in metadata.source_file)',
       });
     const limits = readLimits(t.metadata, this.#opts.maxima);
     if (!limits.ok)
@@ -96,7 +123,14 @@ export class ScriptBackend {
 
   /** Everything a dry run reports about a script template: source, limits, syntax (with line), `run`. */
   async check(key: string, t: CellTemplate): Promise<ScriptProblem[]> {
-    const s = this.#setup(t);
+    let source = scriptSource(t);
+    if (fromFile(t)) {
+      if (this.#opts.files === undefined) return [NO_CATALOG];
+      const f = await this.#opts.files.load(t, 'source_file');
+      if (!f.ok) return [f.problem];
+      source = f.bytes.toString('utf8');
+    }
+    const s = this.#setup(t, source);
     if ('problems' in s) return s.problems;
     const a = await this.pool.run({
       rev: `check:${key}`,
@@ -104,8 +138,13 @@ export class ScriptBackend {
       payload: { op: 'check' },
       killAfterMs: 2000,
     });
-    if (a.type === 'killed')
-      return [{ code: 'script_syntax_error', message: `the script could not be loaded: ${a.message}` }];
+    if (a.type !== 'answer')
+      return [
+        {
+          code: 'script_syntax_error',
+          message: `the script could not be loaded: ${a.type === 'killed' ? a.message : String(a.error)}`,
+        },
+      ];
     const body = a.body as WorkerAnswer;
     if (body.ok && 'hasRun' in body && body.hasRun === false)
       return [{ code: 'script_missing_run', message: 'the script defines no function run(input, ctx)' }];
@@ -118,9 +157,20 @@ export class ScriptBackend {
 
   /** The runtime of one revision (`key` names it and its content), or why it cannot run. */
   runtime(key: string, t: CellTemplate): CellRuntime | { problems: ScriptProblem[] } {
-    const s = this.#setup(t);
+    const file = fromFile(t);
+    const files = this.#opts.files;
+    if (file && files === undefined) return { problems: [NO_CATALOG] };
+    // A script from a file is read (and checked against its pin) each time a worker loads it.
+    const s = this.#setup(t, file ? 'function run() {}' : scriptSource(t));
     if ('problems' in s) return s;
     const { setup } = s;
+    const loadSetup = !file
+      ? undefined
+      : async (): Promise<Setup> => {
+          const f = await files!.load(t, 'source_file');
+          if (f.ok) return { ...setup, source: f.bytes.toString('utf8') };
+          throw f.violation === null ? new Error(f.problem.message) : new IntegrityViolation(f.violation);
+        };
     const limits = setup.limits;
     // Past the interrupt deadline QuickJS stops the call itself; a built-in that does not check it (a huge
     // `repeat`) is stopped by terminating the worker a little later.
@@ -135,10 +185,15 @@ export class ScriptBackend {
         const a = await this.pool.run({
           rev: key,
           setup,
+          ...(loadSetup === undefined ? {} : { loadSetup }),
           payload: { op: 'call', input: json, seed: seedOf(json) },
           killAfterMs,
         });
         if (a.type === 'killed') return hit(killedOutcome(a, limits.cpuMs, limits.memoryMib));
+        if (a.type === 'refused')
+          return a.error instanceof IntegrityViolation
+            ? violationOutcome(a.error.violation)
+            : { ok: false, reason: `the script cannot be loaded: ${(a.error as Error).message}` };
         const body = a.body as WorkerAnswer;
         if (body.ok && 'text' in body) {
           const text = body.text;

@@ -1,6 +1,14 @@
 import type { CellTemplate } from '../../domain/cells/cell-template.js';
 import { readLimits, type LimitReason, type SandboxLimits } from '../../domain/cells/sandbox-limits.js';
-import { LOG_LINE_CHARS, LOG_LINES, type CallOutcome, type CellRuntime } from '../cell-runtime.js';
+import type { CatalogFiles, FileProblemCode, FileViolation } from '../cell-files.js';
+import {
+  IntegrityViolation,
+  LOG_LINE_CHARS,
+  LOG_LINES,
+  violationOutcome,
+  type CallOutcome,
+  type CellRuntime,
+} from '../cell-runtime.js';
 import { killedOutcome, limitHit, outputOf } from '../sandbox-outcome.js';
 import { SandboxPool } from '../sandbox-pool.js';
 import { capMemory, PAGE_BYTES } from './wasm-binary.js';
@@ -10,6 +18,8 @@ import { WASM_WORKER_SOURCE } from './wasm-worker-source.js';
 export interface WasmBackendOptions {
   readonly workers: number;
   readonly maxima: SandboxLimits;
+  /** Where `metadata.module_file` is read from (absent: templates naming a file cannot run). */
+  readonly files?: CatalogFiles;
   readonly onLimitHit?: (limit: LimitReason) => void;
   readonly onWorkerStart?: () => void;
 }
@@ -21,8 +31,10 @@ export interface WasmProblem {
     | 'wasm_missing_start'
     | 'wasm_unsupported_import'
     | 'limit_above_maximum'
-    | 'invalid_config';
+    | FileProblemCode;
   readonly message: string;
+  /** Set when the module's file is no longer what the template pinned. */
+  readonly violation?: FileViolation;
 }
 
 interface Loaded {
@@ -62,6 +74,9 @@ function moduleBytes(t: CellTemplate): Uint8Array | WasmProblem {
     return { code: 'wasm_invalid_module', message: '$.metadata.module: not base64' };
   return new Uint8Array(Buffer.from(compact, 'base64'));
 }
+
+/** Whether the template takes its module from a file of the catalog (`metadata.module_file`). */
+const fromFile = (t: CellTemplate): boolean => t.metadata.module_file !== undefined;
 
 /** stderr as the call's log: its lines, capped like a script's `ctx.log`. */
 const logOf = (stderr: string | undefined): string[] =>
@@ -103,7 +118,7 @@ export class WasmBackend {
           code: p.kind === 'above_maximum' ? 'limit_above_maximum' : 'invalid_config',
           message: p.message,
         });
-    const bytes = moduleBytes(t);
+    const bytes = await this.#bytes(t);
     if (!(bytes instanceof Uint8Array)) return [...problems, bytes];
     if (!limits.ok) return problems;
     const capped = capMemory(
@@ -138,6 +153,25 @@ export class WasmBackend {
     return problems.length > 0 ? problems : { module, limits: limits.limits };
   }
 
+  /** The module's bytes: base64 in `metadata.module`, or the catalog file checked against its pin. */
+  async #bytes(t: CellTemplate): Promise<Uint8Array | WasmProblem> {
+    if (!fromFile(t)) return moduleBytes(t);
+    if (t.metadata.module !== undefined)
+      return {
+        code: 'invalid_config',
+        message: '$.metadata.module_file: give the module in metadata.module or in a file, not both',
+      };
+    const files = this.#opts.files;
+    if (files === undefined)
+      return {
+        code: 'catalog_file_missing',
+        message: '$.metadata.module_file: this process has no catalog directory to read it from',
+      };
+    const f = await files.load(t, 'module_file');
+    if (f.ok) return new Uint8Array(f.bytes);
+    return f.violation === null ? f.problem : { ...f.problem, violation: f.violation };
+  }
+
   async check(t: CellTemplate): Promise<WasmProblem[]> {
     const r = await this.load(t);
     return Array.isArray(r) ? r : [];
@@ -146,49 +180,92 @@ export class WasmBackend {
   #loaded(key: string, t: CellTemplate): Promise<Loaded | WasmProblem[]> {
     let p = this.#compiled.get(key);
     if (p === undefined) {
-      p = this.load(t);
+      const loading = this.load(t);
+      p = loading;
       this.#compiled.set(key, p);
+      // A file that failed its check is read again next time (it may be restored, and the cell healed).
+      void loading.then((r) => {
+        if (
+          Array.isArray(r) &&
+          r.some((x) => x.violation !== undefined) &&
+          this.#compiled.get(key) === loading
+        )
+          this.#compiled.delete(key);
+      });
     }
     return p;
   }
 
-  /** The runtime of one revision (`key` names it and its content): compiled at most once. */
+  /**
+   * The runtime of one revision (`key` names it and its content): compiled at most once. A module from
+   * a file is checked against its pin when compiled and again each time a worker loads it.
+   */
   async runtime(key: string, t: CellTemplate): Promise<CellRuntime | { problems: WasmProblem[] }> {
-    const loaded = await this.#loaded(key, t);
-    if (Array.isArray(loaded)) return { problems: loaded };
+    const first = await this.#loaded(key, t);
+    if (!fromFile(t)) {
+      if (Array.isArray(first)) return { problems: first };
+      return { call: (input) => this.#call(key, first, input) };
+    }
+    if (Array.isArray(first) && !first.some((p) => p.violation !== undefined)) return { problems: first };
+    const files = this.#opts.files!;
+    return {
+      call: async (input: unknown): Promise<CallOutcome> => {
+        const loaded = await this.#loaded(key, t);
+        if (Array.isArray(loaded)) {
+          const v = loaded.find((p) => p.violation !== undefined)?.violation;
+          return v === undefined
+            ? { ok: false, reason: loaded.map((p) => p.message).join('; ') }
+            : violationOutcome(v);
+        }
+        const loadSetup = async () => {
+          const f = await files.load(t, 'module_file');
+          if (f.ok) return { module: loaded.module, maxOutput: loaded.limits.outputKib * 1024 };
+          throw f.violation === null ? new Error(f.problem.message) : new IntegrityViolation(f.violation);
+        };
+        return this.#call(key, loaded, input, loadSetup);
+      },
+    };
+  }
+
+  async #call(
+    key: string,
+    loaded: Loaded,
+    input: unknown,
+    loadSetup?: () => Promise<unknown>,
+  ): Promise<CallOutcome> {
     const { module, limits } = loaded;
     const maxOutput = limits.outputKib * 1024;
-    const setup = { module, maxOutput };
     const hit = (o: CallOutcome): CallOutcome => {
       if (!o.ok && o.details?.limit !== undefined) this.#opts.onLimitHit?.(o.details.limit as LimitReason);
       return o;
     };
-    return {
-      call: async (input: unknown): Promise<CallOutcome> => {
-        const bytes = new TextEncoder().encode(JSON.stringify(input ?? null));
-        const a = await this.pool.run({
-          rev: key,
-          setup,
-          payload: { op: 'call', input: bytes },
-          killAfterMs: limits.cpuMs,
-          transfer: [bytes.buffer],
-        });
-        if (a.type === 'killed') return hit(killedOutcome(a, limits.cpuMs, limits.memoryMib));
-        const body = a.body as WorkerAnswer;
-        if (!body.ok) return { ok: false, kind: 'exit_code', reason: body.message, log: logOf(body.stderr) };
-        const log = logOf(body.stderr);
-        if (body.tooLarge) return hit(limitHit('output_too_large', `more than ${maxOutput} bytes`, log));
-        if (body.exit !== 0)
-          return {
-            ok: false,
-            kind: 'exit_code',
-            reason: `exit_code: the module exited with code ${body.exit}`,
-            details: { exit_code: body.exit },
-            log,
-          };
-        return outputOf(body.stdout, maxOutput, log);
-      },
-    };
+    const bytes = new TextEncoder().encode(JSON.stringify(input ?? null));
+    const a = await this.pool.run({
+      rev: key,
+      setup: { module, maxOutput },
+      ...(loadSetup === undefined ? {} : { loadSetup }),
+      payload: { op: 'call', input: bytes },
+      killAfterMs: limits.cpuMs,
+      transfer: [bytes.buffer],
+    });
+    if (a.type === 'killed') return hit(killedOutcome(a, limits.cpuMs, limits.memoryMib));
+    if (a.type === 'refused')
+      return a.error instanceof IntegrityViolation
+        ? violationOutcome(a.error.violation)
+        : { ok: false, reason: `the module cannot be loaded: ${(a.error as Error).message}` };
+    const body = a.body as WorkerAnswer;
+    if (!body.ok) return { ok: false, kind: 'exit_code', reason: body.message, log: logOf(body.stderr) };
+    const log = logOf(body.stderr);
+    if (body.tooLarge) return hit(limitHit('output_too_large', `more than ${maxOutput} bytes`, log));
+    if (body.exit !== 0)
+      return {
+        ok: false,
+        kind: 'exit_code',
+        reason: `exit_code: the module exited with code ${body.exit}`,
+        details: { exit_code: body.exit },
+        log,
+      };
+    return outputOf(body.stdout, maxOutput, log);
   }
 
   /** The heap of one worker after a call (for the benchmark's memory per worker). */
