@@ -141,5 +141,17 @@ describe('the traffic split gives each revision the share the settings say', () 
     near(three('1.2.0'), 0.1, 'canary');
     near(three('1.1.0'), 0.5, 'experimental');
     near(three('1.0.0'), 0.4, 'stable');
+    // The cell view states the same shares (the panel's rollout view shows them), and none in quarantine.
+    const percent = async () =>
+      Object.fromEntries(
+        (await f.request('GET', `/factory/cells/${enc(id)}`)).body.revisions.map((r: any) => [
+          r.version,
+          r.traffic_percent,
+        ]),
+      );
+    assert.deepEqual(await percent(), { '1.0.0': 40, '1.1.0': 50, '1.2.0': 10 });
+    const q = await f.request('POST', `/factory/cells/${enc(id)}/quarantine`, { body: { reason: 'drill' } });
+    assert.equal(q.status, 200);
+    assert.deepEqual(await percent(), { '1.0.0': 0, '1.1.0': 0, '1.2.0': 0 });
   });
 });

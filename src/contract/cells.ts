@@ -104,6 +104,9 @@ export const Revision = View({
   allowed: Type.Array(StringEnum(LIFECYCLE_COMMANDS)),
   history: Type.Array(Transition),
   stats: RevisionStats,
+  traffic_percent: Type.Number({
+    description: 'the share of the calls the traffic split gives this revision now (0 while quarantined)',
+  }),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

@@ -147,6 +147,15 @@ export class CellInvoker {
     this.#ready.delete(cellId);
   }
 
+  /** Each serving revision's share of the calls now, in percent, by revision id; none while quarantined. */
+  traffic(agg: CellAggregate): Map<string, number> {
+    const shares = new Map<string, number>();
+    if (agg.cell.quarantine !== null) return shares;
+    const { candidates, total } = trafficSplit(agg.revisions, this.#shares);
+    for (const c of candidates) shares.set(c.revision.id, total > 0 ? (c.weight / total) * 100 : 100);
+    return shares;
+  }
+
   stats(revisionId: string) {
     return (this.#stats.get(revisionId) ?? new RevisionStats(null)).view();
   }

@@ -8,8 +8,9 @@ import type { CellInvoker } from '../../engine/cells/cell-invoker.js';
  * revision's state, whether anything serves, the quarantine, and every revision with its allowed
  * commands, history and this instance's call statistics.
  */
-export const cellView = (agg: CellAggregate, invoker: Pick<CellInvoker, 'stats'>): Cell => {
+export const cellView = (agg: CellAggregate, invoker: Pick<CellInvoker, 'stats' | 'traffic'>): Cell => {
   const newest = agg.revisions.at(-1);
+  const traffic = invoker.traffic(agg);
   return {
     id: agg.cell.id,
     backend: agg.cell.backend,
@@ -26,6 +27,7 @@ export const cellView = (agg: CellAggregate, invoker: Pick<CellInvoker, 'stats'>
       allowed: allowedCommands(r.state),
       history: r.history.map((h) => ({ ...h })),
       stats: invoker.stats(r.id),
+      traffic_percent: Math.round((traffic.get(r.id) ?? 0) * 10) / 10,
       created_at: r.createdAt,
       updated_at: r.updatedAt,
     })),
