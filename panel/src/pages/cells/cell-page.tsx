@@ -9,6 +9,7 @@ import { href, type PageProps } from '../../router';
 import { cellApi, type CellFrame, type CellView } from './cell-types';
 import { InvokeBox } from './invoke-box';
 import { RevisionCard } from './revision-card';
+import { RolloutView } from './rollout-view';
 
 /** When the cell or any of its revisions last changed (ISO 8601 text compares in time order). */
 const changedAt = (c: CellView): string =>
@@ -113,6 +114,7 @@ export function CellPage({ params }: PageProps) {
             {can(who, { adminOnly: true }) && (
               <InvokeBox cellId={c.id} revisions={c.revisions} onCalled={loaded.reload} />
             )}
+            {can(who, { adminOnly: true }) && c.revisions.length > 0 && <RolloutView cell={c} />}
             <Section title="Revisions" wide>
               <div class="cells-revisions">
                 {[...c.revisions].reverse().map((r) => (
