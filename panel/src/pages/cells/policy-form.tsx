@@ -14,6 +14,10 @@ function leaves(v: unknown, prefix = ''): Leaf[] {
   return [{ path: prefix, value: v }];
 }
 
+/** A setting as the form's text: null (no limit) is empty. */
+const textOf = (v: unknown): string =>
+  typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? String(v) : '';
+
 /** The form's text back to a value: booleans stay, '' is null (no limit), numbers parse, text stays. */
 function valueOf(text: string, before: unknown): unknown {
   if (typeof before === 'boolean') return text === 'true';
@@ -44,7 +48,7 @@ export function PolicyForm({
   onSaved: () => void;
 }) {
   const { api } = useSignedIn();
-  const initial = () => Object.fromEntries(leaves(policy.policy).map((l) => [l.path, String(l.value ?? '')]));
+  const initial = () => Object.fromEntries(leaves(policy.policy).map((l) => [l.path, textOf(l.value)]));
   const [text, setText] = useState<Record<string, string>>(initial);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
