@@ -280,6 +280,41 @@ for (const { kind, skip } of STORE_KINDS) {
       const counts = (await statusOf(id)).issue_counts;
       assert.equal(counts.passed + counts.ready + counts.pending, 2, 'superseded issues no longer count');
 
+      // One event per stage and per issue each graph created, updated or superseded, naming the graph.
+      const events = (
+        await Promise.all(
+          ['stage.created', 'stage.updated', 'issue.created', 'issue.updated'].map(
+            async (t) => (await f.request('GET', `/audit?type=${t}&limit=1000`)).body.events as any[],
+          ),
+        )
+      )
+        .flat()
+        .filter((e) => e.data.run_id === id && e.data.context.by === 'materialization')
+        .sort((a, b) => a.seq - b.seq);
+      const key = (e: any) =>
+        `${e.data.event_type} ${e.data.context.stable_key} ${e.data.context.materialization}`;
+      const byGraph = (g: string) => events.filter((e) => e.data.context.artifact_id === g).map(key);
+      assert.deepEqual(byGraph(g1.id).sort(), [
+        'issue.created api created',
+        'issue.created docs created',
+        'issue.created release created',
+        'stage.created build created',
+        'stage.created ship created',
+      ]);
+      assert.deepEqual(byGraph(g2.id).sort(), [
+        'issue.created tests created',
+        'issue.updated api updated',
+        'issue.updated docs superseded',
+        'issue.updated release superseded',
+        'stage.updated build updated',
+        'stage.updated ship superseded',
+      ]);
+      const created = events.find((e) => key(e) === 'issue.created tests created');
+      assert.equal(created.data.target_id, issues2.tests.id);
+      assert.equal(created.data.issue_id, issues2.tests.id);
+      assert.equal(created.data.stage_id, build.id);
+      assert.equal(created.data.context.title, 'Test it');
+
       const before = await f.request('GET', '/audit/verify');
       await f.fabrica.runs.change(id, null, (d) => {
         const art = d.agg.artifacts.find((a) => a.id === g2.id)!;

@@ -309,8 +309,46 @@ export function materialise(
     now: d.now,
     newId: d.newId,
   });
-  for (const s of plan.stages) d.putStage(s);
-  for (const i of plan.issues) d.putIssue(i);
+  // Each record it creates, updates or supersedes gets its own event, as if written one by one, so a
+  // live client sees the graph's stages and issues appear without reading the lists again.
+  const known = (id: string, xs: readonly { id: string }[]) => xs.some((x) => x.id === id);
+  const how = (r: Stage | Issue, existed: boolean) =>
+    r.supersededByArtifactId !== null ? 'superseded' : existed ? 'updated' : 'created';
+  for (const s of plan.stages) {
+    const change = how(s, known(s.id, d.agg.stages));
+    d.putStage(s);
+    d.event(change === 'created' ? 'stage.created' : 'stage.updated', {
+      targetKind: 'stage',
+      targetId: s.id,
+      stageId: s.id,
+      context: {
+        stage_name: s.stageName,
+        status: s.status,
+        stable_key: s.stableKey,
+        by: 'materialization',
+        materialization: change,
+        artifact_id: artifact.id,
+      },
+    });
+  }
+  for (const i of plan.issues) {
+    const change = how(i, known(i.id, d.agg.issues));
+    d.putIssue(i);
+    d.event(change === 'created' ? 'issue.created' : 'issue.updated', {
+      targetKind: 'issue',
+      targetId: i.id,
+      stageId: i.stageId,
+      issueId: i.id,
+      context: {
+        title: i.title,
+        status: i.status,
+        stable_key: i.stableKey,
+        by: 'materialization',
+        materialization: change,
+        artifact_id: artifact.id,
+      },
+    });
+  }
   const counts = { created: plan.created, updated: plan.updated, superseded: plan.superseded };
   d.event('stage_graph.materialized', { targetKind: 'artifact', targetId: artifact.id, context: counts });
   return ok(counts);
