@@ -158,7 +158,7 @@ export function patchStage(d: RunDraft, id: string, patch: StagePatch): Result<S
     targetKind: 'stage',
     targetId: id,
     stageId: id,
-    context: { changes: Object.keys(defined(fields)), status: after.status },
+    context: { changes: wireNames(fields), status: after.status },
   });
   return ok(after);
 }
@@ -214,7 +214,7 @@ export function patchIssue(d: RunDraft, id: string, patch: IssuePatch): Result<I
     targetId: id,
     stageId: after.stageId,
     issueId: id,
-    context: { changes: Object.keys(defined(fields)), status: after.status },
+    context: { changes: wireNames(fields), status: after.status },
   });
   return ok(after);
 }
@@ -353,6 +353,10 @@ export function materialise(
   d.event('stage_graph.materialized', { targetKind: 'artifact', targetId: artifact.id, context: counts });
   return ok(counts);
 }
+
+/** The fields a patch set, named as on the wire (`assignedRoomId` → `assigned_room_id`). */
+export const wireNames = (fields: object): string[] =>
+  Object.keys(defined(fields)).map((k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
 
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
