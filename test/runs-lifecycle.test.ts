@@ -335,6 +335,56 @@ for (const { kind, skip } of STORE_KINDS) {
       );
     });
 
+    it('stores an artifact with a client version only when it is the next of its type, else 409 version_conflict', async () => {
+      const id = (await data('POST', base, { source: { kind: 'prompt', content: 'x' } })).id;
+      const post = (version: unknown, type = 'delivery_spec') =>
+        f.request('POST', `${base}/${id}/artifacts`, {
+          body: { artifact_type: type, payload: { summary: `v${String(version)}` }, version },
+        });
+      const first = await post(0);
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.equal(first.body.data.version, 0);
+      const head = (await f.request('GET', '/audit/verify')).body.head_seq;
+      for (const v of [0, 2, 99]) {
+        const r = await post(v);
+        assert.equal(r.status, 409, JSON.stringify(r.body));
+        assert.equal(r.body.success, false);
+        assert.equal(r.body.code, 'version_conflict');
+        assert.equal(r.body.next_version, 1);
+        assert.equal(r.body.artifact_type, 'delivery_spec');
+        assert.match(r.body.message, /the next is 1/);
+      }
+      for (const v of [-1, 1.5, 'one', null]) {
+        const r = await post(v);
+        assert.equal(r.status, 400, `${String(v)}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.code, 'invalid_request');
+      }
+      assert.equal(
+        (await f.request('GET', '/audit/verify')).body.head_seq,
+        head,
+        'refused versions write nothing',
+      );
+      assert.equal((await data('GET', `${base}/${id}/artifacts`)).length, 1);
+      assert.equal((await post(1)).body.data.version, 1);
+      // Without a version the next one is taken, as before; each type counts on its own.
+      const plain = await data('POST', `${base}/${id}/artifacts`, {
+        artifact_type: 'delivery_spec',
+        payload: { summary: 'unversioned' },
+      });
+      assert.equal(plain.version, 2);
+      assert.equal((await post(0, 'problem_interpretation')).body.data.version, 0);
+      const stored = (await data('GET', `${base}/${id}/artifacts`)) as any[];
+      assert.deepEqual(
+        stored.map((a) => [a.artifact_type, a.version]),
+        [
+          ['delivery_spec', 0],
+          ['delivery_spec', 1],
+          ['delivery_spec', 2],
+          ['problem_interpretation', 0],
+        ],
+      );
+    });
+
     it('refuses bad graphs and bad records naming the problem, changing nothing', async () => {
       const id = (await data('POST', base, { source: { kind: 'prompt', content: 'x' } })).id;
       const post = (body: unknown) => f.request('POST', `${base}/${id}/artifacts`, { body });

@@ -85,6 +85,8 @@ export interface ArtifactInput {
   readonly producerStageId?: string;
   readonly inputArtifactIds?: string[];
   readonly supersedesArtifactId?: string;
+  /** The version the client expects: refused unless it is the next one of the type (compare-and-set). */
+  readonly version?: number;
 }
 
 const unknownIds = (ids: readonly string[], known: readonly { id: string }[]) =>
@@ -264,6 +266,14 @@ export function addArtifact(d: RunDraft, input: ArtifactInput, producer: string)
     d.agg.artifacts,
   );
   if (!checked.ok) return checked;
+  const next = d.nextArtifactVersion(input.artifactType);
+  if (input.version !== undefined && input.version !== next) {
+    return fail(
+      'version_conflict',
+      `artifact ${input.artifactType} version ${input.version} is not the next one of its type in run ${d.run.id}: the next is ${next}`,
+      { details: { artifact_type: input.artifactType, next_version: next } },
+    );
+  }
   if (input.producerStageId !== undefined && !d.agg.stages.some((s) => s.id === input.producerStageId)) {
     return fail('invalid_artifact', `producer_stage_id ${input.producerStageId} is not a stage of this run`);
   }
@@ -272,7 +282,7 @@ export function addArtifact(d: RunDraft, input: ArtifactInput, producer: string)
     runId: d.run.id,
     artifactType: input.artifactType,
     schemaVersion: input.schemaVersion ?? '1',
-    version: d.nextArtifactVersion(input.artifactType),
+    version: next,
     producerType: input.producerType ?? 'caller',
     producerId: input.producerId ?? producer,
     producerStageId: input.producerStageId ?? null,
