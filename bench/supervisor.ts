@@ -24,6 +24,8 @@ import { freshSchema } from './pg-schema.js';
 const TOKEN = 'fab_bench_supervisor_admin_token_0123456789abcdef';
 const ADMIN: Caller = { principal: ADMIN_PRINCIPAL, guard: () => null };
 const LEASE_MS = 60_000;
+/** What one run asks of its workers: planning, two issues, the verification and the checkpoint. */
+const ASSIGNMENTS_PER_RUN = 5;
 
 interface Settings {
   readonly seconds: number;
@@ -134,7 +136,10 @@ interface CaseResult {
   readonly store: string;
   readonly mode: 'engine' | 'http';
   readonly inFlight: number;
+  /** Runs that completed inside the window (their p50 is `runP50Ms`). */
   readonly runs: number;
+  /** Assignments answered inside the window; ÷ 5 is the runs' worth of work done. */
+  readonly assignments: number;
   readonly seconds: number;
   readonly runsPerSecond: number;
   readonly runP50Ms: number;
@@ -243,7 +248,8 @@ async function runCase(
   let stopping = false;
   let failure: Error | null = null;
   const started = new Map<string, number>();
-  const finished: { at: number; ms: number }[] = [];
+  const finished: { at: number; ms: number; id: string }[] = [];
+  const answered: number[] = [];
   const waiting = new Set<() => void>();
   const wakeWorkers = () => {
     for (const w of waiting) w();
@@ -257,7 +263,7 @@ async function runCase(
     if (to === 'failed' || to === 'cancelled') failure ??= new Error(`run ${e.subjectId} ${to}`);
     if (to !== 'completed') return;
     const at = performance.now();
-    finished.push({ at, ms: at - started.get(e.subjectId)! });
+    finished.push({ at, ms: at - started.get(e.subjectId)!, id: e.subjectId });
     started.delete(e.subjectId);
     if (!stopping) void startRun().catch(fail);
   });
@@ -307,6 +313,7 @@ async function runCase(
           ADMIN,
         );
         if (!r.ok) throw new Error(`report: ${r.error.reason}`);
+        answered.push(performance.now());
       } else {
         const c = await http('GET', `/llm/rooms/${room.id}/inbox?lease_ms=${LEASE_MS}`);
         const a = c.data as {
@@ -324,6 +331,7 @@ async function runCase(
           lease_token: a.lease_token,
           ...wireAnswer(a.kind, a.run_id),
         });
+        answered.push(performance.now());
       }
     }
   };
@@ -360,7 +368,14 @@ async function runCase(
   await session.post('Profiler.disable');
   session.disconnect();
   if (ending !== null) throw ending;
+  // Each completed run took exactly the assignments counted per run: no dispatch doubled, none lost.
+  for (const done of finished.slice(0, 3)) {
+    const got = (await f.store.assignments.forRun(done.id)).length;
+    if (got !== ASSIGNMENTS_PER_RUN) throw new Error(`run ${done.id} had ${got} assignments`);
+  }
   const runs = window.length;
+  const assignments = answered.filter((t) => t >= from && t <= to).length;
+  const worth = assignments / ASSIGNMENTS_PER_RUN;
   const seconds = (to - from) / 1000;
   const sorted = window.map((x) => x.ms).sort((a, b) => a - b);
   return {
@@ -368,11 +383,14 @@ async function runCase(
     mode,
     inFlight: n,
     runs,
+    assignments,
     seconds,
-    runsPerSecond: runs / seconds,
+    // Throughput as work done (assignments answered ÷ 5), as the kernel counts steps ÷ 30: with many
+    // runs in flight a run can take longer than the window, and completions alone would say nothing.
+    runsPerSecond: worth / seconds,
     runP50Ms: sorted[Math.floor(sorted.length / 2)] ?? NaN,
-    cpuMsPerRun: (cpu.user + cpu.system) / 1000 / Math.max(1, runs),
-    supervisorCpuMsPerRun: supervisorMs(profile as never) / Math.max(1, runs),
+    cpuMsPerRun: (cpu.user + cpu.system) / 1000 / Math.max(1, worth),
+    supervisorCpuMsPerRun: supervisorMs(profile as never) / Math.max(1, worth),
   };
 }
 
@@ -412,10 +430,11 @@ async function main(): Promise<void> {
       r.cpuMsPerRun.toFixed(1),
       r.supervisorCpuMsPerRun.toFixed(2),
       String(r.runs),
+      String(r.assignments),
     ].join(' | '),
   );
   process.stdout.write(
-    `| store | workers | in flight | runs/s | run p50 ms | CPU ms/run | supervisor CPU ms/run | runs |\n${rows
+    `| store | workers | in flight | runs/s | run p50 ms | CPU ms/run | supervisor CPU ms/run | runs completed | assignments |\n${rows
       .map((r) => `| ${r} |`)
       .join('\n')}\n`,
   );
