@@ -77,7 +77,17 @@ function openLive(base: string, query: string, auth: { token?: string; protocol?
 function assertOrdered(frames: readonly any[]): void {
   let pending: any = null;
   let lastSeq = 0;
+  const hello = frames.find((f) => f.type === 'hello');
+  // A one-run stream starts with that run's snapshot, right after hello, at the resume point.
+  const [first, second] = frames.filter((f) => f.type !== 'heartbeat');
+  if (hello?.run_id != null) {
+    assert.equal(first, hello);
+    assert.equal(second?.type, 'factory.snapshot', 'a one-run stream sends its snapshot on connecting');
+    assert.equal(second.seq, hello.after);
+    assert.equal(second.run_id, hello.run_id);
+  }
   for (const f of frames) {
+    if (f === second && hello?.run_id != null) continue;
     if (f.type === 'factory.event') {
       assert.ok(f.seq > lastSeq, `seq ${f.seq} after ${lastSeq}`);
       lastSeq = f.seq;
@@ -268,6 +278,50 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.deepEqual([...seen, ...missed], await logOf(seen[0]! - 1, id));
       assert.equal(again.snapshots().at(-1).data.status, 'cancelled');
       again.ws.close();
+    });
+
+    it('starts a one-run stream with its snapshot; after beyond the head is closed 4400 with a reason', async () => {
+      const id = await newRun();
+      await plan(id);
+      await f.fabrica.hub.settle();
+      const head = f.fabrica.hub.head;
+      const live = openLive(base, `run_id=${id}`, { token: ADMIN });
+      await live.waitFor((l) => l.snapshots().length === 1);
+      const [hello, snap] = live.frames;
+      assert.equal(hello.type, 'hello');
+      assert.deepEqual(snap, {
+        type: 'factory.snapshot',
+        seq: head,
+        run_id: id,
+        data: await data('GET', `${runs}/${id}/status`),
+      });
+      assert.equal(live.events().length, 0, 'nothing happened since connecting');
+      live.ws.close();
+
+      // Resuming from history still sends the snapshot first, then the events in order.
+      const fromStart = openLive(base, `run_id=${id}&after=0`, { token: ADMIN });
+      const log = await logOf(0, id);
+      await fromStart.waitFor((l) => l.events().length === log.length && settled(l));
+      assert.equal(fromStart.frames[1].type, 'factory.snapshot');
+      assert.equal(fromStart.frames[1].seq, 0);
+      assertOrdered(fromStart.frames);
+      fromStart.ws.close();
+
+      for (const query of [`run_id=${id}&after=${head + 1000}`, `after=${head + 1}`]) {
+        const ahead = openLive(base, query, { token: ADMIN });
+        const closed = await ahead.closed;
+        assert.equal(closed.code, 4400, query);
+        assert.match(closed.reason, new RegExp(`beyond the head of the event log \\(${head}\\)`));
+        assert.deepEqual(
+          ahead.frames.map((x) => [x.type, x.code]),
+          [['error', 'invalid_request']],
+        );
+      }
+      // The head itself is a valid resume point: nothing missed, nothing refused.
+      const atHead = openLive(base, `after=${f.fabrica.hub.head}`, { token: ADMIN });
+      await atHead.waitFor((l) => l.frames[0]?.type === 'hello');
+      assert.equal(atHead.frames[0].after, f.fabrica.hub.head);
+      atHead.ws.close();
     });
 
     it("keeps tenants apart: a tenant sees its runs only; another tenant's run is closed 4404", async () => {

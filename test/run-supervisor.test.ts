@@ -176,5 +176,30 @@ for (const { kind, skip } of STORE_KINDS) {
         JSON.stringify(s.blockers),
       );
     });
+
+    it('writes every event context key in snake_case, like every other wire field', async () => {
+      // After the runs above: planning, dispatch, leases, results, verification, gates, failure, retry,
+      // PATCHes of stages and issues (whose `changes` name the fields set).
+      const events = await f.fabrica.store.eventsAfter(0, 100_000);
+      const bad = new Set<string>();
+      const walk = (v: unknown, path: string) => {
+        if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+        else if (v !== null && typeof v === 'object')
+          for (const [k, x] of Object.entries(v)) {
+            if (!/^[a-z0-9_.]+$/.test(k)) bad.add(`${path}.${k}`);
+            if (k === 'changes' && Array.isArray(x))
+              for (const c of x) if (!/^[a-z0-9_]+$/.test(String(c))) bad.add(`${path}.changes: ${c}`);
+            // Payloads and metadata are the caller's own keys, kept as given.
+            if (!['payload', 'metadata'].includes(k)) walk(x, `${path}.${k}`);
+          }
+      };
+      for (const e of events) {
+        const data = JSON.parse(e.data) as { context?: unknown } | null;
+        walk(data, e.type);
+      }
+      assert.ok(events.some((e) => e.type === 'supervisor.decided'));
+      assert.ok(events.some((e) => /"changes":\["assigned_room_id"\]/.test(e.data)));
+      assert.deepEqual([...bad].sort(), []);
+    });
   });
 }

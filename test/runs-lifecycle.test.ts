@@ -280,6 +280,41 @@ for (const { kind, skip } of STORE_KINDS) {
       const counts = (await statusOf(id)).issue_counts;
       assert.equal(counts.passed + counts.ready + counts.pending, 2, 'superseded issues no longer count');
 
+      // One event per stage and per issue each graph created, updated or superseded, naming the graph.
+      const events = (
+        await Promise.all(
+          ['stage.created', 'stage.updated', 'issue.created', 'issue.updated'].map(
+            async (t) => (await f.request('GET', `/audit?type=${t}&limit=1000`)).body.events as any[],
+          ),
+        )
+      )
+        .flat()
+        .filter((e) => e.data.run_id === id && e.data.context.by === 'materialization')
+        .sort((a, b) => a.seq - b.seq);
+      const key = (e: any) =>
+        `${e.data.event_type} ${e.data.context.stable_key} ${e.data.context.materialization}`;
+      const byGraph = (g: string) => events.filter((e) => e.data.context.artifact_id === g).map(key);
+      assert.deepEqual(byGraph(g1.id).sort(), [
+        'issue.created api created',
+        'issue.created docs created',
+        'issue.created release created',
+        'stage.created build created',
+        'stage.created ship created',
+      ]);
+      assert.deepEqual(byGraph(g2.id).sort(), [
+        'issue.created tests created',
+        'issue.updated api updated',
+        'issue.updated docs superseded',
+        'issue.updated release superseded',
+        'stage.updated build updated',
+        'stage.updated ship superseded',
+      ]);
+      const created = events.find((e) => key(e) === 'issue.created tests created');
+      assert.equal(created.data.target_id, issues2.tests.id);
+      assert.equal(created.data.issue_id, issues2.tests.id);
+      assert.equal(created.data.stage_id, build.id);
+      assert.equal(created.data.context.title, 'Test it');
+
       const before = await f.request('GET', '/audit/verify');
       await f.fabrica.runs.change(id, null, (d) => {
         const art = d.agg.artifacts.find((a) => a.id === g2.id)!;
@@ -297,6 +332,56 @@ for (const { kind, skip } of STORE_KINDS) {
         (await f.request('GET', '/audit/verify')).body.head_seq,
         before.body.head_seq,
         'no event, no change',
+      );
+    });
+
+    it('stores an artifact with a client version only when it is the next of its type, else 409 version_conflict', async () => {
+      const id = (await data('POST', base, { source: { kind: 'prompt', content: 'x' } })).id;
+      const post = (version: unknown, type = 'delivery_spec') =>
+        f.request('POST', `${base}/${id}/artifacts`, {
+          body: { artifact_type: type, payload: { summary: `v${String(version)}` }, version },
+        });
+      const first = await post(0);
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.equal(first.body.data.version, 0);
+      const head = (await f.request('GET', '/audit/verify')).body.head_seq;
+      for (const v of [0, 2, 99]) {
+        const r = await post(v);
+        assert.equal(r.status, 409, JSON.stringify(r.body));
+        assert.equal(r.body.success, false);
+        assert.equal(r.body.code, 'version_conflict');
+        assert.equal(r.body.next_version, 1);
+        assert.equal(r.body.artifact_type, 'delivery_spec');
+        assert.match(r.body.message, /the next is 1/);
+      }
+      for (const v of [-1, 1.5, 'one', null]) {
+        const r = await post(v);
+        assert.equal(r.status, 400, `${String(v)}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.code, 'invalid_request');
+      }
+      assert.equal(
+        (await f.request('GET', '/audit/verify')).body.head_seq,
+        head,
+        'refused versions write nothing',
+      );
+      assert.equal((await data('GET', `${base}/${id}/artifacts`)).length, 1);
+      assert.equal((await post(1)).body.data.version, 1);
+      // Without a version the next one is taken, as before; each type counts on its own.
+      const plain = await data('POST', `${base}/${id}/artifacts`, {
+        artifact_type: 'delivery_spec',
+        payload: { summary: 'unversioned' },
+      });
+      assert.equal(plain.version, 2);
+      assert.equal((await post(0, 'problem_interpretation')).body.data.version, 0);
+      const stored = (await data('GET', `${base}/${id}/artifacts`)) as any[];
+      assert.deepEqual(
+        stored.map((a) => [a.artifact_type, a.version]),
+        [
+          ['delivery_spec', 0],
+          ['delivery_spec', 1],
+          ['delivery_spec', 2],
+          ['problem_interpretation', 0],
+        ],
       );
     });
 

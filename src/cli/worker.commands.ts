@@ -14,7 +14,11 @@ export function registerWorkerCommand(
       .requiredOption('--room <room>', 'room id or name')
       .requiredOption('--exec <command>', 'shell command run once per assignment (prompt + JSON on stdin)')
       .option('--concurrency <n>', 'assignments worked at once', intArg, 1)
-      .option('--lease <duration>', 'lease asked for each claim (e.g. 60s, 2m)', '60s')
+      .option(
+        '--lease <duration>',
+        'lease asked for each claim, renewed every third of it while the command runs (e.g. 60s, 2m)',
+        '60s',
+      )
       .option('--poll <duration>', 'wait between polls of an empty inbox', '500ms')
       .option('--max <n>', 'stop after this many assignments', intArg),
   ).action(

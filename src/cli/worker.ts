@@ -4,9 +4,9 @@ import { call, CliError, type Client } from './http-client.js';
 /**
  * The reference worker: claims assignments from a room, runs a command once per assignment and posts
  * what it printed as the result (docs/llm-factory.md, "Workers"). The command gets the prompt and the
- * assignment's JSON on stdin and `FABRICA_*` variables. The protocol has no lease renewal yet, so the
- * worker claims with a lease as long as `--lease` and stops a command that would outlive it (reported as
- * failed, so the supervisor tries again).
+ * assignment's JSON on stdin and `FABRICA_*` variables. While the command runs the worker renews the
+ * lease every third of `--lease`, so a command may take longer than one lease; when a renewal is refused
+ * (`lease_lost`: the work was taken back or cancelled) the command is stopped and its result dropped.
  */
 
 export interface WorkerOptions {
@@ -158,7 +158,14 @@ export class Worker {
       'info',
       `assignment ${a.assignment_id} (${a.kind}${a.issue_id ? ` ${a.issue_id}` : ''}) claimed`,
     );
-    const result = await this.#exec(a);
+    const running = this.#exec(a);
+    const lost = this.#keepLease(roomId, a, running.child);
+    const result = await running.result;
+    lost.stop();
+    if (lost.value) {
+      this.#log('warn', `assignment ${a.assignment_id}: lease lost while running, result dropped`);
+      return;
+    }
     const path = `/llm/rooms/${roomId}/inbox/${a.assignment_id}/result`;
     try {
       await call(this.#o.client, 'POST', path, { lease_token: a.lease_token, ...result });
@@ -180,10 +187,37 @@ export class Worker {
     }
   }
 
-  /** Runs the command with a deadline just short of the lease, so an answer still lands under it. */
-  #exec(a: Claimed): Promise<ParsedResult> {
-    return new Promise((resolve) => {
-      const child = spawn(this.#o.exec, {
+  /**
+   * Renews the lease every third of its length while the command runs (two renewals may fail, say on a
+   * network blip, before the lease runs out). A refusal means the lease is gone: the command is stopped.
+   */
+  #keepLease(roomId: string, a: Claimed, child: ChildProcess | null) {
+    const state = { value: false, stop: () => clearInterval(timer) };
+    const path = `/llm/rooms/${roomId}/inbox/${a.assignment_id}/renew`;
+    const timer = setInterval(
+      () => {
+        call(this.#o.client, 'POST', path, { lease_token: a.lease_token, lease_ms: this.#o.leaseMs }).then(
+          () => undefined,
+          (e: unknown) => {
+            if (e instanceof CliError && e.code === 'lease_lost') {
+              state.value = true;
+              clearInterval(timer);
+              killGroup(child?.pid);
+            } else
+              this.#log('warn', `assignment ${a.assignment_id}: renewal failed (${(e as Error).message})`);
+          },
+        );
+      },
+      Math.max(50, Math.floor(this.#o.leaseMs / 3)),
+    );
+    return state;
+  }
+
+  /** Runs the command; the lease is kept by `#keepLease` for as long as it takes. */
+  #exec(a: Claimed): { child: ChildProcess; result: Promise<ParsedResult> } {
+    let child!: ChildProcess;
+    const result = new Promise<ParsedResult>((resolve) => {
+      const c = spawn(this.#o.exec, {
         shell: true,
         stdio: ['pipe', 'pipe', 'pipe'],
         env: {
@@ -200,29 +234,24 @@ export class Worker {
         },
         detached: true,
       });
-      this.#children.add(child);
+      child = c;
+      this.#children.add(c);
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(`${a.prompt}${STDIN_SEPARATOR}${JSON.stringify(a)}\n`);
-      const budget = Math.max(50, Date.parse(a.lease_expires_at) - Date.now() - 1000);
-      const timer = setTimeout(() => {
-        stderr += `\nstopped: the lease was about to expire`;
-        killGroup(child.pid);
-      }, budget);
-      child.on('error', (e) => {
-        clearTimeout(timer);
-        this.#children.delete(child);
+      c.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      c.stdin.on('error', () => undefined);
+      c.stdin.end(`${a.prompt}${STDIN_SEPARATOR}${JSON.stringify(a)}\n`);
+      c.on('error', (e) => {
+        this.#children.delete(c);
         resolve({ status: 'failed', summary: `cannot run the command: ${e.message}` });
       });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        this.#children.delete(child);
+      c.on('close', (code) => {
+        this.#children.delete(c);
         resolve(parseOutput(stdout, stderr, code));
       });
     });
+    return { child, result };
   }
 
   #sleep(ms: number): Promise<void> {

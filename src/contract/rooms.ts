@@ -74,6 +74,21 @@ export const ResultBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const RenewBody = Type.Object(
+  {
+    lease_token: Type.String({ minLength: 1, maxLength: 200 }),
+    lease_ms: Type.Optional(
+      Type.Integer({
+        minimum: LEASE_MS.min,
+        maximum: LEASE_MS.max,
+        default: LEASE_MS.default,
+        description: 'The lease runs this long from the renewal (not from its old end).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 // ---- Answers ----
 
 export const Room = View(
@@ -161,3 +176,16 @@ export const ResultAnswer = View(
   'The assignment with its result, and the issue as it stands after it.',
 );
 export type ResultAnswer = Static<typeof ResultAnswer>;
+
+/** `POST /llm/rooms/:id/inbox/:assignment_id/renew`: the lease as it now stands (same token). */
+export const Renewed = View(
+  {
+    ...assignment,
+    state: AssignmentState,
+    lease_token: Type.String(),
+    lease_expires_at: Timestamp,
+    attempts: Type.Integer({ minimum: 0 }),
+  },
+  'A renewed lease.',
+);
+export type Renewed = Static<typeof Renewed>;

@@ -48,7 +48,10 @@ export const FactoryEventFrame = View({
 });
 export type FactoryEventFrame = Static<typeof FactoryEventFrame>;
 
-/** The run's status aggregate after the last of a run of its events (`seq` is that event's). */
+/**
+ * The run's status aggregate after the last of a run of its events (`seq` is that event's), and once on
+ * connecting to one run's stream (`seq` is the resume point).
+ */
 export const FactorySnapshotFrame = View({
   type: Type.Literal('factory.snapshot'),
   seq: Type.Integer({ minimum: 0 }),
@@ -59,7 +62,8 @@ export type FactorySnapshotFrame = Static<typeof FactorySnapshotFrame>;
 
 export const LIVE_STREAM_DESCRIPTION =
   'A WebSocket (Upgrade: websocket; a plain request answers 400). Frames, one JSON object each: ' +
-  '`hello {after, head, run_id}`, then per run event `factory.event` followed by `factory.snapshot ' +
+  "`hello {after, head, run_id}`; with `run_id`, that run's `factory.snapshot` as it stands on connecting " +
+  '(its `seq` is `after`); then per run event `factory.event` followed by `factory.snapshot ' +
   '{seq, run_id, data: <run status>}`; `heartbeat` frames keep the connection open, and a slow consumer ' +
   'gets `close {after}` to resume from. A refusal after the upgrade is an `error {code, message}` frame, ' +
-  'then close code 4000 + the HTTP status.';
+  'then close code 4000 + the HTTP status (4404: no such run; 4400: `after` beyond the head of the log).';

@@ -144,6 +144,14 @@ export const ArtifactBody = Type.Object(
     producer_stage_id: Type.Optional(Type.String({ maxLength: 200 })),
     input_artifact_ids: Type.Optional(Strs),
     supersedes_artifact_id: Type.Optional(Type.String({ maxLength: 200 })),
+    version: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000_000,
+        description:
+          'The provenance version the client expects this artifact to get: stored only when it is the next one of its type (0 for the first), else 409 version_conflict naming the next.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   invalid_transition:
     'The record is in a state that does not allow this move; the reason names the allowed ones.',
   lease_lost: 'The lease on a claimed prompt expired or belongs to another claim; claim it again.',
+  version_conflict:
+    'An artifact named a `version` that is not the next one of its type in the run; `next_version` names the next one.',
   invalid_template:
     'A cell or organ template fails validation; `problems` lists every one with its JSON path.',
   version_exists:

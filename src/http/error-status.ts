@@ -22,6 +22,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_artifact: 400,
   invalid_transition: 409,
   lease_lost: 409,
+  version_conflict: 409,
   invalid_template: 400,
   version_exists: 409,
   ambiguous_id: 409,

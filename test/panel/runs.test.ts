@@ -191,6 +191,7 @@ describe('panel: runs', { skip: panelSkip }, () => {
     }
     assert.ok(reviewText.includes(review.id));
 
+    await section(page, 'Stages and issues').locator('[data-stage="ship"]').waitFor();
     const work = await section(page, 'Stages and issues').innerText();
     assert.match(work, /build\s+Build the search API/);
     assert.match(work, /api\s+Write the search endpoint/);
@@ -299,7 +300,10 @@ describe('panel: runs', { skip: panelSkip }, () => {
       .locator('.badge', { hasText: /^cancelled$/ })
       .waitFor();
     await section(page, 'Run').getByText('Cancelled: superseded by the v2 plan').waitFor();
-    await section(page, 'Live events').getByText('to=cancelled reason=superseded by the v2 plan').waitFor();
+    // The run's move is told in words.
+    await section(page, 'Live events')
+      .getByText('Run moved from planning to cancelled: superseded by the v2 plan')
+      .waitFor();
     // A cancelled run takes no more changes: its controls are gone.
     assert.equal(await section(page, 'Controls').count(), 0);
     assert.equal((await statusOf()).status, 'cancelled');

@@ -136,6 +136,14 @@ export function checkLease(a: Assignment, token: string, now: number): Result<nu
   return ok(null);
 }
 
+/**
+ * Extends a current lease (checked with `checkLease` first) to `leaseMs` from now, under the same token:
+ * a worker whose command outlives its first lease keeps the work instead of losing it to another claim.
+ */
+export function renew(a: Assignment, now: number, leaseMs: number, at: string): Assignment {
+  return { ...a, leaseUntil: now + leaseMs, updatedAt: at, version: a.version + 1 };
+}
+
 export function complete(a: Assignment, result: AssignmentResult): Assignment {
   return {
     ...a,

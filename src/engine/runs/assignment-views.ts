@@ -44,6 +44,20 @@ export const claimedView = (a: Assignment): Wire.Claimed => ({
   created_at: a.createdAt,
 });
 
+/** What a renewal answers: the lease the worker now holds. */
+export const renewedView = (a: Assignment): Wire.Renewed => ({
+  assignment_id: a.id,
+  run_id: a.runId,
+  issue_id: a.issueId,
+  room_id: a.roomId,
+  kind: a.kind,
+  action_key: a.actionKey,
+  state: a.state,
+  lease_token: a.leaseToken!,
+  lease_expires_at: new Date(a.leaseUntil!).toISOString(),
+  attempts: a.attempts,
+});
+
 export const resultView = (a: Assignment): Wire.AssignmentView => ({
   assignment_id: a.id,
   run_id: a.runId,

@@ -8,6 +8,7 @@ import {
   complete,
   leaseExpired,
   releaseLease,
+  renew,
   type Assignment,
 } from '../../domain/runs/assignments.js';
 import { isTerminal, type Issue } from '../../domain/runs/run-model.js';
@@ -164,6 +165,44 @@ export class DispatchService {
         action: LEASE_EXPIRE_ACTION,
         payload: { lease_token: after.leaseToken },
       });
+      return ok(after);
+    });
+  }
+
+  /**
+   * Extends the caller's current lease. No timer is added: the lease's timer fires at the old end, finds
+   * the lease still current and looks again at the new end (see `#expire`), so one chain of timers
+   * follows a lease however often it is renewed.
+   */
+  renew(
+    roomId: string,
+    assignmentId: string,
+    input: { leaseToken: string; leaseMs: number },
+    caller: Caller,
+  ): Promise<Result<Assignment>> {
+    return this.#store.transaction(async (tx) => {
+      const room = await this.#rooms.getIn(tx, roomId, caller);
+      if (!room.ok) return room;
+      const before = await tx.assignments.lockAssignment(assignmentId);
+      if (before?.roomId !== roomId)
+        return fail('not_found', `no assignment ${assignmentId} in room ${roomId}`);
+      const now = this.#clock.now();
+      const lease = checkLease(before, input.leaseToken, now);
+      if (!lease.ok) return lease;
+      const after = renew(before, now, input.leaseMs, iso(now));
+      const ev = await this.#runs.changeIn(tx, before.runId, caller, (d) => {
+        d.event(
+          'assignment.lease_renewed',
+          about(d, after, {
+            attempts: after.attempts,
+            lease_expires_at: iso(after.leaseUntil!),
+            previous_expires_at: iso(before.leaseUntil!),
+          }),
+        );
+        return ok(null);
+      });
+      if (!ev.ok) return ev;
+      await this.#save(tx, after, before.version);
       return ok(after);
     });
   }

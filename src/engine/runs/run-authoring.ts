@@ -85,6 +85,8 @@ export interface ArtifactInput {
   readonly producerStageId?: string;
   readonly inputArtifactIds?: string[];
   readonly supersedesArtifactId?: string;
+  /** The version the client expects: refused unless it is the next one of the type (compare-and-set). */
+  readonly version?: number;
 }
 
 const unknownIds = (ids: readonly string[], known: readonly { id: string }[]) =>
@@ -158,7 +160,7 @@ export function patchStage(d: RunDraft, id: string, patch: StagePatch): Result<S
     targetKind: 'stage',
     targetId: id,
     stageId: id,
-    context: { changes: Object.keys(defined(fields)), status: after.status },
+    context: { changes: wireNames(fields), status: after.status },
   });
   return ok(after);
 }
@@ -214,7 +216,7 @@ export function patchIssue(d: RunDraft, id: string, patch: IssuePatch): Result<I
     targetId: id,
     stageId: after.stageId,
     issueId: id,
-    context: { changes: Object.keys(defined(fields)), status: after.status },
+    context: { changes: wireNames(fields), status: after.status },
   });
   return ok(after);
 }
@@ -264,6 +266,14 @@ export function addArtifact(d: RunDraft, input: ArtifactInput, producer: string)
     d.agg.artifacts,
   );
   if (!checked.ok) return checked;
+  const next = d.nextArtifactVersion(input.artifactType);
+  if (input.version !== undefined && input.version !== next) {
+    return fail(
+      'version_conflict',
+      `artifact ${input.artifactType} version ${input.version} is not the next one of its type in run ${d.run.id}: the next is ${next}`,
+      { details: { artifact_type: input.artifactType, next_version: next } },
+    );
+  }
   if (input.producerStageId !== undefined && !d.agg.stages.some((s) => s.id === input.producerStageId)) {
     return fail('invalid_artifact', `producer_stage_id ${input.producerStageId} is not a stage of this run`);
   }
@@ -272,7 +282,7 @@ export function addArtifact(d: RunDraft, input: ArtifactInput, producer: string)
     runId: d.run.id,
     artifactType: input.artifactType,
     schemaVersion: input.schemaVersion ?? '1',
-    version: d.nextArtifactVersion(input.artifactType),
+    version: next,
     producerType: input.producerType ?? 'caller',
     producerId: input.producerId ?? producer,
     producerStageId: input.producerStageId ?? null,
@@ -309,12 +319,54 @@ export function materialise(
     now: d.now,
     newId: d.newId,
   });
-  for (const s of plan.stages) d.putStage(s);
-  for (const i of plan.issues) d.putIssue(i);
+  // Each record it creates, updates or supersedes gets its own event, as if written one by one, so a
+  // live client sees the graph's stages and issues appear without reading the lists again.
+  const known = (id: string, xs: readonly { id: string }[]) => xs.some((x) => x.id === id);
+  const how = (r: Stage | Issue, existed: boolean) =>
+    r.supersededByArtifactId !== null ? 'superseded' : existed ? 'updated' : 'created';
+  for (const s of plan.stages) {
+    const change = how(s, known(s.id, d.agg.stages));
+    d.putStage(s);
+    d.event(change === 'created' ? 'stage.created' : 'stage.updated', {
+      targetKind: 'stage',
+      targetId: s.id,
+      stageId: s.id,
+      context: {
+        stage_name: s.stageName,
+        status: s.status,
+        stable_key: s.stableKey,
+        by: 'materialization',
+        materialization: change,
+        artifact_id: artifact.id,
+      },
+    });
+  }
+  for (const i of plan.issues) {
+    const change = how(i, known(i.id, d.agg.issues));
+    d.putIssue(i);
+    d.event(change === 'created' ? 'issue.created' : 'issue.updated', {
+      targetKind: 'issue',
+      targetId: i.id,
+      stageId: i.stageId,
+      issueId: i.id,
+      context: {
+        title: i.title,
+        status: i.status,
+        stable_key: i.stableKey,
+        by: 'materialization',
+        materialization: change,
+        artifact_id: artifact.id,
+      },
+    });
+  }
   const counts = { created: plan.created, updated: plan.updated, superseded: plan.superseded };
   d.event('stage_graph.materialized', { targetKind: 'artifact', targetId: artifact.id, context: counts });
   return ok(counts);
 }
+
+/** The fields a patch set, named as on the wire (`assignedRoomId` → `assigned_room_id`). */
+export const wireNames = (fields: object): string[] =>
+  Object.keys(defined(fields)).map((k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
 
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

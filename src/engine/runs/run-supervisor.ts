@@ -24,7 +24,7 @@ import type { TimerRecord } from '../../domain/timer.js';
 import type { VerificationOutcome } from '../../runtime/verification-runner.js';
 import type { Clock, Tx } from '../ports.js';
 import type { Scheduler } from '../scheduler.js';
-import { patchIssue } from './run-authoring.js';
+import { patchIssue, wireNames } from './run-authoring.js';
 import type { RunDraft } from './run-draft.js';
 import { advance, cancel, superviseSteps } from './run-lifecycle.js';
 import { SUPERVISE_ACTION, WITHDRAW_ACTION, type Caller, type RunService } from './run-service.js';
@@ -146,7 +146,7 @@ export class RunSupervisor {
           decided(d, 'supervising the run');
         } else if (Object.keys(given).length > 0) {
           d.patchRun({ supervision: { ...current, ...given } });
-          decided(d, `settings changed: ${Object.keys(given).join(', ')}`);
+          decided(d, `settings changed: ${wireNames(given).join(', ')}`);
         }
         return ok(null);
       });

@@ -18,6 +18,7 @@ import {
   HelloFrame,
   LIVE_STREAM_DESCRIPTION,
   LiveQuery,
+  type RunStatusView,
 } from '../../contract/run-live.js';
 
 const plainHttp = webSocketOnly('/llm/live');
@@ -33,7 +34,8 @@ function refuse(socket: WebSocket, f: Failure): void {
 
 /**
  * `WS /llm/live`: the LLM live bus. Run events as `factory.event` frames, each followed by the run's
- * status aggregate as a `factory.snapshot` frame; `?run_id=` narrows to one run, `?after=<seq>` resumes.
+ * status aggregate as a `factory.snapshot` frame; `?run_id=` narrows to one run (and a snapshot of it
+ * comes right after `hello`), `?after=<seq>` resumes (beyond the log's head: closed 4400).
  * A tenant token sees its tenant's runs; the admin token sees every run.
  */
 export const llmLiveRoutes =
@@ -71,12 +73,28 @@ export const llmLiveRoutes =
         const after = resumePoint(req, deps.hub.head);
         const runId = (req.query as { run_id?: string }).run_id ?? null;
         const caller = callerOf(req, deps.access);
+        if (after > deps.hub.head) {
+          // This instance may not have read the newest events yet (another instance wrote them): look again.
+          await deps.hub.settle();
+          if (after > deps.hub.head) {
+            refuse(socket, {
+              code: 'invalid_request',
+              reason: `after=${after} is beyond the head of the event log (${deps.hub.head})`,
+              details: { field: 'querystring.after' },
+            });
+            return;
+          }
+        }
+        let initial: RunStatusView | null = null;
         if (runId !== null) {
           const found = await deps.runs.get(runId, caller);
           if (!found.ok) {
             refuse(socket, found.error);
             return;
           }
+          // Read after `after` was taken: at least as new as the resume point, so the client starts from
+          // the run as it stands and the events that follow bring it forward.
+          initial = statusView(found.value);
         }
         if (socket.readyState !== socket.OPEN) return;
         const tenant = readScope(caller.principal);
@@ -101,6 +119,7 @@ export const llmLiveRoutes =
           after,
           filter,
           runId,
+          initial,
         );
       },
     });

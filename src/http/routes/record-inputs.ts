@@ -17,6 +17,7 @@ export const artifactInput = (b: Static<typeof ArtifactBody>): ArtifactInput => 
   ...opt('producerStageId', b.producer_stage_id),
   ...opt('inputArtifactIds', b.input_artifact_ids),
   ...opt('supersedesArtifactId', b.supersedes_artifact_id),
+  ...opt('version', b.version),
 });
 
 export const checkpointInput = (b: Static<typeof CheckpointBody>): CheckpointInput => ({

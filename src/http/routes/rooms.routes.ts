@@ -1,7 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { readScope, writeScope, type ActionSpec } from '../../domain/policy.js';
 import { LEASE_MS } from '../../domain/runs/assignments.js';
-import { claimedView, dispatchedView, resultView, roomView } from '../../engine/runs/assignment-views.js';
+import {
+  claimedView,
+  dispatchedView,
+  renewedView,
+  resultView,
+  roomView,
+} from '../../engine/runs/assignment-views.js';
 import { issueView } from '../../engine/runs/run-views.js';
 import { artifactInput, checkpointInput } from './record-inputs.js';
 import type { AppDeps } from '../app-deps.js';
@@ -14,6 +20,7 @@ import {
   DispatchParams,
   InboxItemParams,
   InboxQuery,
+  RenewBody,
   ResultBody,
   RoomListQuery,
   RoomParams,
@@ -22,6 +29,7 @@ import {
   Dispatched,
   Claimed,
   ResultAnswer,
+  Renewed,
   type ResultAnswer as Reported,
 } from '../../contract/rooms.js';
 import { Envelope, Nullable } from '../../contract/common.js';
@@ -33,6 +41,7 @@ export const ROOM_WRITE: ActionSpec = { name: 'rooms.write', access: 'edit', wri
 /** Reading the inbox claims work (a write); workers hold edit tokens. */
 export const ROOM_CLAIM: ActionSpec = { name: 'rooms.claim', access: 'edit', write: true };
 export const ROOM_RESULT: ActionSpec = { name: 'rooms.result', access: 'edit', write: true };
+export const ROOM_RENEW: ActionSpec = { name: 'rooms.renew', access: 'edit', write: true };
 
 const tags = ['llm rooms'];
 
@@ -152,6 +161,31 @@ export const roomsRoutes =
             callerOf(req, access),
           );
           return sendData(req, reply, r, (a) => (a === null ? null : claimedView(a)));
+        },
+      );
+
+      app.post(
+        `${prefix}/:id/inbox/:assignment_id/renew`,
+        {
+          schema: {
+            tags,
+            ...hide,
+            summary:
+              'Renew the lease of a claimed assignment (same token, lease_ms from now); 409 lease_lost when it is no longer yours.',
+            params: InboxItemParams,
+            body: RenewBody,
+            response: { 200: Envelope(Renewed) },
+          },
+          config: { action: ROOM_RENEW },
+        },
+        async (req, reply) => {
+          const r = await dispatch.renew(
+            req.params.id,
+            req.params.assignment_id,
+            { leaseToken: req.body.lease_token, leaseMs: req.body.lease_ms ?? LEASE_MS.default },
+            callerOf(req, access),
+          );
+          return sendData(req, reply, r, renewedView);
         },
       );
 

@@ -13,6 +13,7 @@ import {
 } from '../../engine/runs/run-authoring.js';
 import type { RunDraft } from '../../engine/runs/run-draft.js';
 import { checkGate, recordGate } from '../../engine/runs/run-lifecycle.js';
+import { artifactInput } from './record-inputs.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure } from '../errors.js';
 import { callerOf, page, sendData } from '../llm-envelope.js';
@@ -230,20 +231,7 @@ export const runRecordsRoutes =
             details: { field: 'body.payload' },
           });
         const r = await author(req.params.id, req, (d) =>
-          addArtifact(
-            d,
-            {
-              artifactType: b.artifact_type,
-              payload: b.payload,
-              ...opt('schemaVersion', b.schema_version === undefined ? undefined : String(b.schema_version)),
-              ...opt('producerType', b.producer_type),
-              ...opt('producerId', b.producer_id),
-              ...opt('producerStageId', b.producer_stage_id),
-              ...opt('inputArtifactIds', b.input_artifact_ids),
-              ...opt('supersedesArtifactId', b.supersedes_artifact_id),
-            },
-            req.principal!.tokenId,
-          ),
+          addArtifact(d, artifactInput(b), req.principal!.tokenId),
         );
         return sendData(req, reply, r, artifactView, 201);
       },

@@ -31,7 +31,7 @@ export function openCellStream(
   initial: unknown,
 ): void {
   openQueuedWsStream(socket, opts, {
-    first: { type: 'snapshot', seq: after, cell: initial },
+    first: [{ type: 'snapshot', seq: after, cell: initial }],
     after,
     filter: { subjectKind: 'cell', subjectId: cellId },
     frameBytes,

@@ -4,8 +4,8 @@ import type { SubscriberSink, Subscription } from '../../engine/event-hub.js';
 import { endReasonOf, openWsChannel, type StreamEnd, type StreamOptions, type WsChannel } from './streams.js';
 
 export interface QueuedStreamSpec {
-  /** The first frame, sent before any event. */
-  readonly first: unknown;
+  /** The first frames, sent in order before any event. */
+  readonly first: readonly unknown[];
   readonly after: number;
   readonly filter: EventFilter;
   /** Roughly what one queued event costs once sent, for the slow-consumer limit. */
@@ -77,7 +77,7 @@ export function openQueuedWsStream(socket: WebSocket, opts: StreamOptions, spec:
     ready: () => channel.drained(() => pendingBytes),
     end: (reason) => end(endReasonOf(reason)),
   };
-  channel.send(spec.first);
+  for (const frame of spec.first) channel.send(frame);
   sub = opts.hub.subscribe(spec.after, spec.filter, sink);
   if (channel.ended) sub.close();
 }

@@ -37,7 +37,8 @@ export function factoryEvent(e: EventRecord): FactoryEventFrame {
 const frameBytes = (e: EventRecord): number => e.data.length + 200;
 
 /**
- * The run live stream over a WebSocket: `{type: "hello", after, head, run_id}`, then for each run event
+ * The run live stream over a WebSocket: `{type: "hello", after, head, run_id}`, for one run its
+ * `factory.snapshot` as it stands on connecting (`seq` is `after`), then for each run event
  * (seq order, no gap, no duplicate, resumable from `after`) a `factory.event` frame followed by a
  * `factory.snapshot` frame `{seq, run_id, data}` with that run's status aggregate; heartbeats and the
  * clean slow-consumer end are those of every WebSocket stream (`openWsChannel`).
@@ -56,9 +57,14 @@ export function openRunLiveStream(
   after: number,
   filter: EventFilter,
   runId: string | null,
+  initial: RunStatusView | null = null,
 ): void {
+  const hello = { type: 'hello', after, head: opts.hub.head, run_id: runId };
   openQueuedWsStream(socket, opts, {
-    first: { type: 'hello', after, head: opts.hub.head, run_id: runId },
+    first:
+      initial === null
+        ? [hello]
+        : [hello, { type: 'factory.snapshot', seq: after, run_id: initial.run_id, data: initial }],
     after,
     filter,
     frameBytes,

@@ -6,6 +6,7 @@
 import type * as Wire from '../../../../src/contract/runs';
 import type * as Records from '../../../../src/contract/run-records';
 import type * as Live from '../../../../src/contract/run-live';
+import type * as Supervision from '../../../../src/contract/supervision';
 import { TERMINAL_RUN_STATUSES as TERMINAL } from '../../../../src/domain/runs/run-model';
 
 // The list is the server's (a pure module without imports, bundled with the panel).
@@ -26,6 +27,8 @@ export type StartResult = Wire.StartResult;
 export type StageView = Records.Stage;
 export type IssueView = Records.Issue;
 export type ArtifactView = Records.Artifact;
+/** One of `GET …/assignments`: a dispatch of the run's work into a room, with its result. */
+export type RunAssignmentView = Supervision.RunAssignment;
 /** One command of a verification report (`POST …/verify`). */
 export type CommandResult = Wire.CommandResult;
 
