@@ -22,6 +22,8 @@ import { CellService } from './engine/cells/cell-service.js';
 import { OrganService } from './engine/organs/organ-service.js';
 import { CommandService } from './engine/commands/command-service.js';
 import { CallRecorder } from './engine/rollouts/call-recorder.js';
+import { ShadowRecorder } from './engine/rollouts/shadow-recorder.js';
+import { ShadowQueue, shadowMetrics } from './engine/rollouts/shadow-queue.js';
 import { RolloutService } from './engine/rollouts/rollout-service.js';
 import { rolloutMetrics } from './engine/rollouts/rollout-metrics.js';
 import { isEnabled } from './domain/capabilities.js';
@@ -228,7 +230,27 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       onError: (e, context) => report(e, context),
     });
     cells.setRolloutHooks(rollouts.hooks);
-    cellInvoker.setCallHooks(rollouts.callHooks);
+    // Shadow traffic: calls the stable revision answered, mirrored after the answer through a bounded queue.
+    const shadowRecorder = new ShadowRecorder(store, {
+      flushMs: config.statsFlushMs,
+      retentionDays: config.statsRetentionDays,
+      clock,
+      onError: (e) => report(e, 'shadow statistics'),
+    });
+    const shadowQueue = new ShadowQueue(shadowRecorder, shadowMetrics(metrics), {
+      capacity: config.shadowQueueCapacity,
+      concurrency: config.shadowConcurrency,
+      clock,
+      onError: (e) => report(e, 'shadow call'),
+    });
+    cellInvoker.setCallHooks({
+      ...rollouts.callHooks,
+      shadowPolicy: async (id) => {
+        const p = await rollouts.policy(id);
+        return p.ok ? p.value.policy.shadow : { enabled: false, percent: 0 };
+      },
+      mirror: (job) => shadowQueue.offer(job),
+    });
     rollouts.registerTimers(scheduler);
     // The heal runs inside the timer's transaction: it reads the template there, and only the file here.
     cells.registerTimers(scheduler, catalogFileProblem);
@@ -350,6 +372,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     organLog = (msg, details) => app.log.info(details, msg);
     scheduler.start();
     callRecorder.start();
+    shadowRecorder.start();
     webhookOutbox.start();
     if (runtime.armWatchdog !== false) watchdog.start();
     await catalog.start();
@@ -364,6 +387,9 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         await scheduler.stop();
         await supervisor?.idle();
         await callRecorder.stop().catch((e: unknown) => report(e, 'call statistics'));
+        // Mirrored calls still queued get a moment to finish; what does not is lost, like a crash's.
+        await Promise.race([shadowQueue.drained(), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+        await shadowRecorder.stop().catch((e: unknown) => report(e, 'shadow statistics'));
         let timedOut = false;
         const timeout = new Promise<void>((r) =>
           setTimeout(() => r(void (timedOut = true)), config.shutdownTimeoutMs).unref(),

@@ -15,6 +15,8 @@ import type { CounterSeries, HistogramSeries } from '../observability/series-met
 import type { CellMetrics } from './cell-metrics.js';
 import type { CellsReads } from './cell-ports.js';
 import type { Fault } from '../../domain/rollouts/fault.js';
+import { shadowTarget } from '../../domain/rollouts/shadow.js';
+import type { ShadowJob } from '../rollouts/shadow-queue.js';
 
 /**
  * How rollouts see the call path (src/engine/rollouts/), whatever the backend: each call's outcome and
@@ -26,6 +28,10 @@ export interface CallHooks {
   faultOf(metadata: Readonly<Record<string, unknown>>): Fault | null;
   /** Whether faults are honoured now (the `fault_injection` capability). */
   faultsEnabled(): boolean;
+  /** The cell's shadow policy (read once per load), when calls may be mirrored. */
+  shadowPolicy?(cellId: string): Promise<{ readonly enabled: boolean; readonly percent: number }>;
+  /** Hands a mirrored call to the shadow queue; never waits. */
+  mirror?(job: ShadowJob): void;
 }
 
 interface Runnable {
@@ -39,6 +45,8 @@ interface Loaded {
   readonly agg: CellAggregate;
   readonly runnable: ReadonlyMap<string, Runnable>;
   readonly split: TrafficSplit<Revision>;
+  /** Where the stable revision's calls are mirrored, and the share mirrored (0…1); null: nowhere. */
+  readonly shadow: { readonly run: Runnable; readonly share: number } | null;
 }
 
 /** The metric series of one revision, resolved once: a call only counts. */
@@ -136,7 +144,7 @@ export class CellInvoker {
   #load(cellId: string): Promise<Loaded | null> {
     let p = this.#cache.get(cellId);
     if (p === undefined) {
-      const loading = this.#read(cellId);
+      const loading = this.#read(cellId, this.#store.cells, true);
       p = loading;
       this.#cache.set(cellId, loading);
       loading.then(
@@ -166,7 +174,7 @@ export class CellInvoker {
     return stats;
   }
 
-  async #read(cellId: string, reads: CellsReads = this.#store.cells): Promise<Loaded | null> {
+  async #read(cellId: string, reads: CellsReads, withShadow = false): Promise<Loaded | null> {
     const agg = await reads.cell(cellId);
     if (agg === null) return null;
     const runnable = new Map<string, Runnable>();
@@ -181,7 +189,14 @@ export class CellInvoker {
         stats: this.#statsOf(cellId, agg.cell.backend, r),
       });
     }
-    return { agg, runnable, split: trafficSplit(agg.revisions, this.#shares) };
+    let shadow: Loaded['shadow'] = null;
+    const policy = withShadow ? await this.#hooks?.shadowPolicy?.(cellId) : undefined;
+    if (policy?.enabled === true && policy.percent > 0) {
+      const target = shadowTarget(agg.revisions);
+      const run = target === null ? undefined : runnable.get(target.id);
+      if (run !== undefined) shadow = { run, share: policy.percent / 100 };
+    }
+    return { agg, runnable, split: trafficSplit(agg.revisions, this.#shares), shadow };
   }
 
   /**
@@ -241,30 +256,65 @@ export class CellInvoker {
     const run = runnable.get(revision.id);
     if (run === undefined)
       return fail('cell_error', `revision ${revision.templateVersion} cannot be initialised`);
-    const fault = run.fault !== null && this.#hooks?.faultsEnabled() === true ? run.fault : null;
+    const fault = this.#faultOf(run);
     const started = performance.now();
-    let outcome: CallOutcome | Promise<CallOutcome>;
-    if (fault !== null && fault.error_rate > 0 && this.#random() < fault.error_rate) {
-      outcome = { ok: false, reason: `injected fault (metadata.fault.error_rate ${fault.error_rate})` };
-    } else {
-      try {
-        outcome = run.runtime.call(input);
-      } catch (e) {
-        outcome = { ok: false, reason: `the cell threw: ${(e as Error).message}` };
-      }
-    }
-    const done = (o: CallOutcome) => this.#done(run, o, cellId, revision, started);
+    const outcome = this.#run(run, fault, input);
+    // Only the split's calls on the stable revision are mirrored (a forced call asked for one revision).
+    const shadow = forced === undefined && revision.state === 'stable' ? loaded.shadow : null;
+    const done = (o: CallOutcome) => this.#done(run, o, cellId, revision, started, shadow, input);
     const settle = () => (outcome instanceof Promise ? outcome.then(done) : done(outcome));
     if (fault === null || fault.delay_ms === 0) return settle();
     // An injected delay counts in the call's latency, as a slow revision's would.
     return new Promise<void>((resolve) => setTimeout(resolve, fault.delay_ms)).then(settle);
   }
 
-  #done(run: Runnable, outcome: CallOutcome, cellId: string, revision: Revision, started: number) {
+  #faultOf(run: Runnable): Fault | null {
+    return run.fault !== null && this.#hooks?.faultsEnabled() === true ? run.fault : null;
+  }
+
+  #run(run: Runnable, fault: Fault | null, input: unknown): CallOutcome | Promise<CallOutcome> {
+    if (fault !== null && fault.error_rate > 0 && this.#random() < fault.error_rate)
+      return { ok: false, reason: `injected fault (metadata.fault.error_rate ${fault.error_rate})` };
+    try {
+      return run.runtime.call(input);
+    } catch (e) {
+      return { ok: false, reason: `the cell threw: ${(e as Error).message}` };
+    }
+  }
+
+  /** The shadow revision's call, its fault drill included; counted apart from the live traffic. */
+  #shadowCall(run: Runnable, input: unknown): CallOutcome | Promise<CallOutcome> {
+    const fault = this.#faultOf(run);
+    if (fault === null || fault.delay_ms === 0) return this.#run(run, fault, input);
+    return new Promise<void>((resolve) => setTimeout(resolve, fault.delay_ms)).then(() =>
+      this.#run(run, fault, input),
+    );
+  }
+
+  #done(
+    run: Runnable,
+    outcome: CallOutcome,
+    cellId: string,
+    revision: Revision,
+    started: number,
+    shadow: Loaded['shadow'] = null,
+    input?: unknown,
+  ) {
     const version = revision.templateVersion;
     const durationMs = performance.now() - started;
     run.stats.record(durationMs, !outcome.ok);
     this.#hooks?.onCall(cellId, revision, durationMs, !outcome.ok);
+    // Mirrored only once the stable revision has answered; the queue runs it after this call returns.
+    if (shadow !== null && outcome.ok && (shadow.share >= 1 || this.#random() < shadow.share)) {
+      const target = shadow.run;
+      this.#hooks?.mirror?.({
+        cellId,
+        revisionId: target.revision.id,
+        input,
+        stableOutput: outcome.output,
+        run: () => this.#shadowCall(target, input),
+      });
+    }
     if (!outcome.ok) {
       return fail('cell_error', `cell ${cellId} (${version}): ${outcome.reason}`, {
         details: {

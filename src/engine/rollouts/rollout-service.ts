@@ -14,6 +14,8 @@ import type { Scheduler } from '../scheduler.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { RolloutMetrics } from './rollout-metrics.js';
 import type { RolloutsReads, StoredVerdict } from './rollout-ports.js';
+import { shadowMismatches } from '../../domain/rollouts/shadow.js';
+import { shadowReport, shadowTotals, type ShadowReport } from './shadow-report.js';
 
 export const ANALYSIS_ACTION = 'cell.analysis';
 /** The actor of every move the judge makes, in histories and events. */
@@ -332,6 +334,12 @@ export class RolloutService {
     );
   }
 
+  /** What the shadow revision answered compared with the stable one (docs/rollouts.md "Shadow traffic"). */
+  async shadow(agg: CellAggregate, version?: string): Promise<Result<ShadowReport>> {
+    const policy = await this.#policyIn(this.#store, agg);
+    return shadowReport(this.#store, agg, policy.shadow, minuteOf(this.#o.clock.now()), version);
+  }
+
   /** The verdicts of one revision (default the newest), newest first, with where its rollout stands. */
   async analysis(
     agg: CellAggregate,
@@ -412,7 +420,11 @@ export class RolloutService {
     const baseline = stable === undefined ? null : await this.#sumSince(tx, stable.id, from, to);
     const prior = await tx.rollouts.verdictsInState(rev.id, rev.state, policy.analysis.passes_to_promote);
     const look = prior.count + 1;
-    const j: Judgement = judge({ canary, baseline, look, policy: policy.analysis });
+    // Judged on its shadow comparisons only while it is shadowed (then no comparison yet is no evidence).
+    const shadow = policy.shadow.enabled
+      ? shadowMismatches((await shadowTotals(tx, rev.id, from, to)).stats)
+      : null;
+    const j: Judgement = judge({ canary, baseline, shadow, look, policy: policy.analysis });
     const streak = j.verdict === 'pass' ? 1 + passesInARow(prior.newest.map((v) => v.verdict)) : 0;
     const step = nextStep(j.verdict, streak, policy);
     const seq = (await tx.rollouts.lastVerdictSeq(rev.id)) + 1;

@@ -8,6 +8,8 @@ import {
   QuarantineAnswer,
   QuarantineBody,
   ReleaseBody,
+  ShadowAnswer,
+  ShadowQuery,
   StatsAnswer,
   StatsQuery,
 } from '../../contract/rollouts.js';
@@ -16,7 +18,7 @@ import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { bareCellIdHook } from '../bare-cell-id.js';
 import { sendFailure } from '../errors.js';
-import { analysisView, policyView, statsView } from '../presenters/rollouts.js';
+import { analysisView, policyView, shadowView, statsView } from '../presenters/rollouts.js';
 
 const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
 const POLICY: ActionSpec = { name: 'factory.cells.policy', adminOnly: true, write: true };
@@ -138,6 +140,29 @@ export const rolloutsRoutes =
         });
         if (!r.ok) return sendFailure(req, reply, r.error);
         return analysisView(r.value);
+      },
+    );
+
+    app.get(
+      `${base}/shadow`,
+      {
+        schema: {
+          tags,
+          summary: 'The shadow report: the stable revision’s mirrored calls compared with a shadow revision.',
+          params: CellParams,
+          querystring: ShadowQuery,
+          response: { 200: ShadowAnswer },
+        },
+        config: { action: READ },
+        preHandler,
+      },
+      async (req, reply) => {
+        const agg = await cells.get(req.params.id);
+        if (agg === null)
+          return sendFailure(req, reply, { code: 'not_found', reason: `no cell ${req.params.id}` });
+        const r = await rollouts.shadow(agg, req.query.version);
+        if (!r.ok) return sendFailure(req, reply, r.error);
+        return shadowView(r.value);
       },
     );
 
