@@ -22,6 +22,7 @@ import { CellService } from './engine/cells/cell-service.js';
 import { OrganService } from './engine/organs/organ-service.js';
 import { CommandService } from './engine/commands/command-service.js';
 import { CallRecorder } from './engine/rollouts/call-recorder.js';
+import { defaultPolicy } from './domain/rollouts/rollout-policy.js';
 import { ShadowRecorder } from './engine/rollouts/shadow-recorder.js';
 import { ShadowQueue, shadowMetrics } from './engine/rollouts/shadow-queue.js';
 import { RolloutService } from './engine/rollouts/rollout-service.js';
@@ -245,9 +246,9 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     });
     cellInvoker.setCallHooks({
       ...rollouts.callHooks,
-      shadowPolicy: async (id) => {
+      policyOf: async (id) => {
         const p = await rollouts.policy(id);
-        return p.ok ? p.value.policy.shadow : { enabled: false, percent: 0 };
+        return p.ok ? p.value.policy : defaultPolicy(true);
       },
       mirror: (job) => shadowQueue.offer(job),
     });

@@ -24,6 +24,12 @@ export const RolloutPolicy = View({
   hitl: Type.Boolean(),
   analysis: AnalysisPolicy,
   shadow: View({ enabled: Type.Boolean(), percent: Type.Number() }),
+  quarantine: View({
+    consecutive_errors: Nullable(Type.Integer({ description: 'null: FABRICA_QUARANTINE_AFTER_ERRORS' })),
+    burst_errors: Type.Integer({ description: '0: no burst rule' }),
+    burst_window_ms: Type.Integer(),
+    burst_error_rate: Type.Number(),
+  }),
 });
 
 export const PolicyAnswer = View({
@@ -39,7 +45,7 @@ export const PolicyBody = Type.Object(
   {
     additionalProperties: true,
     description:
-      '`{hitl?, analysis?: {…}, shadow?: {enabled?, percent?}, if_version?}`; absent fields take their defaults.',
+      '`{hitl?, analysis?: {…}, shadow?: {enabled?, percent?}, quarantine?: {consecutive_errors?, burst_errors?, burst_window_ms?, burst_error_rate?}, if_version?}`; absent fields take their defaults.',
   },
 );
 

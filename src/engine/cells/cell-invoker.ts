@@ -16,6 +16,7 @@ import type { CellMetrics } from './cell-metrics.js';
 import type { CellsReads } from './cell-ports.js';
 import type { Fault } from '../../domain/rollouts/fault.js';
 import { shadowTarget } from '../../domain/rollouts/shadow.js';
+import type { RolloutPolicy } from '../../domain/rollouts/rollout-policy.js';
 import type { ShadowJob } from '../rollouts/shadow-queue.js';
 
 /**
@@ -23,13 +24,14 @@ import type { ShadowJob } from '../rollouts/shadow-queue.js';
  * latency per revision, and the fault a drill injects (docs/rollouts.md).
  */
 export interface CallHooks {
-  onCall(cellId: string, revision: Revision, ms: number, failed: boolean): void;
+  /** `policy`: the cell's rollout policy as it was loaded with the cell (undefined: not read). */
+  onCall(cellId: string, revision: Revision, ms: number, failed: boolean, policy?: RolloutPolicy): void;
   /** The fault to inject into calls of this template (read once per load), or null. */
   faultOf(metadata: Readonly<Record<string, unknown>>): Fault | null;
   /** Whether faults are honoured now (the `fault_injection` capability). */
   faultsEnabled(): boolean;
-  /** The cell's shadow policy (read once per load), when calls may be mirrored. */
-  shadowPolicy?(cellId: string): Promise<{ readonly enabled: boolean; readonly percent: number }>;
+  /** The cell's rollout policy, read once per load (the load is dropped when the cell's policy changes). */
+  policyOf?(cellId: string): Promise<RolloutPolicy>;
   /** Hands a mirrored call to the shadow queue; never waits. */
   mirror?(job: ShadowJob): void;
 }
@@ -47,6 +49,7 @@ interface Loaded {
   readonly split: TrafficSplit<Revision>;
   /** Where the stable revision's calls are mirrored, and the share mirrored (0…1); null: nowhere. */
   readonly shadow: { readonly run: Runnable; readonly share: number } | null;
+  readonly policy: RolloutPolicy | undefined;
 }
 
 /** The metric series of one revision, resolved once: a call only counts. */
@@ -174,7 +177,7 @@ export class CellInvoker {
     return stats;
   }
 
-  async #read(cellId: string, reads: CellsReads, withShadow = false): Promise<Loaded | null> {
+  async #read(cellId: string, reads: CellsReads, withPolicy = false): Promise<Loaded | null> {
     const agg = await reads.cell(cellId);
     if (agg === null) return null;
     const runnable = new Map<string, Runnable>();
@@ -190,13 +193,13 @@ export class CellInvoker {
       });
     }
     let shadow: Loaded['shadow'] = null;
-    const policy = withShadow ? await this.#hooks?.shadowPolicy?.(cellId) : undefined;
-    if (policy?.enabled === true && policy.percent > 0) {
+    const policy = withPolicy ? await this.#hooks?.policyOf?.(cellId) : undefined;
+    if (policy?.shadow.enabled === true && policy.shadow.percent > 0) {
       const target = shadowTarget(agg.revisions);
       const run = target === null ? undefined : runnable.get(target.id);
-      if (run !== undefined) shadow = { run, share: policy.percent / 100 };
+      if (run !== undefined) shadow = { run, share: policy.shadow.percent / 100 };
     }
-    return { agg, runnable, split: trafficSplit(agg.revisions, this.#shares), shadow };
+    return { agg, runnable, split: trafficSplit(agg.revisions, this.#shares), shadow, policy };
   }
 
   /**
@@ -261,7 +264,8 @@ export class CellInvoker {
     const outcome = this.#run(run, fault, input);
     // Only the split's calls on the stable revision are mirrored (a forced call asked for one revision).
     const shadow = forced === undefined && revision.state === 'stable' ? loaded.shadow : null;
-    const done = (o: CallOutcome) => this.#done(run, o, cellId, revision, started, shadow, input);
+    const policy = loaded.policy;
+    const done = (o: CallOutcome) => this.#done(run, o, cellId, revision, started, shadow, input, policy);
     const settle = () => (outcome instanceof Promise ? outcome.then(done) : done(outcome));
     if (fault === null || fault.delay_ms === 0) return settle();
     // An injected delay counts in the call's latency, as a slow revision's would.
@@ -299,11 +303,12 @@ export class CellInvoker {
     started: number,
     shadow: Loaded['shadow'] = null,
     input?: unknown,
+    policy?: RolloutPolicy,
   ) {
     const version = revision.templateVersion;
     const durationMs = performance.now() - started;
     run.stats.record(durationMs, !outcome.ok);
-    this.#hooks?.onCall(cellId, revision, durationMs, !outcome.ok);
+    this.#hooks?.onCall(cellId, revision, durationMs, !outcome.ok, policy);
     // Mirrored only once the stable revision has answered; the queue runs it after this call returns.
     if (shadow !== null && outcome.ok && (shadow.share >= 1 || this.#random() < shadow.share)) {
       const target = shadow.run;

@@ -4,7 +4,13 @@ import { fail, ok, type Result } from '../../domain/errors.js';
 import { addStats, emptyStats, minuteOf, type CallStats } from '../../domain/rollouts/call-stats.js';
 import { readFault, type Fault } from '../../domain/rollouts/fault.js';
 import { judge, type Judgement } from '../../domain/rollouts/judge.js';
-import { readPolicy, storedPolicy, type RolloutPolicy } from '../../domain/rollouts/rollout-policy.js';
+import {
+  DEFAULT_QUARANTINE,
+  readPolicy,
+  storedPolicy,
+  type RolloutPolicy,
+} from '../../domain/rollouts/rollout-policy.js';
+import { ErrorBurst, isBurst } from '../../domain/rollouts/error-burst.js';
 import { nextStep, passesInARow } from '../../domain/rollouts/rollout-step.js';
 import type { CallHooks } from '../cells/cell-invoker.js';
 import type { CellMetrics } from '../cells/cell-metrics.js';
@@ -68,6 +74,7 @@ export class RolloutService {
   readonly #recorder: CallRecorder;
   readonly #o: RolloutOptions;
   readonly #errorsInARow = new Map<string, number>();
+  readonly #bursts = new Map<string, ErrorBurst>();
 
   constructor(store: Store, cells: CellService, recorder: CallRecorder, options: RolloutOptions) {
     this.#store = store;
@@ -175,37 +182,70 @@ export class RolloutService {
   // ---- the call path's hooks ----------------------------------------------------------------------
 
   readonly callHooks: CallHooks = {
-    onCall: (cellId, revision, ms, failed) => {
+    onCall: (cellId, revision, ms, failed, policy) => {
       this.#recorder.record(cellId, revision.id, ms, failed);
-      if (revision.state !== 'stable' || this.#o.quarantineAfterErrors === 0) return;
+      if (revision.state !== 'stable') return;
+      const q = policy?.quarantine ?? DEFAULT_QUARANTINE;
+      if (q.burst_errors > 0 && this.#burst(cellId, revision.id, failed, q)) return;
+      const after = q.consecutive_errors ?? this.#o.quarantineAfterErrors;
+      if (after === 0) return;
       if (!failed) {
         if (this.#errorsInARow.size > 0) this.#errorsInARow.delete(revision.id);
         return;
       }
       const n = (this.#errorsInARow.get(revision.id) ?? 0) + 1;
-      if (n < this.#o.quarantineAfterErrors) {
+      if (n < after) {
         this.#errorsInARow.set(revision.id, n);
         return;
       }
       this.#errorsInARow.delete(revision.id);
-      this.#autoQuarantine(cellId, revision.id, n).catch((e: unknown) => this.#o.onError(e, 'quarantine'));
+      const reason = (v: string) => `${n} cell errors in a row on the stable revision ${v}`;
+      this.#autoQuarantine(cellId, revision.id, reason, { errors: n }).catch((e: unknown) =>
+        this.#o.onError(e, 'quarantine'),
+      );
     },
     faultOf: (metadata): Fault | null => readFault(metadata).fault,
     faultsEnabled: () => this.#o.faultsEnabled(),
   };
 
+  /** Counts the call in the revision's burst window; true when it set off a quarantine. */
+  #burst(cellId: string, revisionId: string, failed: boolean, q: RolloutPolicy['quarantine']): boolean {
+    let w = this.#bursts.get(revisionId);
+    if (w === undefined || w.windowMs !== q.burst_window_ms) {
+      w = new ErrorBurst(q.burst_window_ms);
+      this.#bursts.set(revisionId, w);
+    }
+    const seen = w.add(this.#o.clock.now(), failed);
+    if (seen === null || !isBurst(seen, q)) return false;
+    w.reset();
+    this.#errorsInARow.delete(revisionId);
+    const reason = (v: string) =>
+      `a burst of ${seen.errors} cell errors in ${seen.calls} calls within ${q.burst_window_ms} ms on the stable revision ${v} (policy: ${q.burst_errors} errors at ${q.burst_error_rate * 100}% or more)`;
+    this.#autoQuarantine(cellId, revisionId, reason, {
+      errors: seen.errors,
+      calls: seen.calls,
+      burst: true,
+    }).catch((e: unknown) => this.#o.onError(e, 'quarantine'));
+    return true;
+  }
+
   // ---- quarantine ---------------------------------------------------------------------------------
 
   /** The immune system's response to a stable revision failing call after call: quarantine and heal. */
-  async #autoQuarantine(cellId: string, revisionId: string, errors: number): Promise<void> {
+  async #autoQuarantine(
+    cellId: string,
+    revisionId: string,
+    reasonOf: (version: string) => string,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
     const done = await this.#store.transaction(async (tx) => {
       const agg = await tx.cells.lockCell(cellId);
       const rev = agg?.revisions.find((r) => r.id === revisionId);
       if (agg === null || agg.cell.quarantine !== null || rev?.state !== 'stable') return false;
-      const reason = `${errors} cell errors in a row on the stable revision ${rev.templateVersion}`;
+      const reason = reasonOf(rev.templateVersion);
       const quarantined = await this.#quarantineIn(tx, agg, reason, IMMUNE_ACTOR, {
         revision: rev.id,
-        errors,
+        ...extra,
       });
       await this.#cells.commandIn(tx, quarantined, 'auto_heal', {
         version: rev.templateVersion,
