@@ -273,7 +273,27 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     });
     // The builder logs through the app's logger, which exists only once the app is built.
     let organLog: (msg: string, details: Record<string, unknown>) => void = () => undefined;
+    // Organ invocations as durable per-minute rollups of their own (GET /organs/:id/stats).
+    const organRecorder = new CallRecorder(store, {
+      flushMs: config.statsFlushMs,
+      retentionDays: config.statsRetentionDays,
+      clock,
+      onError: (e) => report(e, 'organ call statistics'),
+      sink: {
+        write: (tx, rows) =>
+          tx.rollouts.putOrganStats(
+            rows.map((r) => ({
+              organId: r.revisionId,
+              minute: r.minute,
+              instance: r.instance,
+              stats: r.stats,
+            })),
+          ),
+        purgeBefore: (tx, minute) => tx.rollouts.deleteOrganStatsBefore(minute),
+      },
+    });
     const organs = new OrganService(store, clock, cellInvoker, {
+      onCall: (id, ms, failed) => organRecorder.record(id, id, ms, failed),
       delays: config.stageDelays,
       metrics,
       log: (msg, details) => organLog(msg, details),
@@ -374,6 +394,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     scheduler.start();
     callRecorder.start();
     shadowRecorder.start();
+    organRecorder.start();
     webhookOutbox.start();
     if (runtime.armWatchdog !== false) watchdog.start();
     await catalog.start();
@@ -391,6 +412,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         // Mirrored calls still queued get a moment to finish; what does not is lost, like a crash's.
         await Promise.race([shadowQueue.drained(), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
         await shadowRecorder.stop().catch((e: unknown) => report(e, 'shadow statistics'));
+        await organRecorder.stop().catch((e: unknown) => report(e, 'organ call statistics'));
         let timedOut = false;
         const timeout = new Promise<void>((r) =>
           setTimeout(() => r(void (timedOut = true)), config.shutdownTimeoutMs).unref(),
