@@ -229,6 +229,10 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       quarantineAfterErrors: config.quarantineAfterErrors,
       faultsEnabled: () => isEnabled(access.capabilityLevel('fault_injection')),
       onError: (e, context) => report(e, context),
+      onPolicyChanged: (id) => {
+        cellInvoker.invalidate(id);
+        cellReads.invalidate(id);
+      },
     });
     cells.setRolloutHooks(rollouts.hooks);
     // Shadow traffic: calls the stable revision answered, mirrored after the answer through a bounded queue.

@@ -57,6 +57,8 @@ export interface RolloutOptions {
   readonly quarantineAfterErrors: number;
   readonly faultsEnabled: () => boolean;
   readonly onError: (e: unknown, context: string) => void;
+  /** Called right after a policy change commits: this instance's cached cell drops at once. */
+  readonly onPolicyChanged?: (cellId: string) => void;
 }
 
 /** When the revision entered the state it is in: its analysis covers the calls from then on. */
@@ -109,6 +111,12 @@ export class RolloutService {
 
   /** Replaces the policy (absent fields take their defaults, `hitl` the cell's current value). */
   async putPolicy(cellId: string, raw: unknown, actor: string): Promise<Result<PolicyView>> {
+    const r = await this.#putPolicy(cellId, raw, actor);
+    if (r.ok) this.#o.onPolicyChanged?.(cellId);
+    return r;
+  }
+
+  async #putPolicy(cellId: string, raw: unknown, actor: string): Promise<Result<PolicyView>> {
     return this.#store.transaction(async (tx): Promise<Result<PolicyView>> => {
       const agg = await tx.cells.lockCell(cellId);
       if (agg === null) return fail('not_found', `no cell ${cellId}`);
