@@ -4,13 +4,7 @@ import { fail, ok, type Result } from '../../domain/errors.js';
 import { addStats, emptyStats, minuteOf, type CallStats } from '../../domain/rollouts/call-stats.js';
 import { readFault, type Fault } from '../../domain/rollouts/fault.js';
 import { judge, type Judgement } from '../../domain/rollouts/judge.js';
-import {
-  DEFAULT_QUARANTINE,
-  readPolicy,
-  storedPolicy,
-  type RolloutPolicy,
-} from '../../domain/rollouts/rollout-policy.js';
-import { ErrorBurst, isBurst } from '../../domain/rollouts/error-burst.js';
+import { readPolicy, storedPolicy, type RolloutPolicy } from '../../domain/rollouts/rollout-policy.js';
 import { nextStep, passesInARow } from '../../domain/rollouts/rollout-step.js';
 import type { CallHooks } from '../cells/cell-invoker.js';
 import type { CellMetrics } from '../cells/cell-metrics.js';
@@ -22,11 +16,12 @@ import type { RolloutMetrics } from './rollout-metrics.js';
 import type { RolloutsReads, StoredVerdict } from './rollout-ports.js';
 import { shadowMismatches } from '../../domain/rollouts/shadow.js';
 import { shadowReport, shadowTotals, type ShadowReport } from './shadow-report.js';
+import { ImmuneSystem } from './immune-system.js';
 
 export const ANALYSIS_ACTION = 'cell.analysis';
 /** The actor of every move the judge makes, in histories and events. */
 export const ANALYSIS_ACTOR = 'analysis';
-export const IMMUNE_ACTOR = 'immune';
+export { IMMUNE_ACTOR } from './immune-system.js';
 
 const ANALYSED = new Set(['canary', 'experimental']);
 
@@ -75,14 +70,15 @@ export class RolloutService {
   readonly #cells: CellService;
   readonly #recorder: CallRecorder;
   readonly #o: RolloutOptions;
-  readonly #errorsInARow = new Map<string, number>();
-  readonly #bursts = new Map<string, ErrorBurst>();
+  /** Quarantine: by the immune system on a failing stable revision, or by hand. */
+  readonly immune: ImmuneSystem;
 
   constructor(store: Store, cells: CellService, recorder: CallRecorder, options: RolloutOptions) {
     this.#store = store;
     this.#cells = cells;
     this.#recorder = recorder;
     this.#o = options;
+    this.immune = new ImmuneSystem(store, cells, options);
   }
 
   #now(): string {
@@ -192,147 +188,20 @@ export class RolloutService {
   readonly callHooks: CallHooks = {
     onCall: (cellId, revision, ms, failed, policy) => {
       this.#recorder.record(cellId, revision.id, ms, failed);
-      if (revision.state !== 'stable') return;
-      const q = policy?.quarantine ?? DEFAULT_QUARANTINE;
-      if (q.burst_errors > 0 && this.#burst(cellId, revision.id, failed, q)) return;
-      const after = q.consecutive_errors ?? this.#o.quarantineAfterErrors;
-      if (after === 0) return;
-      if (!failed) {
-        if (this.#errorsInARow.size > 0) this.#errorsInARow.delete(revision.id);
-        return;
-      }
-      const n = (this.#errorsInARow.get(revision.id) ?? 0) + 1;
-      if (n < after) {
-        this.#errorsInARow.set(revision.id, n);
-        return;
-      }
-      this.#errorsInARow.delete(revision.id);
-      const reason = (v: string) => `${n} cell errors in a row on the stable revision ${v}`;
-      this.#autoQuarantine(cellId, revision.id, reason, { errors: n }).catch((e: unknown) =>
-        this.#o.onError(e, 'quarantine'),
-      );
+      if (revision.state === 'stable') this.immune.onStableCall(cellId, revision.id, failed, policy);
     },
     faultOf: (metadata): Fault | null => readFault(metadata).fault,
     faultsEnabled: () => this.#o.faultsEnabled(),
   };
 
-  /** Counts the call in the revision's burst window; true when it set off a quarantine. */
-  #burst(cellId: string, revisionId: string, failed: boolean, q: RolloutPolicy['quarantine']): boolean {
-    let w = this.#bursts.get(revisionId);
-    if (w === undefined || w.windowMs !== q.burst_window_ms) {
-      w = new ErrorBurst(q.burst_window_ms);
-      this.#bursts.set(revisionId, w);
-    }
-    const seen = w.add(this.#o.clock.now(), failed);
-    if (seen === null || !isBurst(seen, q)) return false;
-    w.reset();
-    this.#errorsInARow.delete(revisionId);
-    const reason = (v: string) =>
-      `a burst of ${seen.errors} cell errors in ${seen.calls} calls within ${q.burst_window_ms} ms on the stable revision ${v} (policy: ${q.burst_errors} errors at ${q.burst_error_rate * 100}% or more)`;
-    this.#autoQuarantine(cellId, revisionId, reason, {
-      errors: seen.errors,
-      calls: seen.calls,
-      burst: true,
-    }).catch((e: unknown) => this.#o.onError(e, 'quarantine'));
-    return true;
+  // ---- quarantine (the immune system) ------------------------------------------------------------
+
+  quarantine(cellId: string, reason: string, actor: string): Promise<Result<CellAggregate>> {
+    return this.immune.quarantine(cellId, reason, actor);
   }
 
-  // ---- quarantine ---------------------------------------------------------------------------------
-
-  /** The immune system's response to a stable revision failing call after call: quarantine and heal. */
-  async #autoQuarantine(
-    cellId: string,
-    revisionId: string,
-    reasonOf: (version: string) => string,
-    extra: Record<string, unknown>,
-  ): Promise<void> {
-    const done = await this.#store.transaction(async (tx) => {
-      const agg = await tx.cells.lockCell(cellId);
-      const rev = agg?.revisions.find((r) => r.id === revisionId);
-      if (agg === null || agg.cell.quarantine !== null || rev?.state !== 'stable') return false;
-      const reason = reasonOf(rev.templateVersion);
-      const quarantined = await this.#quarantineIn(tx, agg, reason, IMMUNE_ACTOR, {
-        revision: rev.id,
-        ...extra,
-      });
-      await this.#cells.commandIn(tx, quarantined, 'auto_heal', {
-        version: rev.templateVersion,
-        actor: IMMUNE_ACTOR,
-        reason,
-      });
-      return true;
-    });
-    if (done) {
-      this.#o.metrics.quarantines.inc();
-      this.#o.metrics.autoHeals.inc();
-    }
-  }
-
-  async #quarantineIn(
-    tx: Tx,
-    agg: CellAggregate,
-    reason: string,
-    actor: string,
-    extra: Record<string, unknown>,
-  ): Promise<CellAggregate> {
-    const at = this.#now();
-    const quarantine = { reason, at };
-    const cell = { ...agg.cell, quarantine, updatedAt: at, version: agg.cell.version + 1 };
-    await tx.cells.putCell(cell);
-    await tx.appendEvent({
-      type: 'immune.quarantine',
-      subjectKind: 'cell',
-      subjectId: agg.cell.id,
-      actor,
-      data: {
-        action: 'cell.quarantine',
-        reason,
-        ...extra,
-        before: { quarantine: null },
-        after: { quarantine },
-      },
-    });
-    return { ...agg, cell };
-  }
-
-  async quarantine(cellId: string, reason: string, actor: string): Promise<Result<CellAggregate>> {
-    const r = await this.#store.transaction(async (tx): Promise<Result<CellAggregate>> => {
-      const agg = await tx.cells.lockCell(cellId);
-      if (agg === null) return fail('not_found', `no cell ${cellId}`);
-      if (agg.cell.quarantine !== null)
-        return fail(
-          'invalid_transition',
-          `cell ${cellId} is quarantined already: ${agg.cell.quarantine.reason}`,
-        );
-      return ok(await this.#quarantineIn(tx, agg, reason, actor, { manual: true }));
-    });
-    if (r.ok) this.#o.metrics.quarantines.inc();
-    return r;
-  }
-
-  async release(cellId: string, reason: string | undefined, actor: string): Promise<Result<CellAggregate>> {
-    return this.#store.transaction(async (tx): Promise<Result<CellAggregate>> => {
-      const agg = await tx.cells.lockCell(cellId);
-      if (agg === null) return fail('not_found', `no cell ${cellId}`);
-      if (agg.cell.quarantine === null)
-        return fail('invalid_transition', `cell ${cellId} is not quarantined`);
-      const at = this.#now();
-      const cell = { ...agg.cell, quarantine: null, updatedAt: at, version: agg.cell.version + 1 };
-      await tx.cells.putCell(cell);
-      await tx.appendEvent({
-        type: 'immune.release',
-        subjectKind: 'cell',
-        subjectId: cellId,
-        actor,
-        data: {
-          action: 'cell.release',
-          ...(reason === undefined ? {} : { reason }),
-          before: { quarantine: agg.cell.quarantine },
-          after: { quarantine: null },
-        },
-      });
-      return ok({ ...agg, cell });
-    });
+  release(cellId: string, reason: string | undefined, actor: string): Promise<Result<CellAggregate>> {
+    return this.immune.release(cellId, reason, actor);
   }
 
   // ---- statistics and verdicts --------------------------------------------------------------------
