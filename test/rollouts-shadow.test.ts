@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestFabrica, type TestFabrica } from './support/app.js';
-import { STORE_KINDS } from './support/stores.js';
+import { freshTarget, pgSkip, STORE_KINDS } from './support/stores.js';
 import { enc, loadUntil, makeRevision, pause, revisionOf } from './support/rollouts.js';
 
 const ENV = {
@@ -198,3 +198,48 @@ for (const { kind, skip } of STORE_KINDS) {
     });
   });
 }
+
+describe('shadow reports add up over two instances on one PostgreSQL', { skip: pgSkip }, () => {
+  it('counts every instance’s mirrored calls in one report', async () => {
+    const target = await freshTarget('postgres');
+    try {
+      const a = await startTestFabrica('postgres', ENV, target);
+      const b = await startTestFabrica('postgres', ENV, target);
+      try {
+        const id = await makeRevision(a, 'analysis.shadowtwo.v1', '1.0.0', 3);
+        await makeRevision(a, 'analysis.shadowtwo.v1', '1.1.0', 0, { type: 'uppercase' });
+        await a.request('PUT', `/factory/cells/${enc(id)}/policy`, { body: { shadow: { enabled: true } } });
+        // b learns of the policy from the event log: call it until its calls are mirrored.
+        const until = Date.now() + 60_000;
+        let mirroredByB = 0;
+        for (;;) {
+          await b.fabrica.cellInvoker.invoke(id, 'probe');
+          await pause();
+          const shadow = (await b.request('GET', '/metrics')).text.match(
+            /^factory_shadow_calls_total\{outcome="different"\} (\d+)$/m,
+          );
+          mirroredByB = Number(shadow?.[1] ?? 0);
+          if (mirroredByB > 0) break;
+          if (Date.now() > until) throw new Error('instance b never mirrored');
+        }
+        for (let i = 0; i < 20; i++) {
+          await a.fabrica.cellInvoker.invoke(id, `a ${i}`);
+          await b.fabrica.cellInvoker.invoke(id, `b ${i}`);
+        }
+        const expected = 20 + 20 + mirroredByB;
+        const report = await reportWhen(a, id, (r) => r.calls >= expected, 'both instances’ rows');
+        assert.equal(report.calls, expected);
+        assert.equal(report.different, expected);
+        assert.ok(report.samples.some((s: any) => s.input === '"a 19"'));
+        assert.ok(report.samples.some((s: any) => s.input === '"b 19"'));
+        const fromB = (await b.request('GET', `/factory/cells/${enc(id)}/shadow`)).body;
+        assert.equal(fromB.calls, expected, 'the same report on either instance');
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    } finally {
+      await target.cleanup();
+    }
+  });
+});
