@@ -146,6 +146,39 @@ export const CASES: readonly CaseDef[] = [
     goal: 0.8,
   },
   {
+    // Rollout cost: the same echo call on a cell whose canary is under analysis (10% of the calls go to
+    // the canary; the judge's timer evaluates every second), against the stable-only echo cell.
+    id: 'cell-invoke-analysis-sqlite',
+    name: 'fabrica POST /factory/cells/…/invoke, canary under analysis (sqlite)',
+    target: 'fabrica (sqlite)',
+    requests: [
+      {
+        method: 'POST',
+        path: `/factory/cells/${encodeURIComponent('adapter:bench.analysed.v1')}/invoke`,
+        headers: { ...ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 'hello' }),
+      },
+    ],
+    baseline: 'cell-invoke-sqlite',
+    goal: 0.95,
+  },
+  {
+    // Rollout cost: every call mirrored to a draft echo after the answer (shadow 100%: twice the cell work).
+    id: 'cell-invoke-shadow-sqlite',
+    name: 'fabrica POST /factory/cells/…/invoke, shadow 100% (sqlite)',
+    target: 'fabrica (sqlite)',
+    requests: [
+      {
+        method: 'POST',
+        path: `/factory/cells/${encodeURIComponent('adapter:bench.shadowed.v1')}/invoke`,
+        headers: { ...ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 'hello' }),
+      },
+    ],
+    baseline: 'cell-invoke-sqlite',
+    goal: 0.6,
+  },
+  {
     id: 'organ-invoke-sqlite',
     name: 'fabrica POST /organs/organ-1/invoke, 3 cells (sqlite)',
     target: 'fabrica (sqlite)',

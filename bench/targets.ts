@@ -140,6 +140,7 @@ async function fabrica(opts: TargetOptions): Promise<Target> {
     readCapability(f),
   );
   await exampleOrgan(f);
+  await rolloutCells(f);
   const url = await listen(f.app);
   const metrics = await f.app.inject({
     method: 'GET',
@@ -227,6 +228,42 @@ async function exampleOrgan(f: Fabrica): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('the example organ did not reach stable');
+}
+
+/**
+ * The cells of the rollout cost cases: `bench.analysed.v1`, a stable echo with a canary echo under
+ * analysis (the judge evaluates every second and stays inconclusive, so the canary stays for the whole
+ * run), and `bench.shadowed.v1`, a stable echo whose every call is mirrored to a draft echo (shadow 100%).
+ * Both compare with the example echo cell, a stable revision alone.
+ */
+async function rolloutCells(f: Fabrica): Promise<void> {
+  const make = async (id: string, version: string, approvals: number) => {
+    const tpl = validateCellTemplate({
+      id,
+      version,
+      analysis_type: 'echo',
+      links: [],
+      metadata: { schema: 'v1' },
+    });
+    if (!tpl.ok) throw new Error(`bench cell ${id}: ${tpl.error.reason}`);
+    const made = await f.cells.fabricate('adapter', tpl.value, true, ADMIN_PRINCIPAL);
+    if (!made.ok) throw new Error(`bench cell ${id}: ${made.error.reason}`);
+    for (let i = 0; i < approvals; i += 1)
+      await f.cells.command(made.value.id, 'approve', { actor: 'bench', version });
+    return made.value.id;
+  };
+  const analysed = await make('bench.analysed.v1', '1.0.0', 3);
+  const policy = await f.rollouts.putPolicy(
+    analysed,
+    { analysis: { interval_ms: 1000, min_calls: 10_000_000 } },
+    'bench',
+  );
+  if (!policy.ok) throw new Error(`bench policy: ${policy.error.reason}`);
+  await make('bench.analysed.v1', '1.1.0', 1);
+  const shadowed = await make('bench.shadowed.v1', '1.0.0', 3);
+  await make('bench.shadowed.v1', '1.1.0', 0);
+  const shadow = await f.rollouts.putPolicy(shadowed, { shadow: { enabled: true, percent: 100 } }, 'bench');
+  if (!shadow.ok) throw new Error(`bench policy: ${shadow.error.reason}`);
 }
 
 export interface BenchFabrica {

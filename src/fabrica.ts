@@ -22,6 +22,9 @@ import { CellService } from './engine/cells/cell-service.js';
 import { OrganService } from './engine/organs/organ-service.js';
 import { CommandService } from './engine/commands/command-service.js';
 import { CallRecorder } from './engine/rollouts/call-recorder.js';
+import { defaultPolicy } from './domain/rollouts/rollout-policy.js';
+import { ShadowRecorder } from './engine/rollouts/shadow-recorder.js';
+import { ShadowQueue, shadowMetrics } from './engine/rollouts/shadow-queue.js';
 import { RolloutService } from './engine/rollouts/rollout-service.js';
 import { rolloutMetrics } from './engine/rollouts/rollout-metrics.js';
 import { isEnabled } from './domain/capabilities.js';
@@ -228,9 +231,33 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       quarantineAfterErrors: config.quarantineAfterErrors,
       faultsEnabled: () => isEnabled(access.capabilityLevel('fault_injection')),
       onError: (e, context) => report(e, context),
+      onPolicyChanged: (id) => {
+        cellInvoker.invalidate(id);
+        cellReads.invalidate(id);
+      },
     });
     cells.setRolloutHooks(rollouts.hooks);
-    cellInvoker.setCallHooks(rollouts.callHooks);
+    // Shadow traffic: calls the stable revision answered, mirrored after the answer through a bounded queue.
+    const shadowRecorder = new ShadowRecorder(store, {
+      flushMs: config.statsFlushMs,
+      retentionDays: config.statsRetentionDays,
+      clock,
+      onError: (e) => report(e, 'shadow statistics'),
+    });
+    const shadowQueue = new ShadowQueue(shadowRecorder, shadowMetrics(metrics), {
+      capacity: config.shadowQueueCapacity,
+      concurrency: config.shadowConcurrency,
+      clock,
+      onError: (e) => report(e, 'shadow call'),
+    });
+    cellInvoker.setCallHooks({
+      ...rollouts.callHooks,
+      policyOf: async (id) => {
+        const p = await rollouts.policy(id);
+        return p.ok ? p.value.policy : defaultPolicy(true);
+      },
+      mirror: (job) => shadowQueue.offer(job),
+    });
     rollouts.registerTimers(scheduler);
     // The heal runs inside the timer's transaction: it reads the template there, and only the file here.
     cells.registerTimers(scheduler, (stored) => catalogFileProblem(stored, cellBackends.files));
@@ -270,7 +297,27 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     });
     // The builder logs through the app's logger, which exists only once the app is built.
     let organLog: (msg: string, details: Record<string, unknown>) => void = () => undefined;
+    // Organ invocations as durable per-minute rollups of their own (GET /organs/:id/stats).
+    const organRecorder = new CallRecorder(store, {
+      flushMs: config.statsFlushMs,
+      retentionDays: config.statsRetentionDays,
+      clock,
+      onError: (e) => report(e, 'organ call statistics'),
+      sink: {
+        write: (tx, rows) =>
+          tx.rollouts.putOrganStats(
+            rows.map((r) => ({
+              organId: r.revisionId,
+              minute: r.minute,
+              instance: r.instance,
+              stats: r.stats,
+            })),
+          ),
+        purgeBefore: (tx, minute) => tx.rollouts.deleteOrganStatsBefore(minute),
+      },
+    });
     const organs = new OrganService(store, clock, cellInvoker, {
+      onCall: (id, ms, failed) => organRecorder.record(id, id, ms, failed),
       delays: config.stageDelays,
       metrics,
       log: (msg, details) => organLog(msg, details),
@@ -371,6 +418,8 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     organLog = (msg, details) => app.log.info(details, msg);
     scheduler.start();
     callRecorder.start();
+    shadowRecorder.start();
+    organRecorder.start();
     webhookOutbox.start();
     if (runtime.armWatchdog !== false) watchdog.start();
     await catalog.start();
@@ -385,6 +434,10 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
         await scheduler.stop();
         await supervisor?.idle();
         await callRecorder.stop().catch((e: unknown) => report(e, 'call statistics'));
+        // Mirrored calls still queued get a moment to finish; what does not is lost, like a crash's.
+        await Promise.race([shadowQueue.drained(), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+        await shadowRecorder.stop().catch((e: unknown) => report(e, 'shadow statistics'));
+        await organRecorder.stop().catch((e: unknown) => report(e, 'organ call statistics'));
         let timedOut = false;
         const timeout = new Promise<void>((r) =>
           setTimeout(() => r(void (timedOut = true)), config.shutdownTimeoutMs).unref(),

@@ -35,6 +35,12 @@ for (const { kind, skip } of STORE_KINDS) {
         on_fail: 'rollback',
       });
       assert.deepEqual(first.body.policy.shadow, { enabled: false, percent: 100 });
+      assert.deepEqual(first.body.policy.quarantine, {
+        consecutive_errors: null,
+        burst_errors: 20,
+        burst_window_ms: 10000,
+        burst_error_rate: 0.5,
+      });
 
       const set = await put(id, { hitl: true, analysis: { interval_ms: 500, on_fail: 'hold' } });
       assert.equal(set.status, 200, JSON.stringify(set.body));
@@ -74,6 +80,12 @@ for (const { kind, skip } of STORE_KINDS) {
         [{ shadow: 5 }, 'shadow'],
         [{ shadow: { percent: 101 } }, 'shadow.percent'],
         [{ shadow: { enabled: 'yes' } }, 'shadow.enabled'],
+        [{ quarantine: 'x' }, 'quarantine'],
+        [{ quarantine: { consecutive_errors: -1 } }, 'quarantine.consecutive_errors'],
+        [{ quarantine: { burst_errors: 2.5 } }, 'quarantine.burst_errors'],
+        [{ quarantine: { burst_window_ms: 10 } }, 'quarantine.burst_window_ms'],
+        [{ quarantine: { burst_error_rate: 1.1 } }, 'quarantine.burst_error_rate'],
+        [{ quarantine: { burst: 1 } }, 'quarantine.burst'],
         [{ hitl: 'yes' }, 'hitl'],
         [{ colour: 'red' }, 'colour'],
       ];
@@ -179,6 +191,50 @@ for (const { kind, skip } of STORE_KINDS) {
       const cell = await f.request('GET', `/factory/cells/${enc(bad)}`);
       assert.equal(cell.body.quarantine, null);
       assert.equal(cell.body.revisions[0].state, 'stable');
+    });
+
+    it('quarantines a stable revision on a burst of errors beyond the policy, even with none in a row', async () => {
+      const id = await makeRevision(f, 'analysis.burst.v1', '1.0.0', 3, {
+        metadata: { fault: { error_rate: 0.5 } },
+      });
+      // No rule on errors in a row: only the burst can quarantine. First a policy the load stays under.
+      const calm = await put(id, {
+        quarantine: { consecutive_errors: 0, burst_errors: 1000, burst_window_ms: 600_000 },
+      });
+      assert.equal(calm.status, 200, JSON.stringify(calm.body));
+      let errors = 0;
+      for (let i = 0; i < 60; i++) {
+        const r = await f.request('POST', `/factory/cells/${enc(id)}/invoke`, { body: { input: 'x' } });
+        assert.notEqual(r.body.code, 'quarantined', 'no burst yet');
+        if (r.status !== 200) errors += 1;
+      }
+      assert.ok(errors >= 3, `${errors} errors in 60 calls at 50%`);
+      assert.equal((await auditEvents(f, 'immune.quarantine', id)).length, 0);
+      // Now 5 errors within a minute at 30% or more of the calls is a burst.
+      await put(id, {
+        quarantine: {
+          consecutive_errors: 0,
+          burst_errors: 5,
+          burst_window_ms: 60_000,
+          burst_error_rate: 0.3,
+        },
+      });
+      const until = Date.now() + 60_000;
+      let quarantined: any[] = [];
+      while (quarantined.length === 0) {
+        await f.request('POST', `/factory/cells/${enc(id)}/invoke`, { body: { input: 'x' } });
+        await pause();
+        quarantined = await auditEvents(f, 'immune.quarantine', id);
+        if (Date.now() > until) throw new Error('gave up waiting for the burst quarantine');
+      }
+      const [q] = quarantined;
+      assert.equal(q.actor, 'immune');
+      assert.equal(q.data.burst, true);
+      assert.ok(q.data.errors >= 5 && q.data.errors >= 0.3 * q.data.calls, JSON.stringify(q.data));
+      assert.match(q.data.reason, /a burst of \d+ cell errors in \d+ calls within 60000 ms/);
+      const [heal] = await auditEvents(f, 'factory.auto_heal', id);
+      assert.ok(heal !== undefined, 'auto_heal scheduled with the quarantine');
+      assert.equal(heal.actor, 'immune');
     });
   });
 }

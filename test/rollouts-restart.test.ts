@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startTestFabrica } from './support/app.js';
 import { freshTarget, pgSkip, STORE_KINDS } from './support/stores.js';
-import { auditEvents, enc, loadUntil, makeRevision, revisionOf } from './support/rollouts.js';
+import { auditEvents, enc, fromProcess, loadUntil, makeRevision, revisionOf } from './support/rollouts.js';
+import { startServerProcess, type ServerProcess } from './support/server-process.js';
 
 const ENV = {
   FABRICA_CAPABILITIES: 'fault_injection=experimental',
@@ -18,50 +19,87 @@ const seqs = async (f: Parameters<typeof auditEvents>[0], id: string, version: s
     .map((e) => e.data.seq);
 
 for (const { kind, skip } of STORE_KINDS) {
-  describe(`rollout analysis across a restart (${kind})`, { skip }, () => {
-    it('resumes the analysis after a restart and rolls the faulty canary back', async () => {
+  describe(`rollout analysis across a crash (${kind})`, { skip }, () => {
+    it('resumes the analysis after SIGKILL: verdicts go on, one per window, and the shadow report survives', async () => {
       const target = await freshTarget(kind);
+      let first: ServerProcess | null = null;
       try {
-        const first = await startTestFabrica(kind, ENV, target);
-        const id = await makeRevision(first, 'analysis.restart.v1', '1.0.0', 3);
-        await makeRevision(first, 'analysis.restart.v1', '1.1.0', 0, {
+        first = await startServerProcess({ ...target.env, ...ENV });
+        const a = fromProcess(first);
+        const id = await makeRevision(a, 'analysis.restart.v1', '1.0.0', 3);
+        await makeRevision(a, 'analysis.restart.v1', '1.1.0', 0, {
           metadata: { fault: { error_rate: 0.5 } },
         });
-        // min_calls high at first: verdicts are inconclusive until the restart, then the judge can decide.
-        await first.request('PUT', `/factory/cells/${enc(id)}/policy`, {
-          body: { analysis: { ...POLICY.analysis, min_calls: 1_000_000 } },
+        // min_calls high at first: verdicts are inconclusive until the crash, then the judge can decide.
+        // The shadow mirrors the stable revision's calls to the canary (not judged: no max_shadow_diff_rate).
+        await a.request('PUT', `/factory/cells/${enc(id)}/policy`, {
+          body: { analysis: { ...POLICY.analysis, min_calls: 1_000_000 }, shadow: { enabled: true } },
         });
-        await first.request('POST', `/factory/cells/${enc(id)}/approve?version=1.1.0`, { body: {} });
-        await loadUntil(first, id, async () => (await seqs(first, id, '1.1.0')).length >= 2, 'two verdicts');
-        const before = await seqs(first, id, '1.1.0');
-        await first.close();
+        await a.request('POST', `/factory/cells/${enc(id)}/approve?version=1.1.0`, { body: {} });
+        await loadUntil(a, id, async () => (await seqs(a, id, '1.1.0')).length >= 2, 'two verdicts');
+        const shadowBefore = await loadUntil(
+          a,
+          id,
+          async () => {
+            const r = (await a.request('GET', `/factory/cells/${enc(id)}/shadow?version=1.1.0`)).body;
+            return r.calls > 0 ? r : null;
+          },
+          'shadow comparisons written',
+        );
+        const before = await seqs(a, id, '1.1.0');
+        // Killed in the middle of the analysis: its timer is pending and calls are in flight.
+        const load = Promise.all(
+          Array.from({ length: 20 }, () =>
+            a
+              .request('POST', `/factory/cells/${enc(id)}/invoke`, { body: { input: 'hi' } })
+              .catch(() => null),
+          ),
+        );
+        await first.kill('SIGKILL');
+        await load;
+        first = null;
 
-        const second = await startTestFabrica(kind, ENV, target);
+        const second = await startServerProcess({ ...target.env, ...ENV });
+        const b = fromProcess(second);
         try {
-          await second.request('PUT', `/factory/cells/${enc(id)}/policy`, { body: POLICY });
-          await loadUntil(
-            second,
-            id,
-            async () => (await revisionOf(second, id, '1.1.0')).state === 'rolled_back',
-            'the rollback after the restart',
+          const shadowAfter = (await b.request('GET', `/factory/cells/${enc(id)}/shadow?version=1.1.0`)).body;
+          assert.ok(
+            shadowAfter.calls >= shadowBefore.calls,
+            `shadow comparisons kept: ${shadowAfter.calls} ≥ ${shadowBefore.calls}`,
           );
-          const after = await seqs(second, id, '1.1.0');
+          await b.request('PUT', `/factory/cells/${enc(id)}/policy`, { body: POLICY });
+          await loadUntil(
+            b,
+            id,
+            async () => (await revisionOf(b, id, '1.1.0')).state === 'rolled_back',
+            'the rollback after the crash',
+          );
+          const after = await seqs(b, id, '1.1.0');
           assert.deepEqual(after.slice(0, before.length), before);
+          assert.ok(after.length > before.length, 'verdicts continued after the crash');
           assert.deepEqual(
             after,
             after.map((_: number, i: number) => i + 1),
-            'verdicts numbered on from before the restart, none twice',
+            'verdicts numbered on from before the crash, none twice',
           );
-          const analysis = await second.request(
+          const analysis = await b.request(
             'GET',
             `/factory/cells/${enc(id)}/analysis?version=1.1.0&limit=500`,
           );
           assert.equal(analysis.body.verdicts[0].verdict, 'fail');
           assert.equal(analysis.body.verdicts.length, after.length);
+          // One verdict per window: the windows of the canary state are 1, 2, 3 … with none judged twice.
+          const windows = analysis.body.verdicts.map((v: any) => v.window).reverse();
+          assert.deepEqual(
+            windows,
+            windows.map((_: number, i: number) => i + 1),
+          );
+          assert.equal((await auditEvents(b, 'factory.auto_rollback', id)).length, 1);
         } finally {
-          await second.close();
+          await second.kill('SIGTERM');
         }
       } finally {
+        if (first !== null) await first.kill('SIGKILL');
         await target.cleanup();
       }
     });

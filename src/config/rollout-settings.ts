@@ -33,4 +33,18 @@ export const rolloutSettings = {
     unit: 'calls',
     doc: 'Cell errors in a row on a stable revision that quarantine the cell and schedule its auto-heal (0: never).',
   } satisfies SettingSpec<number> as SettingSpec<number>,
+  shadowQueueCapacity: {
+    env: ['FABRICA_SHADOW_QUEUE'],
+    default: 1000,
+    parse: int(1, 1_000_000),
+    unit: 'calls',
+    doc: 'Mirrored calls that may wait for the shadow revision; beyond it they are dropped and counted.',
+  } satisfies SettingSpec<number> as SettingSpec<number>,
+  shadowConcurrency: {
+    env: ['FABRICA_SHADOW_CONCURRENCY'],
+    default: 4,
+    parse: int(1, 1000),
+    unit: 'calls',
+    doc: 'Shadow calls running at once on each instance.',
+  } satisfies SettingSpec<number> as SettingSpec<number>,
 };

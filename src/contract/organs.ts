@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { ORGAN_STATES, type OrganState } from '../domain/organs/organ-model.js';
 import { ORGAN_RISK_CODES, RISK_SEVERITIES, type OrganRiskCode } from '../domain/risks.js';
 import { Json, Nullable, StringEnum as Enum, Timestamp, View } from './common.js';
+import { StatsFigures, StatsPoint } from './rollouts.js';
 
 /**
  * The organ API on the wire: params, bodies and every answer of `/organs…` and `WS /organs/:id/stream`.
@@ -197,3 +198,20 @@ export type BuildRequest = Static<typeof BuildBody>;
 export type SetStateRequest = Static<typeof SetStateBody>;
 export type InvokeRequest = Static<typeof InvokeBody>;
 export type OrganListRequest = Static<typeof OrganListQuery>;
+
+export const OrganStatsQuery = Type.Object({
+  from: Type.Optional(Timestamp),
+  to: Type.Optional(Timestamp),
+  step: Type.Optional(
+    Type.Integer({ minimum: 60_000, maximum: 86_400_000, description: 'ms, whole minutes' }),
+  ),
+});
+
+export const OrganStatsAnswer = View({
+  organ: Type.String(),
+  from: Timestamp,
+  to: Timestamp,
+  step_ms: Type.Integer(),
+  totals: StatsFigures,
+  points: Type.Array(StatsPoint),
+});

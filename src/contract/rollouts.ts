@@ -24,6 +24,12 @@ export const RolloutPolicy = View({
   hitl: Type.Boolean(),
   analysis: AnalysisPolicy,
   shadow: View({ enabled: Type.Boolean(), percent: Type.Number() }),
+  quarantine: View({
+    consecutive_errors: Nullable(Type.Integer({ description: 'null: FABRICA_QUARANTINE_AFTER_ERRORS' })),
+    burst_errors: Type.Integer({ description: '0: no burst rule' }),
+    burst_window_ms: Type.Integer(),
+    burst_error_rate: Type.Number(),
+  }),
 });
 
 export const PolicyAnswer = View({
@@ -39,7 +45,7 @@ export const PolicyBody = Type.Object(
   {
     additionalProperties: true,
     description:
-      '`{hitl?, analysis?: {…}, shadow?: {enabled?, percent?}, if_version?}`; absent fields take their defaults.',
+      '`{hitl?, analysis?: {…}, shadow?: {enabled?, percent?}, quarantine?: {consecutive_errors?, burst_errors?, burst_window_ms?, burst_error_rate?}, if_version?}`; absent fields take their defaults.',
   },
 );
 
@@ -107,6 +113,41 @@ export const AnalysisAnswer = View({
   next_evaluation_at: Nullable(Timestamp),
   verdicts: Type.Array(Verdict),
   next_cursor: Nullable(Type.Integer()),
+});
+
+export const ShadowQuery = Type.Object({
+  version: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'default: the revision the calls are mirrored to now, else the newest',
+    }),
+  ),
+});
+
+export const ShadowSample = View({
+  at: Timestamp,
+  input: Type.String({ description: 'the call’s input as JSON text (cut to 2000 characters)' }),
+  stable_output: Type.String({ description: 'the stable revision’s answer as JSON text' }),
+  shadow_output: Type.String({ description: 'the shadow’s answer as JSON text, or `error: <reason>`' }),
+  diff: Type.String({ description: 'what differs: `@@ <offset> @@ …[-stable-]{+shadow+}…`' }),
+});
+
+export const ShadowAnswer = View({
+  cell: Type.String(),
+  version: Type.String(),
+  state: Type.String(),
+  enabled: Type.Boolean({ description: 'the policy’s shadow.enabled' }),
+  percent: Type.Number({ description: 'the policy’s shadow.percent' }),
+  current: Type.Boolean({ description: 'this revision receives the mirrored calls now' }),
+  calls: Type.Integer({ description: 'mirrored calls that ran on this revision' }),
+  equal: Type.Integer(),
+  different: Type.Integer(),
+  errors: Type.Integer(),
+  dropped: Type.Integer({ description: 'calls not mirrored because the shadow queue was full' }),
+  p95_ms: Nullable(Type.Number()),
+  samples: Type.Array(ShadowSample, {
+    description: 'the newest differences and errors, newest first (≤ 20)',
+  }),
 });
 
 export const QuarantineBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) });

@@ -212,6 +212,29 @@ export interface CellCallStatsTable {
   hist: string;
 }
 
+export interface CellShadowStatsTable {
+  revision_id: string;
+  cell_id: string;
+  minute: number;
+  instance: string;
+  calls: number;
+  equal: number;
+  different: number;
+  errors: number;
+  dropped: number;
+  hist: string;
+  samples: string;
+}
+
+export interface OrganCallStatsTable {
+  organ_id: string;
+  minute: number;
+  instance: string;
+  calls: number;
+  errors: number;
+  hist: string;
+}
+
 export interface CellVerdictsTable {
   revision_id: string;
   seq: number;
@@ -274,6 +297,8 @@ export interface Database {
   cell_policies: CellPoliciesTable;
   cell_call_stats: CellCallStatsTable;
   cell_verdicts: CellVerdictsTable;
+  cell_shadow_stats: CellShadowStatsTable;
+  organ_call_stats: OrganCallStatsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_cursor: WebhookCursorTable;

@@ -33,10 +33,22 @@ export interface ShadowPolicy {
   readonly percent: number;
 }
 
+/** When the immune system quarantines a cell whose stable revision fails (docs/rollouts.md "Immune system"). */
+export interface QuarantinePolicy {
+  /** Cell errors in a row on the stable revision (0: never); null: the instance's FABRICA_QUARANTINE_AFTER_ERRORS. */
+  readonly consecutive_errors: number | null;
+  /** Errors within `burst_window_ms` that make a burst (0: no burst rule)… */
+  readonly burst_errors: number;
+  readonly burst_window_ms: number;
+  /** …when they are also at least this share of the window's calls. */
+  readonly burst_error_rate: number;
+}
+
 export interface RolloutPolicy {
   readonly hitl: boolean;
   readonly analysis: AnalysisPolicy;
   readonly shadow: ShadowPolicy;
+  readonly quarantine: QuarantinePolicy;
 }
 
 export const DEFAULT_ANALYSIS: AnalysisPolicy = {
@@ -54,11 +66,19 @@ export const DEFAULT_ANALYSIS: AnalysisPolicy = {
 
 export const DEFAULT_SHADOW: ShadowPolicy = { enabled: false, percent: 100 };
 
+export const DEFAULT_QUARANTINE: QuarantinePolicy = {
+  consecutive_errors: null,
+  burst_errors: 20,
+  burst_window_ms: 10_000,
+  burst_error_rate: 0.5,
+};
+
 /** The default policy of a cell; `hitl` is what its creation said (true unless told otherwise). */
 export const defaultPolicy = (hitl: boolean): RolloutPolicy => ({
   hitl,
   analysis: DEFAULT_ANALYSIS,
   shadow: DEFAULT_SHADOW,
+  quarantine: DEFAULT_QUARANTINE,
 });
 
 type Check = (v: unknown) => string | null;
@@ -96,6 +116,13 @@ const SHADOW_FIELDS: Record<keyof ShadowPolicy, Check> = {
   percent: number(0, 100),
 };
 
+const QUARANTINE_FIELDS: Record<keyof QuarantinePolicy, Check> = {
+  consecutive_errors: nullable(number(0, 1_000_000, true)),
+  burst_errors: number(0, 1_000_000, true),
+  burst_window_ms: number(100, 3_600_000, true),
+  burst_error_rate: number(0, 1),
+};
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -129,7 +156,7 @@ function section<T extends object>(
 export function readPolicy(raw: unknown, hitlDefault: boolean): Result<RolloutPolicy> {
   if (!isObject(raw)) return invalid('policy', 'must be an object');
   for (const key of Object.keys(raw)) {
-    if (!['hitl', 'analysis', 'shadow', 'if_version'].includes(key))
+    if (!['hitl', 'analysis', 'shadow', 'quarantine', 'if_version'].includes(key))
       return invalid(key, 'is not a policy field');
   }
   if (raw.hitl !== undefined && typeof raw.hitl !== 'boolean') return invalid('hitl', 'must be a boolean');
@@ -137,10 +164,18 @@ export function readPolicy(raw: unknown, hitlDefault: boolean): Result<RolloutPo
   if (!analysis.ok) return analysis;
   const shadow = section<ShadowPolicy>(raw.shadow, 'shadow', SHADOW_FIELDS, DEFAULT_SHADOW);
   if (!shadow.ok) return shadow;
+  const quarantine = section<QuarantinePolicy>(
+    raw.quarantine,
+    'quarantine',
+    QUARANTINE_FIELDS,
+    DEFAULT_QUARANTINE,
+  );
+  if (!quarantine.ok) return quarantine;
   return ok({
     hitl: typeof raw.hitl === 'boolean' ? raw.hitl : hitlDefault,
     analysis: analysis.value,
     shadow: shadow.value,
+    quarantine: quarantine.value,
   });
 }
 

@@ -16,17 +16,25 @@ import type { CounterSeries, HistogramSeries } from '../observability/series-met
 import type { CellMetrics } from './cell-metrics.js';
 import type { CellsReads } from './cell-ports.js';
 import type { Fault } from '../../domain/rollouts/fault.js';
+import { shadowTarget } from '../../domain/rollouts/shadow.js';
+import type { RolloutPolicy } from '../../domain/rollouts/rollout-policy.js';
+import type { ShadowJob } from '../rollouts/shadow-queue.js';
 
 /**
  * How rollouts see the call path (src/engine/rollouts/), whatever the backend: each call's outcome and
  * latency per revision, and the fault a drill injects (docs/rollouts.md).
  */
 export interface CallHooks {
-  onCall(cellId: string, revision: Revision, ms: number, failed: boolean): void;
+  /** `policy`: the cell's rollout policy as it was loaded with the cell (undefined: not read). */
+  onCall(cellId: string, revision: Revision, ms: number, failed: boolean, policy?: RolloutPolicy): void;
   /** The fault to inject into calls of this template (read once per load), or null. */
   faultOf(metadata: Readonly<Record<string, unknown>>): Fault | null;
   /** Whether faults are honoured now (the `fault_injection` capability). */
   faultsEnabled(): boolean;
+  /** The cell's rollout policy, read once per load (the load is dropped when the cell's policy changes). */
+  policyOf?(cellId: string): Promise<RolloutPolicy>;
+  /** Hands a mirrored call to the shadow queue; never waits. */
+  mirror?(job: ShadowJob): void;
 }
 
 interface Runnable {
@@ -40,6 +48,9 @@ interface Loaded {
   readonly agg: CellAggregate;
   readonly runnable: ReadonlyMap<string, Runnable>;
   readonly split: TrafficSplit<Revision>;
+  /** Where the stable revision's calls are mirrored, and the share mirrored (0…1); null: nowhere. */
+  readonly shadow: { readonly run: Runnable; readonly share: number } | null;
+  readonly policy: RolloutPolicy | undefined;
 }
 
 /** The metric series of one revision, resolved once: a call only counts. */
@@ -163,7 +174,7 @@ export class CellInvoker {
   #load(cellId: string): Promise<Loaded | null> {
     let p = this.#cache.get(cellId);
     if (p === undefined) {
-      const loading = this.#read(cellId);
+      const loading = this.#read(cellId, this.#store.cells, true);
       p = loading;
       this.#cache.set(cellId, loading);
       loading.then(
@@ -193,7 +204,7 @@ export class CellInvoker {
     return stats;
   }
 
-  async #read(cellId: string, reads: CellsReads = this.#store.cells): Promise<Loaded | null> {
+  async #read(cellId: string, reads: CellsReads, withPolicy = false): Promise<Loaded | null> {
     const agg = await reads.cell(cellId);
     if (agg === null) return null;
     const runnable = new Map<string, Runnable>();
@@ -208,7 +219,14 @@ export class CellInvoker {
         stats: this.#statsOf(cellId, agg.cell.backend, r),
       });
     }
-    return { agg, runnable, split: trafficSplit(agg.revisions, this.#shares) };
+    let shadow: Loaded['shadow'] = null;
+    const policy = withPolicy ? await this.#hooks?.policyOf?.(cellId) : undefined;
+    if (policy?.shadow.enabled === true && policy.shadow.percent > 0) {
+      const target = shadowTarget(agg.revisions);
+      const run = target === null ? undefined : runnable.get(target.id);
+      if (run !== undefined) shadow = { run, share: policy.shadow.percent / 100 };
+    }
+    return { agg, runnable, split: trafficSplit(agg.revisions, this.#shares), shadow, policy };
   }
 
   /**
@@ -270,21 +288,15 @@ export class CellInvoker {
     const run = runnable.get(revision.id);
     if (run === undefined)
       return fail('cell_error', `revision ${revision.templateVersion} cannot be initialised`);
-    const fault = run.fault !== null && this.#hooks?.faultsEnabled() === true ? run.fault : null;
+    const fault = this.#faultOf(run);
     const started = performance.now();
-    let outcome: CallOutcome | Promise<CallOutcome>;
-    if (fault !== null && fault.error_rate > 0 && this.#random() < fault.error_rate) {
-      outcome = { ok: false, reason: `injected fault (metadata.fault.error_rate ${fault.error_rate})` };
-    } else {
-      try {
-        outcome = run.runtime.call(input);
-      } catch (e) {
-        outcome = { ok: false, reason: `the cell threw: ${(e as Error).message}` };
-      }
-    }
+    const outcome = this.#run(run, fault, input);
+    // Only the split's calls on the stable revision are mirrored (a forced call asked for one revision).
+    const shadow = forced === undefined && revision.state === 'stable' ? loaded.shadow : null;
+    const policy = loaded.policy;
     const done = (o: CallOutcome) =>
       o.ok || o.kind !== 'integrity_violation' || o.violation === undefined || inTx
-        ? this.#done(run, o, cellId, revision, started)
+        ? this.#done(run, o, cellId, revision, started, shadow, input, policy)
         : this.#violated(agg.cell.templateId, cellId, revision, o.violation);
     const settle = () => (outcome instanceof Promise ? outcome.then(done) : done(outcome));
     if (fault === null || fault.delay_ms === 0) return settle();
@@ -328,11 +340,54 @@ export class CellInvoker {
     });
   }
 
-  #done(run: Runnable, outcome: CallOutcome, cellId: string, revision: Revision, started: number) {
+  #faultOf(run: Runnable): Fault | null {
+    return run.fault !== null && this.#hooks?.faultsEnabled() === true ? run.fault : null;
+  }
+
+  #run(run: Runnable, fault: Fault | null, input: unknown): CallOutcome | Promise<CallOutcome> {
+    if (fault !== null && fault.error_rate > 0 && this.#random() < fault.error_rate)
+      return { ok: false, reason: `injected fault (metadata.fault.error_rate ${fault.error_rate})` };
+    try {
+      return run.runtime.call(input);
+    } catch (e) {
+      return { ok: false, reason: `the cell threw: ${(e as Error).message}` };
+    }
+  }
+
+  /** The shadow revision's call, its fault drill included; counted apart from the live traffic. */
+  #shadowCall(run: Runnable, input: unknown): CallOutcome | Promise<CallOutcome> {
+    const fault = this.#faultOf(run);
+    if (fault === null || fault.delay_ms === 0) return this.#run(run, fault, input);
+    return new Promise<void>((resolve) => setTimeout(resolve, fault.delay_ms)).then(() =>
+      this.#run(run, fault, input),
+    );
+  }
+
+  #done(
+    run: Runnable,
+    outcome: CallOutcome,
+    cellId: string,
+    revision: Revision,
+    started: number,
+    shadow: Loaded['shadow'] = null,
+    input?: unknown,
+    policy?: RolloutPolicy,
+  ) {
     const version = revision.templateVersion;
     const durationMs = performance.now() - started;
     run.stats.record(durationMs, !outcome.ok);
-    this.#hooks?.onCall(cellId, revision, durationMs, !outcome.ok);
+    this.#hooks?.onCall(cellId, revision, durationMs, !outcome.ok, policy);
+    // Mirrored only once the stable revision has answered; the queue runs it after this call returns.
+    if (shadow !== null && outcome.ok && (shadow.share >= 1 || this.#random() < shadow.share)) {
+      const target = shadow.run;
+      this.#hooks?.mirror?.({
+        cellId,
+        revisionId: target.revision.id,
+        input,
+        stableOutput: outcome.output,
+        run: () => this.#shadowCall(target, input),
+      });
+    }
     if (!outcome.ok) {
       return fail('cell_error', `cell ${cellId} (${version}): ${outcome.reason}`, {
         details: {

@@ -97,10 +97,17 @@ export class OrganInvocations {
   readonly #cells: CellInvoker;
   readonly #stats = new Map<string, OrganStats>();
   readonly #templates = new Map<string, OrganTemplate>();
+  readonly #onCall: (organId: string, ms: number, failed: boolean) => void;
 
-  constructor(organs: OrgansReads, cells: CellInvoker) {
+  /** `onCall`: each invocation's outcome, for the durable per-minute statistics. */
+  constructor(
+    organs: OrgansReads,
+    cells: CellInvoker,
+    onCall: (organId: string, ms: number, failed: boolean) => void = () => undefined,
+  ) {
     this.#organs = organs;
     this.#cells = cells;
+    this.#onCall = onCall;
   }
 
   async invoke(id: string, input: unknown, pathway?: string) {
@@ -125,7 +132,9 @@ export class OrganInvocations {
       stats = new OrganStats();
       this.#stats.set(id, stats);
     }
-    stats.record(performance.now() - started, !r.ok);
+    const ms = performance.now() - started;
+    stats.record(ms, !r.ok);
+    this.#onCall(id, ms, !r.ok);
     return r;
   }
 

@@ -16,6 +16,7 @@ import {
   type PersonCommand,
 } from '../../domain/organs/organ-progression.js';
 import type { OrganTemplate } from '../../domain/organs/organ-template.js';
+import { addStats, emptyStats, minuteOf, type CallStats } from '../../domain/rollouts/call-stats.js';
 import type { CellInvoker } from '../cells/cell-invoker.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock, Store, Tx } from '../ports.js';
@@ -72,6 +73,8 @@ export class OrganService {
       log: (msg: string, details: Record<string, unknown>) => void;
       /** Reads a cell with its revisions for a status (a cache kept current by the cell events). */
       cellReads?: Pick<CellsReads, 'cell'>;
+      /** Counts each invocation in the durable per-minute statistics. */
+      onCall?: (organId: string, ms: number, failed: boolean) => void;
     },
   ) {
     this.#store = store;
@@ -80,7 +83,7 @@ export class OrganService {
     this.#delays = opts.delays;
     this.#metrics = organMetrics(opts.metrics);
     this.#log = opts.log;
-    this.#invocations = new OrganInvocations(store.organs, cells);
+    this.#invocations = new OrganInvocations(store.organs, cells, opts.onCall);
     this.#organs = new ReadCache((id) => store.organs.organ(id));
     this.#cellReads = opts.cellReads ?? store.cells;
   }
@@ -118,6 +121,31 @@ export class OrganService {
     this.#count(change);
     this.#log('organ build started', { organ_id: change.organ.id, template: t.id, version: t.version });
     return ok(change.organ);
+  }
+
+  /** Invocation statistics from the durable per-minute rollups, summed in steps of `stepMs` (whole minutes). */
+  async stats(
+    id: string,
+    q: { from: number; to: number; stepMs: number },
+  ): Promise<Result<{ totals: CallStats; points: { at: number; stats: CallStats }[] }>> {
+    if ((await this.#organs.get(id)) === null) return fail('not_found', `no organ ${id}`);
+    const rows = await this.#store.rollouts.organStats(id, minuteOf(q.from), minuteOf(q.to));
+    const stepMinutes = Math.max(1, Math.round(q.stepMs / 60_000));
+    const totals = emptyStats();
+    const points = new Map<number, CallStats>();
+    for (const m of rows) {
+      addStats(totals, m.stats);
+      const step = Math.floor(m.minute / stepMinutes) * stepMinutes;
+      let p = points.get(step);
+      if (p === undefined) points.set(step, (p = emptyStats()));
+      addStats(p, m.stats);
+    }
+    return ok({
+      totals,
+      points: [...points.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([m, stats]) => ({ at: m * 60_000, stats })),
+    });
   }
 
   async status(id: string): Promise<Result<OrganStatus>> {

@@ -6,7 +6,7 @@ import {
   type CallStats,
   MINUTE_MS,
 } from '../../domain/rollouts/call-stats.js';
-import type { Clock, Store } from '../ports.js';
+import type { Clock, Store, Tx } from '../ports.js';
 import type { StatsRow } from './rollout-ports.js';
 
 interface Slot {
@@ -22,7 +22,17 @@ export interface CallRecorderOptions {
   readonly retentionDays: number;
   readonly clock: Clock;
   readonly onError: (e: unknown) => void;
+  /** Where the rows go (default: a cell revision's `cell_call_stats`; organs keep theirs apart). */
+  readonly sink?: {
+    write(tx: Tx, rows: readonly StatsRow[]): Promise<void>;
+    purgeBefore(tx: Tx, minute: number): Promise<number>;
+  };
 }
+
+const CELL_SINK = {
+  write: (tx: Tx, rows: readonly StatsRow[]) => tx.rollouts.putStats(rows),
+  purgeBefore: (tx: Tx, minute: number) => tx.rollouts.deleteStatsBefore(minute),
+};
 
 /**
  * Per-minute call statistics per revision, kept in memory for the current minute and written to the
@@ -96,8 +106,9 @@ export class CallRecorder {
     try {
       if (rows.length > 0 || purge) {
         await this.#store.transaction(async (tx) => {
-          if (rows.length > 0) await tx.rollouts.putStats(rows);
-          if (purge) await tx.rollouts.deleteStatsBefore(current - this.#o.retentionDays * 24 * 60);
+          const sink = this.#o.sink ?? CELL_SINK;
+          if (rows.length > 0) await sink.write(tx, rows);
+          if (purge) await sink.purgeBefore(tx, current - this.#o.retentionDays * 24 * 60);
         });
         if (purge) this.#lastPurge = now;
       }

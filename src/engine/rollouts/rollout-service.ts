@@ -14,11 +14,14 @@ import type { Scheduler } from '../scheduler.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { RolloutMetrics } from './rollout-metrics.js';
 import type { RolloutsReads, StoredVerdict } from './rollout-ports.js';
+import { shadowMismatches } from '../../domain/rollouts/shadow.js';
+import { shadowReport, shadowTotals, type ShadowReport } from './shadow-report.js';
+import { ImmuneSystem } from './immune-system.js';
 
 export const ANALYSIS_ACTION = 'cell.analysis';
 /** The actor of every move the judge makes, in histories and events. */
 export const ANALYSIS_ACTOR = 'analysis';
-export const IMMUNE_ACTOR = 'immune';
+export { IMMUNE_ACTOR } from './immune-system.js';
 
 const ANALYSED = new Set(['canary', 'experimental']);
 
@@ -49,6 +52,8 @@ export interface RolloutOptions {
   readonly quarantineAfterErrors: number;
   readonly faultsEnabled: () => boolean;
   readonly onError: (e: unknown, context: string) => void;
+  /** Called right after a policy change commits: this instance's cached cell drops at once. */
+  readonly onPolicyChanged?: (cellId: string) => void;
 }
 
 /** When the revision entered the state it is in: its analysis covers the calls from then on. */
@@ -65,13 +70,15 @@ export class RolloutService {
   readonly #cells: CellService;
   readonly #recorder: CallRecorder;
   readonly #o: RolloutOptions;
-  readonly #errorsInARow = new Map<string, number>();
+  /** Quarantine: by the immune system on a failing stable revision, or by hand. */
+  readonly immune: ImmuneSystem;
 
   constructor(store: Store, cells: CellService, recorder: CallRecorder, options: RolloutOptions) {
     this.#store = store;
     this.#cells = cells;
     this.#recorder = recorder;
     this.#o = options;
+    this.immune = new ImmuneSystem(store, cells, options);
   }
 
   #now(): string {
@@ -100,6 +107,12 @@ export class RolloutService {
 
   /** Replaces the policy (absent fields take their defaults, `hitl` the cell's current value). */
   async putPolicy(cellId: string, raw: unknown, actor: string): Promise<Result<PolicyView>> {
+    const r = await this.#putPolicy(cellId, raw, actor);
+    if (r.ok) this.#o.onPolicyChanged?.(cellId);
+    return r;
+  }
+
+  async #putPolicy(cellId: string, raw: unknown, actor: string): Promise<Result<PolicyView>> {
     return this.#store.transaction(async (tx): Promise<Result<PolicyView>> => {
       const agg = await tx.cells.lockCell(cellId);
       if (agg === null) return fail('not_found', `no cell ${cellId}`);
@@ -173,116 +186,22 @@ export class RolloutService {
   // ---- the call path's hooks ----------------------------------------------------------------------
 
   readonly callHooks: CallHooks = {
-    onCall: (cellId, revision, ms, failed) => {
+    onCall: (cellId, revision, ms, failed, policy) => {
       this.#recorder.record(cellId, revision.id, ms, failed);
-      if (revision.state !== 'stable' || this.#o.quarantineAfterErrors === 0) return;
-      if (!failed) {
-        if (this.#errorsInARow.size > 0) this.#errorsInARow.delete(revision.id);
-        return;
-      }
-      const n = (this.#errorsInARow.get(revision.id) ?? 0) + 1;
-      if (n < this.#o.quarantineAfterErrors) {
-        this.#errorsInARow.set(revision.id, n);
-        return;
-      }
-      this.#errorsInARow.delete(revision.id);
-      this.#autoQuarantine(cellId, revision.id, n).catch((e: unknown) => this.#o.onError(e, 'quarantine'));
+      if (revision.state === 'stable') this.immune.onStableCall(cellId, revision.id, failed, policy);
     },
     faultOf: (metadata): Fault | null => readFault(metadata).fault,
     faultsEnabled: () => this.#o.faultsEnabled(),
   };
 
-  // ---- quarantine ---------------------------------------------------------------------------------
+  // ---- quarantine (the immune system) ------------------------------------------------------------
 
-  /** The immune system's response to a stable revision failing call after call: quarantine and heal. */
-  async #autoQuarantine(cellId: string, revisionId: string, errors: number): Promise<void> {
-    const done = await this.#store.transaction(async (tx) => {
-      const agg = await tx.cells.lockCell(cellId);
-      const rev = agg?.revisions.find((r) => r.id === revisionId);
-      if (agg === null || agg.cell.quarantine !== null || rev?.state !== 'stable') return false;
-      const reason = `${errors} cell errors in a row on the stable revision ${rev.templateVersion}`;
-      const quarantined = await this.#quarantineIn(tx, agg, reason, IMMUNE_ACTOR, {
-        revision: rev.id,
-        errors,
-      });
-      await this.#cells.commandIn(tx, quarantined, 'auto_heal', {
-        version: rev.templateVersion,
-        actor: IMMUNE_ACTOR,
-        reason,
-      });
-      return true;
-    });
-    if (done) {
-      this.#o.metrics.quarantines.inc();
-      this.#o.metrics.autoHeals.inc();
-    }
+  quarantine(cellId: string, reason: string, actor: string): Promise<Result<CellAggregate>> {
+    return this.immune.quarantine(cellId, reason, actor);
   }
 
-  async #quarantineIn(
-    tx: Tx,
-    agg: CellAggregate,
-    reason: string,
-    actor: string,
-    extra: Record<string, unknown>,
-  ): Promise<CellAggregate> {
-    const at = this.#now();
-    const quarantine = { reason, at };
-    const cell = { ...agg.cell, quarantine, updatedAt: at, version: agg.cell.version + 1 };
-    await tx.cells.putCell(cell);
-    await tx.appendEvent({
-      type: 'immune.quarantine',
-      subjectKind: 'cell',
-      subjectId: agg.cell.id,
-      actor,
-      data: {
-        action: 'cell.quarantine',
-        reason,
-        ...extra,
-        before: { quarantine: null },
-        after: { quarantine },
-      },
-    });
-    return { ...agg, cell };
-  }
-
-  async quarantine(cellId: string, reason: string, actor: string): Promise<Result<CellAggregate>> {
-    const r = await this.#store.transaction(async (tx): Promise<Result<CellAggregate>> => {
-      const agg = await tx.cells.lockCell(cellId);
-      if (agg === null) return fail('not_found', `no cell ${cellId}`);
-      if (agg.cell.quarantine !== null)
-        return fail(
-          'invalid_transition',
-          `cell ${cellId} is quarantined already: ${agg.cell.quarantine.reason}`,
-        );
-      return ok(await this.#quarantineIn(tx, agg, reason, actor, { manual: true }));
-    });
-    if (r.ok) this.#o.metrics.quarantines.inc();
-    return r;
-  }
-
-  async release(cellId: string, reason: string | undefined, actor: string): Promise<Result<CellAggregate>> {
-    return this.#store.transaction(async (tx): Promise<Result<CellAggregate>> => {
-      const agg = await tx.cells.lockCell(cellId);
-      if (agg === null) return fail('not_found', `no cell ${cellId}`);
-      if (agg.cell.quarantine === null)
-        return fail('invalid_transition', `cell ${cellId} is not quarantined`);
-      const at = this.#now();
-      const cell = { ...agg.cell, quarantine: null, updatedAt: at, version: agg.cell.version + 1 };
-      await tx.cells.putCell(cell);
-      await tx.appendEvent({
-        type: 'immune.release',
-        subjectKind: 'cell',
-        subjectId: cellId,
-        actor,
-        data: {
-          action: 'cell.release',
-          ...(reason === undefined ? {} : { reason }),
-          before: { quarantine: agg.cell.quarantine },
-          after: { quarantine: null },
-        },
-      });
-      return ok({ ...agg, cell });
-    });
+  release(cellId: string, reason: string | undefined, actor: string): Promise<Result<CellAggregate>> {
+    return this.immune.release(cellId, reason, actor);
   }
 
   // ---- statistics and verdicts --------------------------------------------------------------------
@@ -330,6 +249,12 @@ export class RolloutService {
         };
       }),
     );
+  }
+
+  /** What the shadow revision answered compared with the stable one (docs/rollouts.md "Shadow traffic"). */
+  async shadow(agg: CellAggregate, version?: string): Promise<Result<ShadowReport>> {
+    const policy = await this.#policyIn(this.#store, agg);
+    return shadowReport(this.#store, agg, policy.shadow, minuteOf(this.#o.clock.now()), version);
   }
 
   /** The verdicts of one revision (default the newest), newest first, with where its rollout stands. */
@@ -412,7 +337,11 @@ export class RolloutService {
     const baseline = stable === undefined ? null : await this.#sumSince(tx, stable.id, from, to);
     const prior = await tx.rollouts.verdictsInState(rev.id, rev.state, policy.analysis.passes_to_promote);
     const look = prior.count + 1;
-    const j: Judgement = judge({ canary, baseline, look, policy: policy.analysis });
+    // Judged on its shadow comparisons only while it is shadowed (then no comparison yet is no evidence).
+    const shadow = policy.shadow.enabled
+      ? shadowMismatches((await shadowTotals(tx, rev.id, from, to)).stats)
+      : null;
+    const j: Judgement = judge({ canary, baseline, shadow, look, policy: policy.analysis });
     const streak = j.verdict === 'pass' ? 1 + passesInARow(prior.newest.map((v) => v.verdict)) : 0;
     const step = nextStep(j.verdict, streak, policy);
     const seq = (await tx.rollouts.lastVerdictSeq(rev.id)) + 1;

@@ -1,4 +1,11 @@
-import type { AnalysisAnswer, PolicyAnswer, StatsAnswer, Verdict } from '../../contract/rollouts.js';
+import type {
+  AnalysisAnswer,
+  PolicyAnswer,
+  ShadowAnswer,
+  StatsAnswer,
+  Verdict,
+} from '../../contract/rollouts.js';
+import type { ShadowReport } from '../../engine/rollouts/shadow-report.js';
 import type { Revision } from '../../domain/cells/cell-model.js';
 import type { CallStats } from '../../domain/rollouts/call-stats.js';
 import { figuresOf } from '../../domain/rollouts/judge.js';
@@ -62,4 +69,26 @@ export const analysisView = (a: AnalysisView): Static<typeof AnalysisAnswer> => 
   next_evaluation_at: a.nextEvaluationAt === null ? null : iso(a.nextEvaluationAt),
   verdicts: a.verdicts.map(verdictView),
   next_cursor: a.nextCursor,
+});
+
+export const shadowView = (r: ShadowReport): Static<typeof ShadowAnswer> => ({
+  cell: r.cell,
+  version: r.revision.templateVersion,
+  state: r.revision.state,
+  enabled: r.policy.enabled,
+  percent: r.policy.percent,
+  current: r.current,
+  calls: r.stats.calls,
+  equal: r.stats.equal,
+  different: r.stats.different,
+  errors: r.stats.errors,
+  dropped: r.stats.dropped,
+  p95_ms: r.p95Ms,
+  samples: r.samples.map((s) => ({
+    at: iso(s.at),
+    input: s.input,
+    stable_output: s.stable_output,
+    shadow_output: s.shadow_output,
+    diff: s.diff,
+  })),
 });

@@ -9,6 +9,8 @@ import {
   OrganMovedSchema,
   OrganPageSchema,
   OrganParams,
+  OrganStatsAnswer,
+  OrganStatsQuery,
   OrganViewSchema,
   SetStateBody,
   StoppedSchema,
@@ -18,6 +20,8 @@ import { parseOrganTemplate } from '../../domain/organs/organ-template.js';
 import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { sendFailure, sendResult } from '../errors.js';
+import { statsRange } from '../stats-range.js';
+import { figuresOf } from '../../domain/rollouts/judge.js';
 import { dryRunView, organMoved, organPage, organView } from '../presenters/organs.js';
 
 const READ: ActionSpec = { name: 'organs.read', adminOnly: true, capability: 'organs_builder' };
@@ -90,6 +94,35 @@ export const organsRoutes =
         config: { action: READ },
       },
       async (req, reply) => sendResult(req, reply, await organs.status(req.params.id), organView),
+    );
+
+    app.get(
+      '/organs/:id/stats',
+      {
+        schema: {
+          tags,
+          summary: 'The organ’s invocations from the durable per-minute rollups (they survive restarts).',
+          params: OrganParams,
+          querystring: OrganStatsQuery,
+          response: { 200: OrganStatsAnswer },
+        },
+        config: { action: READ },
+      },
+      async (req, reply) => {
+        const range = statsRange(req.query);
+        if (!range.ok) return sendFailure(req, reply, range.error);
+        const r = await organs.stats(req.params.id, range);
+        if (!r.ok) return sendFailure(req, reply, r.error);
+        const iso = (ms: number) => new Date(ms).toISOString();
+        return {
+          organ: req.params.id,
+          from: iso(range.from),
+          to: iso(range.to),
+          step_ms: range.stepMs,
+          totals: figuresOf(r.value.totals),
+          points: r.value.points.map((p) => ({ at: iso(p.at), ...figuresOf(p.stats) })),
+        };
+      },
     );
 
     app.post(

@@ -8,6 +8,8 @@ import {
   QuarantineAnswer,
   QuarantineBody,
   ReleaseBody,
+  ShadowAnswer,
+  ShadowQuery,
   StatsAnswer,
   StatsQuery,
 } from '../../contract/rollouts.js';
@@ -16,13 +18,13 @@ import type { ActionSpec } from '../../domain/policy.js';
 import type { AppDeps } from '../app-deps.js';
 import { bareCellIdHook } from '../bare-cell-id.js';
 import { sendFailure } from '../errors.js';
-import { analysisView, policyView, statsView } from '../presenters/rollouts.js';
+import { statsRange } from '../stats-range.js';
+import { analysisView, policyView, shadowView, statsView } from '../presenters/rollouts.js';
 
 const READ: ActionSpec = { name: 'factory.cells.read', adminOnly: true };
 const POLICY: ActionSpec = { name: 'factory.cells.policy', adminOnly: true, write: true };
 const QUARANTINE: ActionSpec = { name: 'factory.cells.quarantine', adminOnly: true, write: true };
 const tags = ['factory'];
-const HOUR_MS = 3_600_000;
 
 /** Rollouts (docs/rollouts.md): policy, durable statistics, the judge's verdicts, quarantine. */
 export const rolloutsRoutes =
@@ -88,21 +90,9 @@ export const rolloutsRoutes =
         const agg = await cells.get(req.params.id);
         if (agg === null)
           return sendFailure(req, reply, { code: 'not_found', reason: `no cell ${req.params.id}` });
-        const to = req.query.to === undefined ? Date.now() : Date.parse(req.query.to);
-        const from = req.query.from === undefined ? to - HOUR_MS : Date.parse(req.query.from);
-        const stepMs = req.query.step ?? 60_000;
-        if (from > to)
-          return sendFailure(req, reply, {
-            code: 'invalid_request',
-            reason: 'from must not be after to',
-            details: { field: 'querystring.from' },
-          });
-        if ((to - from) / stepMs > 10_000)
-          return sendFailure(req, reply, {
-            code: 'invalid_request',
-            reason: 'more than 10000 steps between from and to: widen step',
-            details: { field: 'querystring.step' },
-          });
+        const range = statsRange(req.query);
+        if (!range.ok) return sendFailure(req, reply, range.error);
+        const { from, to, stepMs } = range;
         const r = await rollouts.stats(agg, {
           from,
           to,
@@ -138,6 +128,29 @@ export const rolloutsRoutes =
         });
         if (!r.ok) return sendFailure(req, reply, r.error);
         return analysisView(r.value);
+      },
+    );
+
+    app.get(
+      `${base}/shadow`,
+      {
+        schema: {
+          tags,
+          summary: 'The shadow report: the stable revision’s mirrored calls compared with a shadow revision.',
+          params: CellParams,
+          querystring: ShadowQuery,
+          response: { 200: ShadowAnswer },
+        },
+        config: { action: READ },
+        preHandler,
+      },
+      async (req, reply) => {
+        const agg = await cells.get(req.params.id);
+        if (agg === null)
+          return sendFailure(req, reply, { code: 'not_found', reason: `no cell ${req.params.id}` });
+        const r = await rollouts.shadow(agg, req.query.version);
+        if (!r.ok) return sendFailure(req, reply, r.error);
+        return shadowView(r.value);
       },
     );
 

@@ -10,6 +10,7 @@ import { rollouts } from './008-rollouts.js';
 import { webhooks } from './009-webhooks.js';
 import { supervisor } from './010-supervisor.js';
 import { training } from './012-training.js';
+import { rollups } from './013-rollups.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -24,6 +25,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '009-webhooks': webhooks,
   '010-supervisor': supervisor,
   '012-training': training,
+  '013-rollups': rollups,
 };
 
 export const migrationProvider: MigrationProvider = {

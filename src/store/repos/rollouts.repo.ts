@@ -1,9 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
 import { addStats, emptyStats, normaliseHist } from '../../domain/rollouts/call-stats.js';
 import type { VerdictKind } from '../../domain/rollouts/judge.js';
+import { readShadow, type ShadowSample } from '../../domain/rollouts/shadow.js';
 import type {
   MinuteStats,
+  OrganStatsRow,
   RolloutsRepo,
+  ShadowRow,
   StatsRow,
   StoredPolicy,
   StoredVerdict,
@@ -78,6 +81,94 @@ export class RolloutQueries implements RolloutsRepo {
   async deleteStatsBefore(minute: number): Promise<number> {
     const r = await this.#db.deleteFrom('cell_call_stats').where('minute', '<', minute).executeTakeFirst();
     return Number(r.numDeletedRows);
+  }
+
+  async putShadowStats(rows: readonly ShadowRow[]): Promise<void> {
+    for (const r of rows) {
+      const values = {
+        calls: r.stats.calls,
+        equal: r.stats.equal,
+        different: r.stats.different,
+        errors: r.stats.errors,
+        dropped: r.stats.dropped,
+        hist: JSON.stringify(r.stats.hist),
+        samples: JSON.stringify(r.samples),
+      };
+      await this.#db
+        .insertInto('cell_shadow_stats')
+        .values({
+          revision_id: r.revisionId,
+          cell_id: r.cellId,
+          minute: r.minute,
+          instance: r.instance,
+          ...values,
+        })
+        .onConflict((oc) => oc.columns(['revision_id', 'minute', 'instance']).doUpdateSet(values))
+        .execute();
+    }
+  }
+
+  async deleteShadowStatsBefore(minute: number): Promise<number> {
+    const r = await this.#db.deleteFrom('cell_shadow_stats').where('minute', '<', minute).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async shadowStats(revisionId: string, fromMinute: number, toMinute: number): Promise<ShadowRow[]> {
+    const rows = await this.#db
+      .selectFrom('cell_shadow_stats')
+      .selectAll()
+      .where('revision_id', '=', revisionId)
+      .where('minute', '>=', fromMinute)
+      .where('minute', '<=', toMinute)
+      .orderBy('minute')
+      .execute();
+    return rows.map((r) => ({
+      revisionId: r.revision_id,
+      cellId: r.cell_id,
+      minute: Number(r.minute),
+      instance: r.instance,
+      stats: readShadow({ ...r, hist: JSON.parse(r.hist) as unknown }),
+      samples: JSON.parse(r.samples) as ShadowSample[],
+    }));
+  }
+
+  async putOrganStats(rows: readonly OrganStatsRow[]): Promise<void> {
+    for (const r of rows) {
+      const values = { calls: r.stats.calls, errors: r.stats.errors, hist: JSON.stringify(r.stats.hist) };
+      await this.#db
+        .insertInto('organ_call_stats')
+        .values({ organ_id: r.organId, minute: r.minute, instance: r.instance, ...values })
+        .onConflict((oc) => oc.columns(['organ_id', 'minute', 'instance']).doUpdateSet(values))
+        .execute();
+    }
+  }
+
+  async deleteOrganStatsBefore(minute: number): Promise<number> {
+    const r = await this.#db.deleteFrom('organ_call_stats').where('minute', '<', minute).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async organStats(organId: string, fromMinute: number, toMinute: number) {
+    const rows = await this.#db
+      .selectFrom('organ_call_stats')
+      .select(['minute', 'calls', 'errors', 'hist'])
+      .where('organ_id', '=', organId)
+      .where('minute', '>=', fromMinute)
+      .where('minute', '<=', toMinute)
+      .orderBy('minute')
+      .execute();
+    const byMinute = new Map<number, { minute: number; stats: ReturnType<typeof emptyStats> }>();
+    for (const r of rows) {
+      const minute = Number(r.minute);
+      let m = byMinute.get(minute);
+      if (m === undefined) byMinute.set(minute, (m = { minute, stats: emptyStats() }));
+      addStats(m.stats, {
+        calls: Number(r.calls),
+        errors: Number(r.errors),
+        hist: normaliseHist(JSON.parse(r.hist)),
+      });
+    }
+    return [...byMinute.values()];
   }
 
   async stats(revisionIds: readonly string[], fromMinute: number, toMinute: number): Promise<MinuteStats[]> {
