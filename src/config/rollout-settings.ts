@@ -1,14 +1,5 @@
 import type { SettingSpec } from './settings.js';
-
-const int =
-  (min: number, max: number) =>
-  (raw: unknown): { value: number } | { expected: string } => {
-    const n =
-      typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    return Number.isInteger(n) && n >= min && n <= max
-      ? { value: n }
-      : { expected: `an integer from ${min} to ${max}` };
-  };
+import { int } from './setting-kit.js';
 
 /** The settings of rollouts' statistics and immune system (docs/rollouts.md). */
 export const rolloutSettings = {

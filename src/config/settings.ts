@@ -4,23 +4,11 @@ import {
   type CapabilityLevel,
   type CapabilityName,
 } from '../domain/capabilities.js';
+import { int, type Parse } from './setting-kit.js';
 import { verifySettings } from './verify-settings.js';
 import { sandboxSettings } from './sandbox-settings.js';
 import { rolloutSettings } from './rollout-settings.js';
 import { webhookSettings } from './webhook-settings.js';
-
-/** A parser turns the raw text (env, flag or file value) into a value, or says what was expected. */
-type Parse<T> = (raw: unknown) => { value: T } | { expected: string };
-
-const int =
-  (min: number, max: number): Parse<number> =>
-  (raw) => {
-    const n =
-      typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    return Number.isInteger(n) && n >= min && n <= max
-      ? { value: n }
-      : { expected: `an integer from ${min} to ${max}` };
-  };
 
 const text: Parse<string> = (raw) =>
   typeof raw === 'string' && raw.trim() !== '' ? { value: raw.trim() } : { expected: 'a non-empty string' };

@@ -1,23 +1,4 @@
-import type { SettingSpec } from './settings.js';
-
-const int =
-  (min: number, max: number) =>
-  (raw: unknown): { value: number } | { expected: string } => {
-    const n =
-      typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    return Number.isInteger(n) && n >= min && n <= max
-      ? { value: n }
-      : { expected: `an integer from ${min} to ${max}` };
-  };
-
-const setting = (env: string, def: number, min: number, max: number, unit: string, doc: string) =>
-  ({
-    env: [env],
-    default: def,
-    parse: int(min, max),
-    unit,
-    doc,
-  }) satisfies SettingSpec<number> as SettingSpec<number>;
+import { intSetting as setting } from './setting-kit.js';
 
 /** Webhook deliveries: retries, timeouts and concurrency (docs/webhooks.md). */
 export const webhookSettings = {

@@ -163,3 +163,4 @@ export const QuarantineAnswer = View({
 export type PolicyAnswer = Static<typeof PolicyAnswer>;
 export type AnalysisAnswer = Static<typeof AnalysisAnswer>;
 export type StatsAnswer = Static<typeof StatsAnswer>;
+export type ShadowAnswer = Static<typeof ShadowAnswer>;

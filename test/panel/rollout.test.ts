@@ -9,6 +9,7 @@ import {
   section,
   signIn,
   startPanelRig,
+  waitUntil,
   type PanelRig,
 } from './support.js';
 
@@ -114,5 +115,38 @@ describe('panel: the rollout view of a cell', { skip: panelSkip }, () => {
     await section(phone.page, 'Rollout').getByRole('list', { name: 'Rollout steps' }).waitFor(TIMEOUT);
     assert.equal(await horizontalOverflow(phone.page), 0);
     await phone.page.context().close();
+  });
+
+  it('turns shadow traffic on from the policy form and shows the report with its differences', async () => {
+    const f = fromProcess(rig.server);
+    const id = await makeRevision(f, 'panel.shadow.v1', '1.0.0', 3);
+    await makeRevision(f, 'panel.shadow.v1', '1.1.0', 0, { type: 'uppercase' }); // a draft
+    const { page, problems } = await rig.open();
+    await signIn(page);
+    await page.goto(`${rig.url}#/cells/${enc(id)}`);
+    await page.getByText('Changes: live').waitFor(TIMEOUT);
+    const rollout = section(page, 'Rollout');
+    const form = rollout.getByRole('form', { name: 'Rollout policy' });
+    await form.getByLabel('shadow.enabled').selectOption('true');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await form.getByText(/^Version 1, set by admin/).waitFor(TIMEOUT);
+    const report = rollout.getByRole('group', { name: 'Shadow report' });
+    await report
+      .getByText(/100% of the stable revision's calls are mirrored to 1\.1\.0 \(draft\)/)
+      .waitFor(TIMEOUT);
+    for (let i = 0; i < 12; i++) {
+      const r = await rig.server.request('POST', `/factory/cells/${enc(id)}/invoke`, { input: `word ${i}` });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.output, `word ${i}`, 'the caller gets the stable answer');
+    }
+    // Mirrored calls make no events: the report reloads by itself.
+    await waitUntil('12 mirrored calls in the report', async () =>
+      /Mirrored calls\s+12\b[\s\S]*Different\s+12\b/.test(await report.innerText()),
+    );
+    const text = await report.innerText();
+    assert.match(text, /"WORD \d+"/);
+    assert.match(text, /\[-word-\]\{\+WORD\+\}/);
+    assert.deepEqual(problems, []);
+    await page.context().close();
   });
 });

@@ -5,6 +5,7 @@ import { useSignedIn } from '../../context';
 import { useInterval, useLoad } from '../../hooks';
 import { cellApi, type CellView, type RevisionView } from './cell-types';
 import { PolicyForm } from './policy-form';
+import { ShadowReport } from './shadow-report';
 import { ANALYSED, STEPS, type Analysis, type Figures, type Policy, type Stats } from './rollout-types';
 
 const pct = (v: number | null) => (v === null ? '—' : `${formatNumber(Math.round(v * 1000) / 10)}%`);
@@ -143,6 +144,12 @@ export function RolloutView({ cell }: { cell: CellView }) {
           )
         }
       </AsyncView>
+      {(policy.data?.policy.shadow.enabled === true || cell.revisions.length > 1) && (
+        <>
+          <h3>Shadow traffic</h3>
+          <ShadowReport cellId={cell.id} changed={changed} />
+        </>
+      )}
       <h3>Policy</h3>
       <AsyncView state={policy} what="the policy">
         {(p) => <PolicyForm cellId={cell.id} policy={p} onSaved={policy.reload} />}
