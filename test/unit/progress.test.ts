@@ -96,6 +96,34 @@ describe('reconcile', () => {
     assert.deepEqual([statuses(r.issues), statuses(r.stages)], [{ i: 'ready' }, { s: 'ready' }]);
   });
 
+  it("holds a stage's issues until the stages it depends on passed, and opens them in the same step", () => {
+    const graph = (firstStatus: WorkStatus, lastIssue: WorkStatus) =>
+      aggregate({
+        stages: [
+          stage('build', firstStatus),
+          stage('ship', 'pending', { dependsOn: ['build'] }),
+          stage('later', 'pending', { dependsOn: ['build', 'gone'] }),
+          stage('gone', 'pending', { supersededByArtifactId: 'art-9' }),
+        ],
+        issues: [
+          issue('compile', 'build', 'passed'),
+          issue('link', 'build', lastIssue),
+          issue('deploy', 'ship'),
+          issue('announce', 'later'),
+        ],
+      });
+    // While build has work left, nothing after it starts (an issue with no issue dependencies included).
+    const waiting = reconcile(graph('running', 'running'), LATER);
+    assert.deepEqual(statuses(waiting.issues), {});
+    assert.deepEqual(statuses(waiting.stages), {});
+    // Its last issue passes: build passes, and the stages after it open at once (a superseded
+    // prerequisite holds nothing back).
+    const open = reconcile(graph('running', 'passed'), LATER);
+    assert.deepEqual(statuses(open.stages), { build: 'passed', ship: 'ready', later: 'ready' });
+    assert.deepEqual(statuses(open.issues), { deploy: 'ready', announce: 'ready' });
+    for (const x of [...open.stages, ...open.issues]) assert.equal(x.version, 2, 'each record once');
+  });
+
   it('ignores superseded stages', () => {
     const agg = aggregate({
       stages: [stage('s', 'pending', { supersededByArtifactId: 'art-9' })],

@@ -10,43 +10,65 @@ import {
 } from './run-model.js';
 
 /**
- * Moves work forward as far as its dependencies allow: an issue whose dependencies all passed becomes
- * ready; a stage whose issues all passed passes; a stage with work under way is running. Only ever
- * promotes; statuses set by hand (failed, blocked) stay. Returns the records that changed.
+ * Moves work forward as far as its dependencies allow: an issue whose dependencies all passed, in a stage
+ * whose prerequisite stages all passed, becomes ready; a stage whose issues all passed passes; a stage with
+ * work under way is running. Repeated until nothing moves, so a stage that passes opens the stages after
+ * it in the same step. Only ever promotes; statuses set by hand (failed, blocked) stay. Returns the records
+ * that changed.
  */
 export function reconcile(agg: RunAggregate, now: string): { stages: Stage[]; issues: Issue[] } {
   const issues = live(agg.issues);
-  const status = new Map(agg.issues.map((i) => [i.id, i.status]));
-  const changedIssues: Issue[] = [];
-  for (const i of issues) {
-    if (i.status !== 'pending') continue;
-    const liveDeps = i.dependsOn.filter((d) => issues.some((x) => x.id === d));
-    if (liveDeps.every((d) => status.get(d) === 'passed')) {
-      changedIssues.push({ ...i, status: 'ready', updatedAt: now, version: i.version + 1 });
-      status.set(i.id, 'ready');
+  const stages = live(agg.stages);
+  const issueStatus = new Map(agg.issues.map((i) => [i.id, i.status]));
+  const stageStatus = new Map(agg.stages.map((s) => [s.id, s.status]));
+  const liveStages = new Map(stages.map((s) => [s.id, s]));
+  // A superseded or unknown prerequisite does not hold a stage back.
+  const stageOpen = (stageId: string | null) =>
+    (stageId === null ? [] : (liveStages.get(stageId)?.dependsOn ?? []))
+      .filter((d) => liveStages.has(d))
+      .every((d) => stageStatus.get(d) === 'passed');
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const i of issues) {
+      if (issueStatus.get(i.id) !== 'pending' || !stageOpen(i.stageId)) continue;
+      const liveDeps = i.dependsOn.filter((d) => issues.some((x) => x.id === d));
+      if (liveDeps.every((d) => issueStatus.get(d) === 'passed')) {
+        issueStatus.set(i.id, 'ready');
+        moved = true;
+      }
+    }
+    for (const s of stages) {
+      const own = issues.filter((i) => i.stageId === s.id).map((i) => issueStatus.get(i.id));
+      const current = stageStatus.get(s.id) ?? s.status;
+      let next = current;
+      if (
+        own.length > 0 &&
+        own.every((x) => x === 'passed') &&
+        ['pending', 'ready', 'running'].includes(current)
+      ) {
+        next = 'passed';
+      } else if (
+        own.some((x) => x === 'running' || x === 'passed') &&
+        ['pending', 'ready'].includes(current)
+      ) {
+        next = 'running';
+      } else if (current === 'pending' && own.some((x) => x === 'ready')) {
+        next = 'ready';
+      }
+      if (next !== current) {
+        stageStatus.set(s.id, next);
+        moved = true;
+      }
     }
   }
-  const changedStages: Stage[] = [];
-  for (const s of live(agg.stages)) {
-    const own = issues.filter((i) => i.stageId === s.id).map((i) => status.get(i.id));
-    let next = s.status;
-    if (
-      own.length > 0 &&
-      own.every((x) => x === 'passed') &&
-      ['pending', 'ready', 'running'].includes(s.status)
-    ) {
-      next = 'passed';
-    } else if (
-      own.some((x) => x === 'running' || x === 'passed') &&
-      ['pending', 'ready'].includes(s.status)
-    ) {
-      next = 'running';
-    } else if (s.status === 'pending' && own.some((x) => x === 'ready')) {
-      next = 'ready';
-    }
-    if (next !== s.status) changedStages.push({ ...s, status: next, updatedAt: now, version: s.version + 1 });
-  }
-  return { stages: changedStages, issues: changedIssues };
+  return {
+    stages: stages
+      .filter((s) => stageStatus.get(s.id) !== s.status)
+      .map((s) => ({ ...s, status: stageStatus.get(s.id)!, updatedAt: now, version: s.version + 1 })),
+    issues: issues
+      .filter((i) => issueStatus.get(i.id) !== i.status)
+      .map((i) => ({ ...i, status: issueStatus.get(i.id)!, updatedAt: now, version: i.version + 1 })),
+  };
 }
 
 export interface GateEvaluation {
