@@ -213,12 +213,21 @@ export class RolloutService {
   }
 
   /** Per-revision statistics from the durable rollups, summed in steps of `stepMs` (whole minutes). */
+  /** The cell, or `not_found`: every read of a cell's rollout starts here. */
+  async #cell(cellId: string): Promise<Result<CellAggregate>> {
+    const agg = await this.#store.cells.cell(cellId);
+    return agg === null ? fail('not_found', `no cell ${cellId}`) : ok(agg);
+  }
+
   async stats(
-    agg: CellAggregate,
+    cellId: string,
     q: { version?: string; from: number; to: number; stepMs: number },
   ): Promise<
     Result<{ revision: Revision; totals: CallStats; points: { at: number; stats: CallStats }[] }[]>
   > {
+    const found = await this.#cell(cellId);
+    if (!found.ok) return found;
+    const agg = found.value;
     const revisions =
       q.version === undefined ? agg.revisions : agg.revisions.filter((r) => r.templateVersion === q.version);
     if (revisions.length === 0) return fail('not_found', `cell ${agg.cell.id} has no revision ${q.version}`);
@@ -252,16 +261,22 @@ export class RolloutService {
   }
 
   /** What the shadow revision answered compared with the stable one (docs/rollouts.md "Shadow traffic"). */
-  async shadow(agg: CellAggregate, version?: string): Promise<Result<ShadowReport>> {
+  async shadow(cellId: string, version?: string): Promise<Result<ShadowReport>> {
+    const found = await this.#cell(cellId);
+    if (!found.ok) return found;
+    const agg = found.value;
     const policy = await this.#policyIn(this.#store, agg);
     return shadowReport(this.#store, agg, policy.shadow, minuteOf(this.#o.clock.now()), version);
   }
 
   /** The verdicts of one revision (default the newest), newest first, with where its rollout stands. */
   async analysis(
-    agg: CellAggregate,
+    cellId: string,
     q: { version?: string; before?: number; limit: number },
   ): Promise<Result<AnalysisView>> {
+    const found = await this.#cell(cellId);
+    if (!found.ok) return found;
+    const agg = found.value;
     const revision =
       q.version === undefined
         ? agg.revisions.at(-1)

@@ -87,20 +87,17 @@ export const rolloutsRoutes =
         preHandler,
       },
       async (req, reply) => {
-        const agg = await cells.get(req.params.id);
-        if (agg === null)
-          return sendFailure(req, reply, { code: 'not_found', reason: `no cell ${req.params.id}` });
         const range = statsRange(req.query);
         if (!range.ok) return sendFailure(req, reply, range.error);
         const { from, to, stepMs } = range;
-        const r = await rollouts.stats(agg, {
+        const r = await rollouts.stats(req.params.id, {
           from,
           to,
           stepMs,
           ...(req.query.version === undefined ? {} : { version: req.query.version }),
         });
         if (!r.ok) return sendFailure(req, reply, r.error);
-        return statsView(agg.cell.id, from, to, stepMs, r.value);
+        return statsView(req.params.id, from, to, stepMs, r.value);
       },
     );
 
@@ -118,10 +115,7 @@ export const rolloutsRoutes =
         preHandler,
       },
       async (req, reply) => {
-        const agg = await cells.get(req.params.id);
-        if (agg === null)
-          return sendFailure(req, reply, { code: 'not_found', reason: `no cell ${req.params.id}` });
-        const r = await rollouts.analysis(agg, {
+        const r = await rollouts.analysis(req.params.id, {
           limit: req.query.limit ?? 50,
           ...(req.query.version === undefined ? {} : { version: req.query.version }),
           ...(req.query.before === undefined ? {} : { before: req.query.before }),
@@ -145,10 +139,7 @@ export const rolloutsRoutes =
         preHandler,
       },
       async (req, reply) => {
-        const agg = await cells.get(req.params.id);
-        if (agg === null)
-          return sendFailure(req, reply, { code: 'not_found', reason: `no cell ${req.params.id}` });
-        const r = await rollouts.shadow(agg, req.query.version);
+        const r = await rollouts.shadow(req.params.id, req.query.version);
         if (!r.ok) return sendFailure(req, reply, r.error);
         return shadowView(r.value);
       },
