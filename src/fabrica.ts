@@ -12,30 +12,19 @@ import { RoomService } from './engine/runs/room-service.js';
 import { RunService } from './engine/runs/run-service.js';
 import { RunSupervisor } from './engine/runs/run-supervisor.js';
 import { RunVerification } from './engine/runs/run-verification.js';
-import { CellInvoker } from './engine/cells/cell-invoker.js';
-import { cellMetrics } from './engine/cells/cell-metrics.js';
+import type { CellInvoker } from './engine/cells/cell-invoker.js';
 import { AuditTrail } from './engine/audit.js';
-import { ReadCache } from './engine/read-cache.js';
 import { StoreHealth } from './engine/observability/store-health.js';
 import { TemplateRegistry } from './engine/cells/template-registry.js';
-import { CellService } from './engine/cells/cell-service.js';
+import type { CellService } from './engine/cells/cell-service.js';
 import { OrganService } from './engine/organs/organ-service.js';
 import { CommandService } from './engine/commands/command-service.js';
 import { CallRecorder } from './engine/rollouts/call-recorder.js';
-import { defaultPolicy } from './domain/rollouts/rollout-policy.js';
-import { ShadowRecorder } from './engine/rollouts/shadow-recorder.js';
-import { ShadowQueue, shadowMetrics } from './engine/rollouts/shadow-queue.js';
-import { RolloutService } from './engine/rollouts/rollout-service.js';
-import { rolloutMetrics } from './engine/rollouts/rollout-metrics.js';
-import { isEnabled } from './domain/capabilities.js';
+import type { RolloutService } from './engine/rollouts/rollout-service.js';
 import { DatasetService } from './engine/training/dataset-service.js';
 import { TrainingService } from './engine/training/training-service.js';
 import { trainingMetrics } from './engine/training/training-metrics.js';
 import { openAiChat } from './runtime/llm-chat.js';
-import { TemplateCatalog } from './engine/cells/template-catalog.js';
-import { quarantineForIntegrity } from './engine/cells/integrity.js';
-import { catalogFileProblem } from './runtime/catalog-files.js';
-import { nodeCatalogDir } from './runtime/catalog-dir.js';
 import { Watchdog, type WatchdogLog } from './engine/observability/watchdog.js';
 import { WebhookService } from './engine/webhooks/webhook-service.js';
 import { webhookOutbox as makeWebhookOutbox } from './engine/webhooks/webhook-wiring.js';
@@ -44,7 +33,7 @@ import { buildApp, type App } from './http/app.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { openPostgresStore } from './store/postgres/postgres.js';
 import { openSqliteStore } from './store/sqlite/sqlite.js';
-import { GATE_OF, sandboxedBackends } from './sandboxes.js';
+import { composeCellFactory } from './cell-factory.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -191,109 +180,27 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
       onAlarm: (kind, level) => metrics.countAlarm(kind, level),
       onError: (e) => report(e, 'watchdog'),
     });
-    const factoryMetrics = cellMetrics(metrics, () => store.cells.countServingCells());
-    const cellBackends = sandboxedBackends(config, metrics);
-    const cellInvoker = new CellInvoker(
-      store,
+    // The cell factory: backends, the invoker, cells, rollouts, shadow traffic and the template catalog.
+    const {
       factoryMetrics,
-      {
-        canary: config.canaryPercent / 100,
-        experimental: config.experimentalPercent / 100,
-      },
-      Math.random,
       cellBackends,
-      (backend) => backend === 'adapter' || access.capabilityLevel(GATE_OF[backend]) !== 'locked',
-    );
-    // Cells as organ statuses show them, kept until they change (here: right after the commit; elsewhere:
-    // when the event arrives).
-    const cellReads = new ReadCache((id) => store.cells.cell(id));
-    const cells = new CellService(
+      cellInvoker,
+      cellReads,
+      cells,
+      callRecorder,
+      rollouts,
+      shadowRecorder,
+      shadowQueue,
+      catalog,
+    } = composeCellFactory({
+      config,
       store,
       clock,
-      factoryMetrics,
-      (id) => {
-        cellInvoker.invalidate(id);
-        cellReads.invalidate(id);
-      },
-      cellBackends,
-    );
-    // Rollouts: durable call statistics, the judge's timers, the approval guard and the immune system.
-    const callRecorder = new CallRecorder(store, {
-      flushMs: config.statsFlushMs,
-      retentionDays: config.statsRetentionDays,
-      clock,
-      onError: (e) => report(e, 'call statistics'),
-    });
-    const rollouts = new RolloutService(store, cells, callRecorder, {
-      clock,
-      metrics: factoryMetrics,
-      rolloutMetrics: rolloutMetrics(metrics),
-      quarantineAfterErrors: config.quarantineAfterErrors,
-      faultsEnabled: () => isEnabled(access.capabilityLevel('fault_injection')),
-      onError: (e, context) => report(e, context),
-      onPolicyChanged: (id) => {
-        cellInvoker.invalidate(id);
-        cellReads.invalidate(id);
-      },
-    });
-    cells.setRolloutHooks(rollouts.hooks);
-    // Shadow traffic: calls the stable revision answered, mirrored after the answer through a bounded queue.
-    const shadowRecorder = new ShadowRecorder(store, {
-      flushMs: config.statsFlushMs,
-      retentionDays: config.statsRetentionDays,
-      clock,
-      onError: (e) => report(e, 'shadow statistics'),
-    });
-    const shadowQueue = new ShadowQueue(shadowRecorder, shadowMetrics(metrics), {
-      capacity: config.shadowQueueCapacity,
-      concurrency: config.shadowConcurrency,
-      clock,
-      onError: (e) => report(e, 'shadow call'),
-    });
-    cellInvoker.setCallHooks({
-      ...rollouts.callHooks,
-      policyOf: async (id) => {
-        const p = await rollouts.policy(id);
-        return p.ok ? p.value.policy : defaultPolicy(true);
-      },
-      mirror: (job) => shadowQueue.offer(job),
-    });
-    rollouts.registerTimers(scheduler);
-    // The heal runs inside the timer's transaction: it reads the template there, and only the file here.
-    cells.registerTimers(scheduler, (stored) => catalogFileProblem(stored, cellBackends.files));
-    // A script or module whose catalog file changed is refused at load and its cells quarantined.
-    cellInvoker.setIntegrityHandler(async (templateId, version, v) => {
-      const quarantined = await quarantineForIntegrity(store, clock, factoryMetrics, {
-        templateId,
-        version,
-        path: v.path,
-        field: v.field,
-        registeredSha256: v.pinnedSha256,
-        fileSha256: v.fileSha256,
-        reason: v.reason,
-        onlyIfNew: true,
-      });
-      for (const id of quarantined) {
-        cellInvoker.invalidate(id);
-        cellReads.invalidate(id);
-      }
-    });
-    // Any change to a cell, here or on another instance, drops its cached runtime.
-    hub.onEvent((e) => {
-      if (e.subjectKind === 'cell') {
-        cellInvoker.invalidate(e.subjectId);
-        cellReads.invalidate(e.subjectId);
-      }
-    });
-    // The template catalog directory: registers its files, quarantines cells whose file was tampered with.
-    const catalog = new TemplateCatalog({
-      dir: nodeCatalogDir(config.templatesDir),
-      store,
-      clock,
-      metrics: factoryMetrics,
-      onCellChange: (id) => cellInvoker.invalidate(id),
-      pin: (t) => cellBackends.pin(t),
-      onError: (e, context) => report(e, context),
+      metrics,
+      access,
+      scheduler,
+      hub,
+      report: (e, context) => report(e, context),
     });
     // The builder logs through the app's logger, which exists only once the app is built.
     let organLog: (msg: string, details: Record<string, unknown>) => void = () => undefined;
