@@ -98,6 +98,15 @@ describe('authorize', () => {
     assert.deepEqual(authorize(tenant('read'), { name: 'v' }, {}, locked), { allow: true });
   });
 
+  it('does not consult the capabilities for an action that names none', () => {
+    const allLocked: PolicyState = { capabilityLevel: () => 'locked', safeMode: false };
+    assert.deepEqual(authorize(tenant('read'), { name: 'cells.list' }, {}, allLocked), { allow: true });
+    assert.equal(
+      authorize(tenant('read'), { name: 'x', capability: 'self_edit' }, {}, allLocked).allow,
+      false,
+    );
+  });
+
   it('refuses writes to tenant tokens in safe mode, but not reads nor the admin', () => {
     const safe = state({}, true);
     const write: ActionSpec = { name: 'cells.create', write: true };
