@@ -104,7 +104,7 @@ describe('organ templates', () => {
       assert.deepEqual(problems({ ...base, id }), ['$.id: required, letters, digits, . _ -'], String(id));
     for (const version of ['0.0.0', '10.20.30', '1.2.3+build.5', '1.2.3-alpha-2'])
       assert.deepEqual(problems({ ...base, version }), [], version);
-    for (const version of ['1', '1.2', 'v1.2.3', '1.2.3-', '1.2.3 ', 'x1.2.3', 1, {}])
+    for (const version of ['1', '1.2', 'v1.2.3', '1.2.3-', '1.2.3 ', 'x1.2.3', 1, {}, ['1.2.3']])
       assert.deepEqual(
         problems({ ...base, version }),
         ['$.version: must be a SemVer version'],
@@ -171,6 +171,37 @@ describe('organ templates', () => {
         ],
       }),
       ['$.pathways: duplicate pathway p'],
+    );
+  });
+
+  it('name the key as given when both spellings are', () => {
+    assert.deepEqual(problems({ ...base, cells: [], nodes: ['a.v1'] }), [
+      '$: give cells or the legacy nodes, not both',
+      '$.cells: required, a non-empty array of cell ids',
+    ]);
+    assert.deepEqual(problems({ ...base, pathways: 'x', channels: [] }), [
+      '$: give pathways or the legacy channels, not both',
+      '$.pathways: must be an array',
+    ]);
+  });
+
+  it('do not report pathways refused for their name or cells as duplicates', () => {
+    assert.deepEqual(problems({ ...base, pathways: [{ cells: ['a.v1'] }, { cells: ['a.v1'] }] }), [
+      '$.pathways[0].name: required',
+      '$.pathways[1].name: required',
+    ]);
+    assert.deepEqual(
+      problems({
+        ...base,
+        pathways: [
+          { name: 'p', cells: [''] },
+          { name: 'p', cells: 'a.v1' },
+        ],
+      }),
+      [
+        '$.pathways[0].cells: required, a non-empty array',
+        '$.pathways[1].cells: required, a non-empty array',
+      ],
     );
   });
 
