@@ -118,6 +118,11 @@ describe('the statistics of the judge', () => {
     near(mixed.z, (300 - 200) / Math.sqrt(variance), 1e-12);
   });
 
+  it('Mann-Whitney with one call on each side is a test already', () => {
+    const one = mannWhitney(stats(1, 0, 8).hist, stats(1, 0, 5).hist);
+    assert.deepEqual(one, { u: 1, z: 1, p_value: normalUpperTail(1) });
+  });
+
   it('figures: rate and latency quantiles, none with no calls', () => {
     assert.deepEqual(figuresOf(stats(0, 0)), {
       calls: 0,
@@ -280,6 +285,34 @@ describe('the judge', () => {
         .verdict,
       'pass',
     );
+  });
+
+  it('names the rates it saw in its reasons', () => {
+    const worse = run(stats(2000, 200), stats(2000, 20), { max_error_rate: 0.5 });
+    assert.match(worse.reasons[0]!, /^error rate 10\.00% is worse than the baseline's 1\.00% /);
+    assert.deepEqual(run(stats(100_000, 100), stats(100_000, 100)).reasons, [
+      'error rate 0.10% vs baseline 0.10%: within +2.00% with confidence 0.99; latency not worse',
+    ]);
+    assert.deepEqual(run(stats(100_000, 100), null).reasons, [
+      'error rate 0.10% is below max_error_rate with confidence 0.99 (no baseline)',
+    ]);
+    assert.match(run(stats(60, 1), null).reasons[0]!, /^error rate 1\.67% not yet shown below/);
+  });
+
+  it('runs no latency test on a canary without calls, and no shadow test without shadow figures', () => {
+    const idle = run(stats(0, 0), stats(100, 0));
+    assert.equal(idle.tests.latency, null);
+    assert.equal(idle.verdict, 'inconclusive');
+    const unshadowed = run(stats(10_000, 0), null, { max_shadow_diff_rate: 0.1 });
+    assert.equal(unshadowed.verdict, 'pass');
+    assert.equal(unshadowed.tests.shadow_diff_rate, null);
+  });
+
+  it('takes a p95 that grew by less than a millisecond as noise, however large its ratio', () => {
+    // p95 0.975 ms against 0.2425 ms: four times slower, 0.73 ms more.
+    const j = run(stats(1000, 0, 6), stats(1000, 0, 4));
+    assert.ok(j.tests.latency!.p_value < j.tests.latency!.alpha);
+    assert.equal(j.verdict, 'pass');
   });
 
   it('lists every failure at once', () => {
