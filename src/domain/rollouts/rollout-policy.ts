@@ -139,7 +139,8 @@ function section<T extends object>(
   if (!isObject(raw)) return invalid(name, 'must be an object');
   const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [key, value] of Object.entries(raw)) {
-    const check = (fields as Record<string, Check>)[key];
+    // Own fields only: `toString` or `__proto__` must read as unknown, not as a check from the prototype.
+    const check = Object.hasOwn(fields, key) ? (fields as Record<string, Check>)[key] : undefined;
     if (check === undefined) return invalid(`${name}.${key}`, 'is not a policy field');
     if (value === undefined) continue;
     const problem = check(value);
