@@ -130,7 +130,8 @@ for (const { kind, skip } of STORE_KINDS) {
       });
       assert.equal(late.status, 409, JSON.stringify(late.body));
       assert.equal(late.body.code, 'lease_lost');
-      assert.match(late.body.message, /expired/);
+      // Expired, or already handed back by the lease's timer (which may fire first): the same refusal.
+      assert.match(late.body.message, /expired|claimed again/);
       // Claimed again once free: on PostgreSQL the lease timer may hold the row at this moment (a claim
       // skips locked rows), so the claim is tried until the work comes back.
       const second = await until(
