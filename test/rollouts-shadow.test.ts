@@ -60,10 +60,17 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(typeof report.p95_ms, 'number');
       // The last 20 differences, newest first.
       assert.equal(report.samples.length, 20);
-      assert.equal(report.samples[0].input, JSON.stringify('diff 59'));
-      assert.equal(report.samples[0].stable_output, '"diff 59"');
-      assert.equal(report.samples[0].shadow_output, '"DIFF 59"');
-      assert.match(report.samples[0].diff, /\[-diff-\]\{\+DIFF\+\}/);
+      // Ordered by when each mirrored call finished (they run several at once, so not by input).
+      const ats = report.samples.map((x: any) => Date.parse(x.at));
+      assert.deepEqual(
+        ats,
+        [...ats].sort((a, b) => b - a),
+      );
+      const last = report.samples.find((x: any) => x.input === JSON.stringify('diff 59'));
+      assert.ok(last, 'the last difference is among the newest 20');
+      assert.equal(last.stable_output, '"diff 59"');
+      assert.equal(last.shadow_output, '"DIFF 59"');
+      assert.match(last.diff, /\[-diff-\]\{\+DIFF\+\}/);
       // Mirrored calls are the shadow's own: the draft served no live traffic.
       const stats = await f.request('GET', `/factory/cells/${enc(id)}/stats?version=1.1.0`);
       assert.equal(stats.body.revisions[0].totals.calls, 0);
