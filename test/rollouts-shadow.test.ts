@@ -229,28 +229,40 @@ describe('shadow reports add up over two instances on one PostgreSQL', { skip: p
           if (mirroredByB > 0) break;
           if (Date.now() > until) throw new Error('instance b never mirrored');
         }
-        for (let i = 0; i < 20; i++) {
-          await a.fabrica.cellInvoker.invoke(id, `a ${i}`);
-          await b.fabrica.cellInvoker.invoke(id, `b ${i}`);
-        }
-        // Both instances' newest differences reach the one report.
-        const newest = ['"a 19"', '"b 19"'];
-        await reportWhen(
-          a,
-          id,
-          (r) => newest.every((x) => r.samples.some((s: any) => s.input === x)),
-          'both instances’ newest samples',
-        );
-        // Every mirrored call is counted once, by the instance that ran it (its metric); a probe's mirrored
-        // call may finish after the probe loop read b's count, so the count is read once all ran.
         const different = async (f: TestFabrica) =>
           Number(
             (await f.request('GET', '/metrics')).text.match(
               /^factory_shadow_calls_total\{outcome="different"\} (\d+)$/m,
             )?.[1] ?? 0,
           );
+        // a's differences first, all finished, then b's: b's are the newer ones.
+        for (let i = 0; i < 20; i++) await a.fabrica.cellInvoker.invoke(id, `a ${i}`);
+        while ((await different(a)) < 20) await pause();
+        await pause();
+        for (let i = 0; i < 10; i++) await b.fabrica.cellInvoker.invoke(id, `b ${i}`);
+        // One report merges both instances' rows: b's ten, then a's newest ten.
+        const merged = await reportWhen(
+          a,
+          id,
+          (r) =>
+            r.samples.filter((s: any) => s.input.startsWith('"b ')).length === 10 &&
+            r.samples.filter((s: any) => s.input.startsWith('"a ')).length === 10,
+          'both instances’ rows written',
+        );
+        const inputs = merged.samples.map((s: any) => JSON.parse(s.input));
+        assert.equal(inputs.length, 20);
+        assert.deepEqual(
+          [...inputs.slice(0, 10)].sort(),
+          Array.from({ length: 10 }, (_, i) => `b ${i}`).sort(),
+        );
+        assert.deepEqual(
+          [...inputs.slice(10)].sort(),
+          Array.from({ length: 10 }, (_, i) => `a ${i + 10}`).sort(),
+        );
+        // Every mirrored call is counted once, by the instance that ran it (its metric); a probe's mirrored
+        // call may finish after the probe loop read b's count, so the count is read once all ran.
         const expected = (await different(a)) + (await different(b));
-        assert.ok(expected >= 40 + mirroredByB, `${expected} mirrored calls`);
+        assert.ok(expected >= 30 + mirroredByB, `${expected} mirrored calls`);
         const report = await reportWhen(a, id, (r) => r.calls >= expected, 'both instances’ rows');
         assert.equal(report.calls, expected);
         assert.equal(report.different, expected);

@@ -31,13 +31,16 @@ export async function shadowTotals(
   toMinute: number,
 ): Promise<{ stats: ShadowStats; samples: ShadowSample[] }> {
   const stats = emptyShadow();
-  const samples: ShadowSample[] = [];
+  const ranked: { sample: ShadowSample; rank: number }[] = [];
   for (const row of await reads.rollouts.shadowStats(revisionId, fromMinute, toMinute)) {
     addShadow(stats, row.stats);
-    samples.push(...row.samples);
+    // A row's samples are in the order its instance finished them; rank 0 is its newest.
+    row.samples.forEach((sample, i) => ranked.push({ sample, rank: row.samples.length - 1 - i }));
   }
-  samples.sort((a, b) => b.at - a.at);
-  return { stats, samples: samples.slice(0, SHADOW_SAMPLES) };
+  // Many mirrored calls finish within one millisecond: on a tie, each instance's newest comes first,
+  // then each one's next, so no instance's newest differences are crowded out by another's.
+  ranked.sort((x, y) => y.sample.at - x.sample.at || x.rank - y.rank);
+  return { stats, samples: ranked.slice(0, SHADOW_SAMPLES).map((r) => r.sample) };
 }
 
 /**
