@@ -260,7 +260,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     training.registerTimers(scheduler);
     const trainingSeries = trainingMetrics(metrics);
     store.onCommitted((what) => {
-      if (what.appended !== undefined) trainingSeries.observe(what.appended);
+      if (what.wrote !== undefined) trainingSeries.observe(what.wrote);
     });
     const lifecycle = { shuttingDown: false };
     // Webhooks: the outbox follows the event log and delivers (docs/webhooks.md).

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { loadConfig } from '../src/config/config.js';
 import { GENESIS_HASH } from '../src/domain/event.js';
 import { AccessService } from '../src/engine/access/access-service.js';
 import { verifyChain } from '../src/engine/audit.js';
 import { openStore } from '../src/fabrica.js';
+import type { Committed } from '../src/engine/ports.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { storedRun } from './support/runs.js';
 import { freshTarget, STORE_KINDS, type TestStoreTarget } from './support/stores.js';
@@ -44,6 +46,7 @@ for (const { kind, skip } of STORE_KINDS) {
         '010-supervisor',
         '012-training',
         '013-rollups',
+        '014-event-seal',
       ]);
       assert.deepEqual(await store.migrate(), []);
     });
@@ -263,7 +266,7 @@ for (const { kind, skip } of STORE_KINDS) {
     });
 
     it('wakes commit listeners after commit only', async () => {
-      const seen: { events: boolean; timers: boolean }[] = [];
+      const seen: Committed[] = [];
       const off = store.onCommitted((w) => seen.push(w));
       await store.transaction((tx) =>
         tx.appendEvent({ type: 't.w', subjectKind: 'k', subjectId: 'w', actor: 'me' }),
@@ -276,11 +279,20 @@ for (const { kind, skip } of STORE_KINDS) {
         }),
       );
       off();
-      assert.ok(seen.some((w) => w.events));
-      // Only the committed transaction woke anyone (PostgreSQL may add its own NOTIFY echo of it).
-      assert.ok(
-        seen.every((w) => w.events && !w.timers),
+      // The committed transaction's event reached the listeners once, numbered (on PostgreSQL from the
+      // sealer, which may also hear its own NOTIFY echo without records); the rolled-back one's never.
+      const numbered = seen.flatMap((w) => w.appended ?? []);
+      assert.deepEqual(
+        numbered.map((e) => [e.type, e.subjectId]),
+        [['t.w', 'w']],
         JSON.stringify(seen),
+      );
+      assert.ok(seen.every((w) => !w.timers));
+      // The writer's own notice carries what it wrote, sealed or not (metrics of this instance read it).
+      const wrote = seen.flatMap((w) => w.wrote ?? []);
+      assert.deepEqual(
+        wrote.map((e) => e.type),
+        ['t.w'],
       );
     });
 
@@ -347,20 +359,41 @@ for (const { kind, skip } of STORE_KINDS) {
 
     it('writes nothing of a transaction whose last statement fails with its commit', async () => {
       const head = await store.headSeq();
-      // A row in the way of the next event's seq: the flush's insert fails on it.
-      const blocker = {
-        seq: head + 1,
-        ts: new Date(now).toISOString(),
-        type: 't.blocker',
-        subject_kind: 'k',
-        subject_id: 'b',
-        tenant: null,
-        actor: 'me',
-        data: '{}',
-        prev_hash: 'x',
-        hash: 'x',
+      // Something in the way of the statement that writes the events (and carries the commit): on SQLite
+      // a row where the next event's seq goes; on PostgreSQL, whose transactions write their events
+      // unsealed, a constraint the event breaks.
+      const block = async () => {
+        if (kind === 'postgres')
+          await sql`alter table event_unsealed add constraint blocked check (type <> 't.lost')`.execute(
+            store.db,
+          );
+        else
+          await store.db
+            .insertInto('events')
+            .values({
+              seq: head + 1,
+              ts: new Date(now).toISOString(),
+              type: 't.blocker',
+              subject_kind: 'k',
+              subject_id: 'b',
+              tenant: null,
+              actor: 'me',
+              data: '{}',
+              prev_hash: 'x',
+              hash: 'x',
+            })
+            .execute();
       };
-      await store.db.insertInto('events').values(blocker).execute();
+      const unblock = async () => {
+        if (kind === 'postgres')
+          await sql`alter table event_unsealed drop constraint blocked`.execute(store.db);
+        else
+          await store.db
+            .deleteFrom('events')
+            .where('seq', '=', head + 1)
+            .execute();
+      };
+      await block();
       await assert.rejects(
         store.transaction(async (tx) => {
           await tx.access.insertToken(token('tok_lost'));
@@ -368,10 +401,7 @@ for (const { kind, skip } of STORE_KINDS) {
         }),
       );
       assert.equal(await store.access.tokenByHash('hash-tok_lost'), null);
-      await store.db
-        .deleteFrom('events')
-        .where('seq', '=', head + 1)
-        .execute();
+      await unblock();
       await store.transaction(async (tx) => {
         await tx.access.insertToken(token('tok_kept'));
         await tx.appendEvent({ type: 't.kept', subjectKind: 'k', subjectId: 'b', actor: 'me' });

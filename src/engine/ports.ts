@@ -53,6 +53,11 @@ export interface Committed {
    * wake-up came from another instance (whose events must be read from the store).
    */
   readonly appended?: readonly EventRecord[];
+  /**
+   * The events this process's transaction wrote, in the order appended, sealed or not (on PostgreSQL
+   * they are numbered later, and `appended` comes with the sealing); absent for other instances' commits.
+   */
+  readonly wrote?: readonly Omit<EventRecord, 'seq' | 'prevHash' | 'hash'>[];
 }
 
 export interface Store {

@@ -13,6 +13,7 @@ import { RolloutQueries } from './repos/rollouts.repo.js';
 import { WebhookQueries } from './repos/webhooks.repo.js';
 import { TrainingQueries } from './repos/training.repo.js';
 import type { GroupCommit } from './group-commit.js';
+import { EventSealer, type SealerOptions } from './postgres/event-sealer.js';
 import { EventAppender, eventsAfter, eventsBetween, headSeq } from './repos/event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -104,6 +105,8 @@ export interface StoreOptions {
   readonly reader?: Kysely<Database>;
   /** Carries concurrent transactions in one commit (SQLite); absent: one database transaction each. */
   readonly groupCommit?: GroupCommit;
+  /** PostgreSQL: events are written unsealed and sealed by an `EventSealer` with these settings. */
+  readonly sealing?: Omit<SealerOptions, 'onSealed'>;
 }
 
 /** The one store implementation; the dialect (SQLite or PostgreSQL) is chosen by whoever opens it. */
@@ -126,6 +129,7 @@ export class KyselyStore implements Store {
   readonly #listeners = new Set<CommitListener>();
   readonly #txListeners = new Set<TransactionListener>();
   readonly #aggregates = new RunAggregateCache();
+  readonly #sealer: EventSealer | null;
   #closed = false;
 
   get cachedRuns(): number {
@@ -146,6 +150,13 @@ export class KyselyStore implements Store {
     this.#db = db;
     this.#reader = options.reader ?? db;
     this.#groupCommit = options.groupCommit ?? null;
+    this.#sealer =
+      options.sealing === undefined
+        ? null
+        : new EventSealer(db, {
+            ...options.sealing,
+            onSealed: (appended) => this.#emit({ events: true, timers: false, appended }),
+          });
     const reader = this.#reader;
     this.kind = kind;
     this.#notifier = notifier;
@@ -162,9 +173,19 @@ export class KyselyStore implements Store {
     this.training = new TrainingQueries(reader, kind);
   }
 
-  /** Starts cross-instance wake-ups; call once after migrating. */
+  /** What this instance's sealer did (PostgreSQL); null where transactions seal their own events. */
+  get sealing(): EventSealer['stats'] | null {
+    return this.#sealer?.stats ?? null;
+  }
+
+  /** Starts cross-instance wake-ups and the sealer; call once after migrating. */
   async start(): Promise<void> {
-    await this.#notifier?.listen((what) => this.#emit(what));
+    await this.#notifier?.listen((what) => {
+      // Another instance sealed: a writer here may be waiting for exactly those events.
+      if (what.events) this.#sealer?.onRemoteSealing();
+      this.#emit(what);
+    });
+    this.#sealer?.start();
   }
 
   transaction<T>(work: (tx: KyselyTx) => Promise<T>): Promise<T> {
@@ -188,14 +209,14 @@ export class KyselyStore implements Store {
     const inTransaction = async (trx: Transaction<Database>) => {
       const tx = new KyselyTx(trx, this.kind, this.#now, this.#aggregates);
       const value = await work(tx);
-      const what = { events: tx.events.appended > 0, timers: tx.timersChanged };
-      // With events, the notification rides along with the flush's first statement (one round trip
-      // fewer); without, it is a statement of its own.
-      if (this.#notifier && what.events) await tx.events.flush(this.#notifier.notifyExpression(what));
-      else {
-        if (this.#notifier && what.timers) await this.#notifier.notifyInTx(trx, what);
-        await tx.events.flush();
-      }
+      // Other instances hear of new timers now; of new events when they are sealed (the sealer notifies).
+      const notify =
+        this.#notifier !== null && tx.timersChanged
+          ? this.#notifier.notifyExpression({ events: this.#sealer === null, timers: true })
+          : undefined;
+      // With events, the notification rides along with the flush's statement (one round trip fewer).
+      if (tx.events.appended > 0) await tx.events.flush(notify);
+      else if (notify !== undefined) await this.#notifier!.notifyInTx(trx, { events: false, timers: true });
       return [value, tx] as const;
     };
     const [result, tx] =
@@ -203,8 +224,18 @@ export class KyselyStore implements Store {
         ? await this.#db.transaction().execute(inTransaction)
         : await this.#groupCommit.run(inTransaction);
     tx.aggregates.publish();
+    // Answered once its events are in the log, so a read after this write sees them; no lock is held.
+    const xid = tx.events.unsealedXid;
+    if (xid !== null && this.#sealer !== null) await this.#sealer.sealed(xid);
     if (tx.events.appended > 0 || tx.timersChanged) {
-      this.#emit({ events: tx.events.appended > 0, timers: tx.timersChanged, appended: tx.events.written });
+      // Events sealed here by the transaction itself go out with it; the sealer announces its own.
+      const written = tx.events.written;
+      this.#emit({
+        events: written.length > 0,
+        timers: tx.timersChanged,
+        ...(written.length > 0 ? { appended: written } : {}),
+        wrote: tx.events.wrote,
+      });
     }
     return result;
   }
@@ -278,6 +309,7 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#sealer?.stop();
     this.#listeners.clear();
     this.#txListeners.clear();
     await this.#notifier?.close();

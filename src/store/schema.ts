@@ -277,8 +277,23 @@ export interface WebhookCursorTable {
   seq: number;
 }
 
+/** An event written but not yet numbered and chained (PostgreSQL; see migration 014). */
+export interface EventUnsealedTable {
+  xid: string;
+  pos: number;
+  ts: string;
+  type: string;
+  subject_kind: string;
+  subject_id: string;
+  tenant: string | null;
+  actor: string;
+  data: string;
+  content: string;
+}
+
 export interface Database {
   events: EventsTable;
+  event_unsealed: EventUnsealedTable;
   event_head: EventHeadTable;
   timers: TimersTable;
   tokens: TokensTable;

@@ -26,7 +26,7 @@ export function trainingMetrics(m: Metrics) {
     },
   );
   return {
-    observe(events: readonly EventRecord[]): void {
+    observe(events: readonly Omit<EventRecord, 'seq' | 'prevHash' | 'hash'>[]): void {
       for (const e of events) {
         if (e.subjectKind !== 'training') continue;
         switch (e.type) {

@@ -11,6 +11,7 @@ import { webhooks } from './009-webhooks.js';
 import { supervisor } from './010-supervisor.js';
 import { training } from './012-training.js';
 import { rollups } from './013-rollups.js';
+import { eventSeal } from './014-event-seal.js';
 
 /** Every migration, in order. Names are stable forever: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -26,6 +27,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '010-supervisor': supervisor,
   '012-training': training,
   '013-rollups': rollups,
+  '014-event-seal': eventSeal,
 };
 
 export const migrationProvider: MigrationProvider = {

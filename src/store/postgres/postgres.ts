@@ -11,6 +11,11 @@ export interface PostgresOptions {
   readonly preparedStatements?: boolean;
   readonly now: () => number;
   readonly onListenerError?: (error: Error) => void;
+  /** The sealer's settings (docs/event-log.md); defaults suit a server. */
+  readonly sealBatch?: number;
+  readonly sealPollMs?: number;
+  readonly sealWaitMs?: number;
+  readonly onSealError?: (error: unknown) => void;
 }
 
 // int8 (bigint) columns hold seq and due_at, which stay far below 2^53: read them as numbers.
@@ -98,5 +103,14 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<KyselySt
   const schema = rows[0]?.schema ?? 'public';
   const channel = schema === 'public' ? 'fabrica_events' : `fabrica_events_${schema}`.slice(0, 63);
   const notifier = new PgNotifier(opts.url, channel, opts.onListenerError ?? (() => undefined));
-  return new KyselyStore(db, 'postgres', notifier, opts.now, schema === null ? {} : { schema });
+  return new KyselyStore(db, 'postgres', notifier, opts.now, {
+    schema,
+    sealing: {
+      batch: opts.sealBatch ?? 1000,
+      pollMs: opts.sealPollMs ?? 1000,
+      waitMs: opts.sealWaitMs ?? 10_000,
+      channel,
+      onError: opts.onSealError ?? (() => undefined),
+    },
+  });
 }

@@ -38,13 +38,16 @@ const toEventRow = (r: EventRecord): EventsTable => ({
 });
 
 /**
- * Appends events inside one transaction. Events are numbered and chained at `flush`, just before commit:
- * only then is the chain head read (on PostgreSQL row-locked), so concurrent transactions wait for each
- * other only for the few statements that write the events, not for the whole of their work.
+ * Appends events inside one transaction. On SQLite, whose one writer serialises transactions anyway, the
+ * events are numbered and chained at `flush`, just before commit. On PostgreSQL `flush` writes them
+ * unsealed, tagged with the transaction's id, touching no row another transaction touches: the sealer
+ * (postgres/event-sealer.ts) numbers and chains them once the transaction has committed.
  */
 export class EventAppender {
   #pending: Omit<EventRecord, 'seq' | 'prevHash' | 'hash'>[] = [];
   #written: EventRecord[] = [];
+  #wrote: Unchained[] = [];
+  #unsealedXid: string | null = null;
   readonly #trx: Transaction<Database>;
   readonly #kind: StoreKind;
   readonly #now: () => number;
@@ -56,12 +59,22 @@ export class EventAppender {
   }
 
   get appended(): number {
-    return this.#pending.length + this.#written.length;
+    return this.#pending.length + this.#wrote.length;
   }
 
-  /** The events written by `flush`, in seq order. */
+  /** The events `flush` numbered and chained here, in seq order (none when they wait for the sealer). */
   get written(): readonly EventRecord[] {
     return this.#written;
+  }
+
+  /** Every event `flush` wrote, numbered or not, in the order they were appended. */
+  get wrote(): readonly Unchained[] {
+    return this.#wrote;
+  }
+
+  /** The transaction whose events `flush` left for the sealer (PostgreSQL); null when none are. */
+  get unsealedXid(): string | null {
+    return this.#unsealedXid;
   }
 
   append(e: NewEvent): void {
@@ -77,17 +90,20 @@ export class EventAppender {
   }
 
   /**
-   * Numbers and chains the transaction's events, writes them (one multi-row insert per page: fewer round
-   * trips than one per event) and the new head; call once, after the use case's work, right before the
-   * commit. On PostgreSQL a transaction's events (up to a page) are chained in SQL by one statement that
-   * carries the commit; larger ones, and SQLite's, are chained here, the head read (on PostgreSQL locked)
-   * just before they are written. `alongside` rides along with the statement that reads the head (a
-   * notification queued for the commit, say).
+   * Writes the transaction's events; call once, after the use case's work, right before the commit.
+   * `alongside` rides along with the statement that writes them (a notification queued for the commit).
    */
   async flush(alongside?: RawBuilder<unknown>): Promise<void> {
     if (this.#pending.length === 0) return;
-    if (this.#kind === 'postgres' && this.#pending.length <= FLUSH_PAGE)
-      return this.#flushChainedInSql(alongside);
+    if (this.#kind === 'postgres') return this.#flushUnsealed(alongside);
+    return this.#flushChained(alongside);
+  }
+
+  /**
+   * Numbers and chains the events here (one multi-row insert per page: fewer round trips than one per
+   * event) and moves the head.
+   */
+  async #flushChained(alongside?: RawBuilder<unknown>): Promise<void> {
     const trx = this.#trx;
     const kind = this.#kind;
     const along = alongside?.compile(trx);
@@ -96,7 +112,6 @@ export class EventAppender {
       () => {
         let q = trx.selectFrom('event_head').select(['seq', 'hash']).where('id', '=', 1);
         if (alongside !== undefined) q = q.select(alongside.as('alongside'));
-        if (kind === 'postgres') q = q.forUpdate();
         return q.compile();
       },
       // The selected expression comes before the `where` in the statement, and so do its parameters.
@@ -127,63 +142,44 @@ export class EventAppender {
       ),
     );
     this.#written = records;
+    this.#wrote = this.#pending;
     this.#pending = [];
   }
 
   /**
-   * PostgreSQL: one statement locks the chain head, numbers and chains the events, inserts them and moves
-   * the head, and the commit goes with it: the head stays locked for one round trip. The events go as one
-   * JSON array of their `chainedFields`: PostgreSQL's `json` keeps each element's text as sent, which is
-   * `[<chainedContent>]`, so the chain is made in SQL from the very text `eventHash` hashes.
+   * PostgreSQL: one statement writes the events unsealed and answers the transaction's id, and the commit
+   * goes with it. The events go as one JSON array of their `chainedFields`: PostgreSQL's `json` keeps each
+   * element's text as sent, `[<chainedContent>]`, which is kept as `content` for the sealer to hash.
    */
-  async #flushChainedInSql(alongside?: RawBuilder<unknown>): Promise<void> {
+  async #flushUnsealed(alongside?: RawBuilder<unknown>): Promise<void> {
     const pending = this.#pending;
     const events = JSON.stringify(pending.map(chainedFields));
     const along = alongside?.compile(this.#trx);
     const statement = HOT.bind(
-      `chain/${along?.sql ?? ''}`,
+      `unsealed/${along?.sql ?? ''}`,
       () =>
-        sql<{ seq: string; prev_hash: string; hash: string }>`
-      with recursive
-        head as (select seq, hash from event_head where id = 1 for update),
-        batch as (
-          select b.i::int as i, b.e ->> 0 as ts, b.e ->> 1 as type, b.e ->> 2 as subject_kind,
-            b.e ->> 3 as subject_id, b.e ->> 4 as tenant, b.e ->> 5 as actor, b.e ->> 6 as data,
-            substr(b.e::text, 2, length(b.e::text) - 2) as content
-          from json_array_elements(${events}::json) with ordinality as b(e, i)
+        sql<{ xid: string }>`
+      with written as (
+        insert into event_unsealed (pos, ts, type, subject_kind, subject_id, tenant, actor, data, content)
+        select b.i::int, b.e ->> 0, b.e ->> 1, b.e ->> 2, b.e ->> 3, b.e ->> 4, b.e ->> 5, b.e ->> 6,
+          substr(b.e::text, 2, length(b.e::text) - 2)
+        from json_array_elements(${events}::json) with ordinality as b(e, i)
+      )
+      select pg_current_xact_id()::text as xid${alongside === undefined ? sql`` : sql`, ${alongside} as alongside`}`.compile(
+          this.#trx,
         ),
-        chain as (
-          select 0 as i, seq, null::text as prev_hash, hash from head
-          union all
-          select b.i, c.seq + 1, c.hash,
-            encode(sha256(convert_to('[' || (c.seq + 1) || ',' || b.content || ',"' || c.hash || '"]', 'UTF8')), 'hex')
-          from chain c join batch b on b.i = c.i + 1
-        ),
-        written as (
-          insert into events (seq, ts, type, subject_kind, subject_id, tenant, actor, data, prev_hash, hash)
-          select c.seq, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor, b.data, c.prev_hash, c.hash
-          from batch b join chain c on c.i = b.i
-        ),
-        moved as (
-          update event_head set seq = last.seq, hash = last.hash
-          from (select seq, hash from chain order by i desc limit 1) as last
-          where event_head.id = 1
-        )
-      select c.seq, c.prev_hash, c.hash${alongside === undefined ? sql`` : sql`, ${alongside} as alongside`}
-      from chain c where c.i > 0 order by c.i`.compile(this.#trx),
       [events, ...(along?.parameters ?? [])],
     );
     const { rows } = await executeMarked(this.#trx, COMMIT_FOLLOWS, statement);
-    if (rows.length !== pending.length) throw new Error(`chained ${rows.length} of ${pending.length} events`);
-    this.#written = pending.map((e, i) => ({
-      ...e,
-      seq: Number(rows[i]!.seq),
-      prevHash: rows[i]!.prev_hash,
-      hash: rows[i]!.hash,
-    }));
+    const xid = rows[0]?.xid;
+    if (xid === undefined) throw new Error('the unsealed events were written without a transaction id');
+    this.#unsealedXid = xid;
+    this.#wrote = pending;
     this.#pending = [];
   }
 }
+
+type Unchained = Omit<EventRecord, 'seq' | 'prevHash' | 'hash'>;
 
 const HOT = new CompiledOnce();
 

@@ -1,0 +1,256 @@
+import { sql, type Kysely } from 'kysely';
+import type { EventRecord } from '../../domain/event.js';
+import type { Database } from '../schema.js';
+import { COMMIT_FOLLOWS, executeMarked } from './prepared-pg-client.js';
+
+export interface SealerOptions {
+  /** Most events one sealing transaction numbers and chains. */
+  readonly batch: number;
+  /** A safety net: every instance tries to seal this often, so events a dead instance left are sealed. */
+  readonly pollMs: number;
+  /** A writer waits at most this long for its events' sealing before it is answered anyway (they are durable). */
+  readonly waitMs: number;
+  /** Told the events each sealing numbered, in seq order (the local event hub's fast path). */
+  readonly onSealed: (events: readonly EventRecord[]) => void;
+  readonly onError: (e: unknown) => void;
+  /** The channel the other instances listen on for new events. */
+  readonly channel: string;
+}
+
+interface Waiter {
+  readonly xid: bigint;
+  readonly since: number;
+  readonly resolve: () => void;
+}
+
+export interface SealerStats {
+  /** Sealing transactions that numbered at least one event. */
+  rounds: number;
+  /** Events numbered and chained by this instance. */
+  sealed: number;
+  /** Writers answered before their events were sealed (`waitMs` passed). */
+  waitTimeouts: number;
+  /** Sealing transactions that failed (retried). */
+  errors: number;
+}
+
+/** Back-off between tries while someone waits and nothing could be sealed yet, in ms. */
+const RETRY_MS = [1, 2, 5, 10, 20, 50];
+
+/**
+ * Numbers and chains committed events into the log (docs/event-log.md "Sealing"). Writers commit their
+ * events unsealed, tagged with their transaction id, so they never wait for each other; one sealing at a
+ * time across instances (a transaction-scoped advisory lock, released if its holder dies) moves every
+ * event of the transactions older than all still running into `events`, in (xid, position) order, in
+ * one transaction for many commits. That order can never change afterwards: a transaction that has not
+ * written yet gets a newer id than any seen so far, so nothing can appear below the horizon once sealed.
+ *
+ * A writer is answered once its own events are sealed (so a read after a write sees its events, as on
+ * SQLite), but it holds no lock while it waits.
+ */
+export class EventSealer {
+  readonly stats: SealerStats = { rounds: 0, sealed: 0, waitTimeouts: 0, errors: 0 };
+  readonly #db: Kysely<Database>;
+  readonly #o: SealerOptions;
+  #waiters: Waiter[] = [];
+  #running: Promise<void> | null = null;
+  #again = false;
+  #retry: NodeJS.Timeout | null = null;
+  #retryStep = 0;
+  #poll: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(db: Kysely<Database>, options: SealerOptions) {
+    this.#db = db;
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#poll = setInterval(() => this.kick(), this.#o.pollMs);
+    this.#poll.unref();
+    this.kick(); // what a crash left unsealed
+  }
+
+  /** Resolves once the events of committed transaction `xid` are sealed (or `waitMs` has passed). */
+  sealed(xid: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiters.push({ xid: BigInt(xid), since: Date.now(), resolve });
+      this.kick();
+    });
+  }
+
+  /** Another instance sealed: worth a look only if a writer here is waiting. */
+  onRemoteSealing(): void {
+    if (this.#waiters.length > 0) this.kick();
+  }
+
+  /** New events committed here, a retry, or the poll: try now. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running !== null) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#rounds()
+      .catch((e: unknown) => {
+        this.stats.errors += 1;
+        this.#o.onError(e);
+        this.#scheduleRetry();
+      })
+      .finally(() => {
+        this.#running = null;
+        if (this.#again) this.kick();
+      });
+  }
+
+  async #rounds(): Promise<void> {
+    do {
+      this.#again = false;
+      const round = await this.#sealOnce();
+      if (round.locked) {
+        if (round.sealed.length > 0) {
+          this.stats.rounds += 1;
+          this.stats.sealed += round.sealed.length;
+          this.#o.onSealed(round.sealed);
+        }
+        // A full batch may have left more below the horizon: go again before answering anyone by it.
+        if (round.sealed.length >= this.#o.batch) this.#again = true;
+        else this.#release((w) => w.xid < round.horizon);
+      } else if (this.#waiters.length > 0) {
+        // Another instance is sealing: whoever's events it sealed is answered by their absence.
+        const waiting = [...new Set(this.#waiters.map((w) => String(w.xid)))];
+        const { rows } = await sql<{ xid: string }>`
+          select distinct xid::text as xid from event_unsealed where xid = any(${waiting}::xid8[])`.execute(
+          this.#db,
+        );
+        const left = new Set(rows.map((r) => r.xid));
+        this.#release((w) => !left.has(String(w.xid)));
+      }
+    } while (this.#again && !this.#stopped);
+    this.#scheduleRetry();
+  }
+
+  /** Answers the waiters `done` holds for, and those that have waited `waitMs`. */
+  #release(done: (w: Waiter) => boolean): void {
+    const now = Date.now();
+    const left: Waiter[] = [];
+    let progressed = false;
+    for (const w of this.#waiters) {
+      if (done(w)) {
+        progressed = true;
+        w.resolve();
+      } else if (now - w.since >= this.#o.waitMs) {
+        this.stats.waitTimeouts += 1;
+        w.resolve();
+      } else left.push(w);
+    }
+    this.#waiters = left;
+    if (progressed) this.#retryStep = 0;
+  }
+
+  /** While someone still waits (a transaction below them still running, another sealer busy), try again soon. */
+  #scheduleRetry(): void {
+    if (this.#stopped || this.#waiters.length === 0 || this.#retry !== null) return;
+    const ms = RETRY_MS[Math.min(this.#retryStep, RETRY_MS.length - 1)]!;
+    this.#retryStep += 1;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.kick();
+    }, ms);
+  }
+
+  /**
+   * One sealing transaction: the advisory lock (per schema, so test schemas sharing a database do not
+   * contend), the horizon (every transaction id below it has ended, so its events are all visible to the
+   * next statement), then one statement that numbers, chains, moves and deletes a batch, notifies the
+   * other instances and carries the commit.
+   */
+  async #sealOnce(): Promise<{ locked: boolean; horizon: bigint; sealed: EventRecord[] }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const gate = await sql<{ locked: boolean; horizon: string }>`
+        select pg_try_advisory_xact_lock(hashtext('fabrica.sealer'), hashtext(current_schema())) as locked,
+          pg_snapshot_xmin(pg_current_snapshot())::text as horizon`.execute(trx);
+      const { locked, horizon } = gate.rows[0]!;
+      if (!locked) return { locked, horizon: 0n, sealed: [] };
+      const statement = seal(horizon, this.#o.batch, this.#o.channel).compile(trx);
+      const { rows } = await executeMarked(trx, COMMIT_FOLLOWS, statement);
+      const sealed = rows.map((r): EventRecord => ({
+        seq: Number(r.seq),
+        ts: r.ts,
+        type: r.type,
+        subjectKind: r.subject_kind,
+        subjectId: r.subject_id,
+        tenant: r.tenant,
+        actor: r.actor,
+        data: r.data,
+        prevHash: r.prev_hash,
+        hash: r.hash,
+      }));
+      return { locked, horizon: BigInt(horizon), sealed };
+    });
+  }
+
+  /** Waits for the round in flight; waiters left are answered (their events are durable, sealed later). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#poll !== null) clearInterval(this.#poll);
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    await this.#running;
+    for (const w of this.#waiters) w.resolve();
+    this.#waiters = [];
+  }
+}
+
+interface SealedRow {
+  seq: string;
+  prev_hash: string;
+  hash: string;
+  ts: string;
+  type: string;
+  subject_kind: string;
+  subject_id: string;
+  tenant: string | null;
+  actor: string;
+  data: string;
+}
+
+/**
+ * The head is locked too (`for update`), though only the advisory lock's holder gets here: an instance
+ * of an older version, which chains into `events` itself, then still cannot interleave. The notification (same payload, so one per transaction) tells the other
+ * instances' hubs and sealers; it is sent only when a row was sealed.
+ */
+const seal = (horizon: string, batch: number, channel: string) => sql<SealedRow>`
+  with recursive
+    head as (select seq, hash from event_head where id = 1 for update),
+    batch as (
+      select row_number() over (order by u.xid, u.pos)::int as i, u.xid, u.pos, u.ts, u.type,
+        u.subject_kind, u.subject_id, u.tenant, u.actor, u.data, u.content
+      from event_unsealed u
+      where u.xid < ${horizon}::xid8
+      order by u.xid, u.pos
+      limit ${batch}::int
+    ),
+    chain as (
+      select 0 as i, seq, null::text as prev_hash, hash from head
+      union all
+      select b.i, c.seq + 1, c.hash,
+        encode(sha256(convert_to('[' || (c.seq + 1) || ',' || b.content || ',"' || c.hash || '"]', 'UTF8')), 'hex')
+      from chain c join batch b on b.i = c.i + 1
+    ),
+    written as (
+      insert into events (seq, ts, type, subject_kind, subject_id, tenant, actor, data, prev_hash, hash)
+      select c.seq, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor, b.data, c.prev_hash, c.hash
+      from batch b join chain c on c.i = b.i
+    ),
+    removed as (
+      delete from event_unsealed u using batch b where u.xid = b.xid and u.pos = b.pos
+    ),
+    moved as (
+      update event_head set seq = last.seq, hash = last.hash
+      from (select i, seq, hash from chain order by i desc limit 1) as last
+      where event_head.id = 1 and last.i > 0
+    )
+  select c.seq, c.prev_hash, c.hash, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor, b.data,
+    pg_notify(${channel}, 'e') as notified
+  from chain c join batch b on b.i = c.i
+  order by c.i`;
