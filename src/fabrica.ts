@@ -279,7 +279,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     });
     const app = await buildApp({
       storeHealth: new StoreHealth(store, hub),
-      audit: new AuditTrail(store),
+      audit: new AuditTrail(store, clock),
       hub,
       access,
       version: runtime.version,

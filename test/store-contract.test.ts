@@ -9,6 +9,7 @@ import { openStore } from '../src/fabrica.js';
 import type { Committed } from '../src/engine/ports.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { storedRun } from './support/runs.js';
+import { until } from './support/wait.js';
 import { freshTarget, STORE_KINDS, type TestStoreTarget } from './support/stores.js';
 
 for (const { kind, skip } of STORE_KINDS) {
@@ -82,7 +83,13 @@ for (const { kind, skip } of STORE_KINDS) {
       assert.equal(first[1]!.prevHash, first[0]!.hash);
       assert.equal(await store.headSeq(), 2);
       const report = await verifyChain(store);
-      assert.deepEqual(report, { ok: true, checked: 2, headSeq: 2, firstBreak: null });
+      assert.deepEqual(report, {
+        ok: true,
+        checked: 2,
+        headSeq: 2,
+        firstBreak: null,
+        unsealed: { count: 0, oldestTs: null, stale: false },
+      });
     });
 
     it('stores and chains text that needs escaping exactly as given', async () => {
@@ -412,6 +419,44 @@ for (const { kind, skip } of STORE_KINDS) {
         ['t.kept'],
       );
       assert.equal((await verifyChain(store)).ok, true);
+    });
+
+    it('seals events a dead writer committed unsealed; while nothing seals them, verify says so', async () => {
+      const head = await store.headSeq();
+      const leftover = {
+        xid: '1',
+        pos: 1,
+        ts: '2025-12-31T23:00:00.000Z',
+        type: 't.leftover',
+        subject_kind: 'k',
+        subject_id: 'l',
+        tenant: null,
+        actor: 'me',
+        data: '{}',
+        content: '"2025-12-31T23:00:00.000Z","t.leftover","k","l",null,"me","{}"',
+      };
+      await store.db.insertInto('event_unsealed').values(leftover).execute();
+      if (kind === 'sqlite') {
+        // SQLite seals in the writing transaction and has no sealer: such a row stays, and is reported.
+        const stale = await verifyChain(store, undefined, now);
+        assert.equal(stale.ok, false);
+        assert.equal(stale.firstBreak, null);
+        assert.deepEqual(stale.unsealed, { count: 1, oldestTs: leftover.ts, stale: true });
+        await store.db.deleteFrom('event_unsealed').execute();
+        return;
+      }
+      // PostgreSQL: the sealer's poll takes it up, numbered after the head and chained.
+      const sealed = await until('the leftover sealed', async () => {
+        const rows = await store.eventsAfter(head, 10);
+        return rows.length > 0 ? rows : false;
+      });
+      assert.deepEqual(
+        sealed.map((e) => [e.seq, e.type, e.ts]),
+        [[head + 1, 't.leftover', leftover.ts]],
+      );
+      const report = await verifyChain(store, undefined, now);
+      assert.equal(report.ok, true);
+      assert.deepEqual(report.unsealed, { count: 0, oldestTs: null, stale: false });
     });
 
     // Writes whose outcome nothing reads (a run's row, its records) go out with the statement after them

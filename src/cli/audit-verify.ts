@@ -26,7 +26,8 @@ Where it looks:
   otherwise                      reads the database directly: DATABASE_URL, else FABRICA_DATA_DIR
                                  (default ./.fabrica)
 Prints one line: "ok: N events verified, head seq S" (exit 0), or "broken: event seq …" naming the
-first link that does not hold (exit 1). Any other failure is one line "error <code>: <reason>", exit 1.`;
+first link that does not hold (exit 1), or "stale: N committed events not sealed since …" when events
+committed over a minute ago are still not in the chain (no instance is sealing; exit 1). Any other failure is one line "error <code>: <reason>", exit 1.`;
 
 /** The report as the wire shows it (`GET /audit/verify`), whichever way it was made. */
 const toWire = (r: ChainReport): WireReport => ({
@@ -34,11 +35,15 @@ const toWire = (r: ChainReport): WireReport => ({
   checked: r.checked,
   head_seq: r.headSeq,
   first_break: r.firstBreak,
+  unsealed: { count: r.unsealed.count, oldest_ts: r.unsealed.oldestTs, stale: r.unsealed.stale },
 });
 
 function line(r: WireReport): string {
-  if (r.ok) return `ok: ${r.checked} events verified, head seq ${r.head_seq}`;
-  const b = r.first_break!;
+  const waiting = r.unsealed.count > 0 ? `; ${r.unsealed.count} committed, not sealed yet` : '';
+  if (r.ok) return `ok: ${r.checked} events verified, head seq ${r.head_seq}${waiting}`;
+  if (r.first_break === null)
+    return `stale: ${r.unsealed.count} committed events not sealed since ${r.unsealed.oldest_ts}: no instance is sealing; ${r.checked} events verified, head seq ${r.head_seq}`;
+  const b = r.first_break;
   return `broken: event seq ${b.seq}: ${b.problem.replace(/_/g, ' ')} (expected ${b.expected}, found ${b.found}); ${r.checked} events before it verified`;
 }
 

@@ -154,6 +154,13 @@ export const ChainReport = View({
       found: Type.String(),
     }),
   ),
+  unsealed: View({
+    count: Type.Integer({ minimum: 0, description: 'Committed events not numbered and chained yet.' }),
+    oldest_ts: Nullable(Type.String({ description: 'When the oldest of them was written.' })),
+    stale: Type.Boolean({
+      description: 'The oldest has waited over a minute: nothing is sealing (then `ok` is false).',
+    }),
+  }),
 });
 export type ChainReport = Static<typeof ChainReport>;
 

@@ -1,12 +1,20 @@
 import { GENESIS_HASH, verifyChainSegment, type ChainBreak, type EventRecord } from '../domain/event.js';
-import type { Store } from './ports.js';
+import type { Clock, Store } from './ports.js';
 
 export interface ChainReport {
   readonly ok: boolean;
   readonly checked: number;
   readonly headSeq: number;
   readonly firstBreak: ChainBreak | null;
+  /** Committed events the sealer has not numbered yet; `stale` when the oldest waits past `UNSEALED_STALE_MS`. */
+  readonly unsealed: { readonly count: number; readonly oldestTs: string | null; readonly stale: boolean };
 }
+
+/**
+ * An event is sealed within milliseconds of its commit; one still unsealed after a minute means no
+ * instance is sealing (all stopped, or sealing fails): a fault, though nothing is lost.
+ */
+export const UNSEALED_STALE_MS = 60_000;
 
 const PAGE = 1000;
 
@@ -17,7 +25,13 @@ const PAGE = 1000;
 export async function verifyChain(
   store: Store,
   onProgress?: (checked: number, head: number) => void,
+  now: number = Date.now(),
 ): Promise<ChainReport> {
+  const pending = await store.unsealed();
+  const unsealed = {
+    ...pending,
+    stale: pending.oldestTs !== null && now - Date.parse(pending.oldestTs) > UNSEALED_STALE_MS,
+  };
   const headSeq = await store.headSeq();
   let previous = { seq: 0, hash: GENESIS_HASH };
   let checked = 0;
@@ -30,7 +44,7 @@ export async function verifyChain(
         expected: String(previous.seq + 1),
         found: 'none',
       };
-      return { ok: false, checked, headSeq, firstBreak: missing };
+      return { ok: false, checked, headSeq, firstBreak: missing, unsealed };
     }
     const broken = verifyChainSegment(rows, previous);
     if (broken !== null)
@@ -39,13 +53,14 @@ export async function verifyChain(
         checked: checked + rows.findIndex((r) => r.seq === broken.seq),
         headSeq,
         firstBreak: broken,
+        unsealed,
       };
     checked += rows.length;
     const last = rows[rows.length - 1]!;
     previous = { seq: last.seq, hash: last.hash };
     onProgress?.(checked, headSeq);
   }
-  return { ok: true, checked, headSeq, firstBreak: null };
+  return { ok: !unsealed.stale, checked, headSeq, firstBreak: null, unsealed };
 }
 
 export interface AuditQuery {
@@ -62,9 +77,11 @@ export interface AuditQuery {
 /** The audit trail: the event log read back by who, what and when, and its hash chain checked. */
 export class AuditTrail {
   readonly #store: Store;
+  readonly #clock: Clock;
 
-  constructor(store: Store) {
+  constructor(store: Store, clock: Clock) {
     this.#store = store;
+    this.#clock = clock;
   }
 
   query(q: AuditQuery): Promise<EventRecord[]> {
@@ -73,6 +90,6 @@ export class AuditTrail {
   }
 
   verify(): Promise<ChainReport> {
-    return verifyChain(this.#store);
+    return verifyChain(this.#store, undefined, this.#clock.now());
   }
 }

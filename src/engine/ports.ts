@@ -72,6 +72,8 @@ export interface Store {
   eventsAfter(afterSeq: number, limit: number, filter?: EventFilter): Promise<EventRecord[]>;
   eventsBetween(fromSeq: number, toSeq: number): Promise<EventRecord[]>;
   headSeq(): Promise<number>;
+  /** Events committed but not yet numbered and chained (PostgreSQL's sealer has them next), and the oldest one's time. */
+  unsealed(): Promise<{ readonly count: number; readonly oldestTs: string | null }>;
   nextTimerDue(): Promise<number | null>;
   timersFor(subjectKind: string, subjectId: string): Promise<TimerRecord[]>;
   /** Pending timers due at or before `dueBy` (the watchdog's "work stuck past its deadline"), oldest first. */

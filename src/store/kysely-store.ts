@@ -14,7 +14,13 @@ import { WebhookQueries } from './repos/webhooks.repo.js';
 import { TrainingQueries } from './repos/training.repo.js';
 import type { GroupCommit } from './group-commit.js';
 import { EventSealer, type SealerOptions } from './postgres/event-sealer.js';
-import { EventAppender, eventsAfter, eventsBetween, headSeq } from './repos/event-log.repo.js';
+import {
+  EventAppender,
+  eventsAfter,
+  eventsBetween,
+  headSeq,
+  unsealedSummary,
+} from './repos/event-log.repo.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import * as timers from './repos/timers.repo.js';
@@ -248,6 +254,9 @@ export class KyselyStore implements Store {
   }
   headSeq(): Promise<number> {
     return headSeq(this.#reader);
+  }
+  unsealed(): Promise<{ count: number; oldestTs: string | null }> {
+    return unsealedSummary(this.#reader);
   }
   nextTimerDue(): Promise<number | null> {
     return timers.nextTimerDue(this.#reader);

@@ -58,6 +58,7 @@ export const auditRoutes =
           checked: r.checked,
           head_seq: r.headSeq,
           first_break: r.firstBreak,
+          unsealed: { count: r.unsealed.count, oldest_ts: r.unsealed.oldestTs, stale: r.unsealed.stale },
         };
       },
     );

@@ -18,7 +18,7 @@ export interface SealerOptions {
 }
 
 interface Waiter {
-  readonly xid: bigint;
+  readonly xid: string;
   readonly since: number;
   readonly resolve: () => void;
 }
@@ -40,10 +40,10 @@ const RETRY_MS = [1, 2, 5, 10, 20, 50];
 /**
  * Numbers and chains committed events into the log (docs/event-log.md "Sealing"). Writers commit their
  * events unsealed, tagged with their transaction id, so they never wait for each other; one sealing at a
- * time across instances (a transaction-scoped advisory lock, released if its holder dies) moves every
- * event of the transactions older than all still running into `events`, in (xid, position) order, in
- * one transaction for many commits. That order can never change afterwards: a transaction that has not
- * written yet gets a newer id than any seen so far, so nothing can appear below the horizon once sealed.
+ * time across instances (a transaction-scoped advisory lock, released if its holder dies) moves the
+ * committed events it sees into `events`, numbered and chained, and deletes them from the unsealed ones,
+ * in one transaction for many commits. Seq is given at sealing and sealings follow one another, so a
+ * reader by seq never sees a later event before an earlier one, and no event is sealed twice.
  *
  * A writer is answered once its own events are sealed (so a read after a write sees its events, as on
  * SQLite), but it holds no lock while it waits.
@@ -74,7 +74,7 @@ export class EventSealer {
   /** Resolves once the events of committed transaction `xid` are sealed (or `waitMs` has passed). */
   sealed(xid: string): Promise<void> {
     return new Promise((resolve) => {
-      this.#waiters.push({ xid: BigInt(xid), since: Date.now(), resolve });
+      this.#waiters.push({ xid, since: Date.now(), resolve });
       this.kick();
     });
   }
@@ -106,6 +106,8 @@ export class EventSealer {
   async #rounds(): Promise<void> {
     do {
       this.#again = false;
+      // Whoever waits now committed before this round's sealing statement starts: it sees their events.
+      const before = new Set(this.#waiters);
       const round = await this.#sealOnce();
       if (round.locked) {
         if (round.sealed.length > 0) {
@@ -113,18 +115,18 @@ export class EventSealer {
           this.stats.sealed += round.sealed.length;
           this.#o.onSealed(round.sealed);
         }
-        // A full batch may have left more below the horizon: go again before answering anyone by it.
+        // A full batch may have left some: go again before answering anyone by it.
         if (round.sealed.length >= this.#o.batch) this.#again = true;
-        else this.#release((w) => w.xid < round.horizon);
+        else this.#release((w) => before.has(w));
       } else if (this.#waiters.length > 0) {
         // Another instance is sealing: whoever's events it sealed is answered by their absence.
-        const waiting = [...new Set(this.#waiters.map((w) => String(w.xid)))];
+        const waiting = [...new Set(this.#waiters.map((w) => w.xid))];
         const { rows } = await sql<{ xid: string }>`
           select distinct xid::text as xid from event_unsealed where xid = any(${waiting}::xid8[])`.execute(
           this.#db,
         );
         const left = new Set(rows.map((r) => r.xid));
-        this.#release((w) => !left.has(String(w.xid)));
+        this.#release((w) => before.has(w) && !left.has(w.xid));
       }
     } while (this.#again && !this.#stopped);
     this.#scheduleRetry();
@@ -148,7 +150,7 @@ export class EventSealer {
     if (progressed) this.#retryStep = 0;
   }
 
-  /** While someone still waits (a transaction below them still running, another sealer busy), try again soon. */
+  /** While someone still waits (another instance was sealing, or a round failed), try again soon. */
   #scheduleRetry(): void {
     if (this.#stopped || this.#waiters.length === 0 || this.#retry !== null) return;
     const ms = RETRY_MS[Math.min(this.#retryStep, RETRY_MS.length - 1)]!;
@@ -161,18 +163,19 @@ export class EventSealer {
 
   /**
    * One sealing transaction: the advisory lock (per schema, so test schemas sharing a database do not
-   * contend), the horizon (every transaction id below it has ended, so its events are all visible to the
-   * next statement), then one statement that numbers, chains, moves and deletes a batch, notifies the
-   * other instances and carries the commit.
+   * contend), then one statement (with its own, newer snapshot: it sees every commit before it, the
+   * previous sealing's included) that numbers, chains, moves and deletes a batch, notifies the other
+   * instances and carries the commit.
    */
-  async #sealOnce(): Promise<{ locked: boolean; horizon: bigint; sealed: EventRecord[] }> {
+  async #sealOnce(): Promise<{ locked: boolean; sealed: EventRecord[] }> {
     return this.#db.transaction().execute(async (trx) => {
-      const gate = await sql<{ locked: boolean; horizon: string }>`
-        select pg_try_advisory_xact_lock(hashtext('fabrica.sealer'), hashtext(current_schema())) as locked,
-          pg_snapshot_xmin(pg_current_snapshot())::text as horizon`.execute(trx);
-      const { locked, horizon } = gate.rows[0]!;
-      if (!locked) return { locked, horizon: 0n, sealed: [] };
-      const statement = seal(horizon, this.#o.batch, this.#o.channel).compile(trx);
+      const gate = await sql<{ locked: boolean }>`
+        select pg_try_advisory_xact_lock(hashtext('fabrica.sealer'), hashtext(current_schema())) as locked`.execute(
+        trx,
+      );
+      const locked = gate.rows[0]?.locked === true;
+      if (!locked) return { locked, sealed: [] };
+      const statement = seal(this.#o.batch, this.#o.channel).compile(trx);
       const { rows } = await executeMarked(trx, COMMIT_FOLLOWS, statement);
       const sealed = rows.map((r): EventRecord => ({
         seq: Number(r.seq),
@@ -186,7 +189,7 @@ export class EventSealer {
         prevHash: r.prev_hash,
         hash: r.hash,
       }));
-      return { locked, horizon: BigInt(horizon), sealed };
+      return { locked, sealed };
     });
   }
 
@@ -219,14 +222,13 @@ interface SealedRow {
  * of an older version, which chains into `events` itself, then still cannot interleave. The notification (same payload, so one per transaction) tells the other
  * instances' hubs and sealers; it is sent only when a row was sealed.
  */
-const seal = (horizon: string, batch: number, channel: string) => sql<SealedRow>`
+const seal = (batch: number, channel: string) => sql<SealedRow>`
   with recursive
     head as (select seq, hash from event_head where id = 1 for update),
     batch as (
       select row_number() over (order by u.xid, u.pos)::int as i, u.xid, u.pos, u.ts, u.type,
         u.subject_kind, u.subject_id, u.tenant, u.actor, u.data, u.content
       from event_unsealed u
-      where u.xid < ${horizon}::xid8
       order by u.xid, u.pos
       limit ${batch}::int
     ),

@@ -223,3 +223,13 @@ export async function headSeq(db: Kysely<Database>): Promise<number> {
   const row = await db.selectFrom('event_head').select('seq').where('id', '=', 1).executeTakeFirst();
   return row === undefined ? 0 : Number(row.seq);
 }
+
+export async function unsealedSummary(
+  db: Kysely<Database>,
+): Promise<{ count: number; oldestTs: string | null }> {
+  const row = await db
+    .selectFrom('event_unsealed')
+    .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.min('ts').as('oldest')])
+    .executeTakeFirst();
+  return { count: Number(row?.count ?? 0), oldestTs: row?.oldest ?? null };
+}
