@@ -169,6 +169,7 @@ export async function createFabrica(config: Config, runtime: Runtime): Promise<F
     hub.onEvent((e) => access.onEvent(e));
     metrics.trackEventLog(hub);
     metrics.trackRunCache(store);
+    if (store.sealing !== null) metrics.trackSealer(store.sealing, store);
     // The app (which shows the watchdog's status) owns the logger its alarms go to; bound once both exist.
     let watchdogLog: WatchdogLog = () => undefined;
     const watchdog = new Watchdog(store, {

@@ -105,6 +105,14 @@ describe('the event sealer on PostgreSQL', { skip: pgSkip }, () => {
       // Both instances streamed the very same events: same seq, same type, same subject, in order.
       const seen = streams.map((s) => s.events().map((e) => `${e.seq} ${e.type} ${e.subject_id}`));
       assert.deepEqual(seen[0], seen[1]);
+      // Each event was sealed once, by one instance or the other: their counts add up to the head.
+      const sealedBy = async (s: ServerProcess) => {
+        const text = (
+          await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })
+        ).text();
+        return Number((await text).match(/^fabrica_events_sealed_total (\d+)$/m)?.[1]);
+      };
+      assert.equal((await sealedBy(a)) + (await sealedBy(b)), head);
       for (const s of streams) s.close();
     } finally {
       for (const s of servers) await s.kill('SIGKILL');

@@ -134,6 +134,7 @@ export class KyselyStore implements Store {
   readonly #now: () => number;
   readonly #listeners = new Set<CommitListener>();
   readonly #txListeners = new Set<TransactionListener>();
+  readonly #sealWaitListeners = new Set<(ms: number) => void>();
   readonly #aggregates = new RunAggregateCache();
   readonly #sealer: EventSealer | null;
   #closed = false;
@@ -232,7 +233,12 @@ export class KyselyStore implements Store {
     tx.aggregates.publish();
     // Answered once its events are in the log, so a read after this write sees them; no lock is held.
     const xid = tx.events.unsealedXid;
-    if (xid !== null && this.#sealer !== null) await this.#sealer.sealed(xid);
+    if (xid !== null && this.#sealer !== null) {
+      const committed = performance.now();
+      await this.#sealer.sealed(xid);
+      const waited = performance.now() - committed;
+      for (const l of this.#sealWaitListeners) l(waited);
+    }
     if (tx.events.appended > 0 || tx.timersChanged) {
       // Events sealed here by the transaction itself go out with it; the sealer announces its own.
       const written = tx.events.written;
@@ -274,6 +280,12 @@ export class KyselyStore implements Store {
     return () => this.#txListeners.delete(listener);
   }
 
+  /** Observes how long each writer waited, after its commit, for its events' sealing (PostgreSQL). */
+  onSealWait(listener: (ms: number) => void): () => void {
+    this.#sealWaitListeners.add(listener);
+    return () => this.#sealWaitListeners.delete(listener);
+  }
+
   onCommitted(listener: CommitListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -288,7 +300,7 @@ export class KyselyStore implements Store {
   }
 
   async migrationStatus(): Promise<MigrationStatus> {
-    const all = await this.#migrator().getMigrations();
+    const all = await this.#despiteVanishedSchemas(() => this.#migrator().getMigrations());
     return {
       applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
       pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
@@ -296,9 +308,31 @@ export class KyselyStore implements Store {
   }
 
   async migrate(): Promise<readonly string[]> {
-    const { error, results } = await this.#migrator().migrateToLatest();
-    if (error !== undefined) throw error instanceof Error ? error : new Error(JSON.stringify(error));
-    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    const results = await this.#despiteVanishedSchemas(async () => {
+      const { error, results } = await this.#migrator().migrateToLatest();
+      if (error !== undefined) throw error instanceof Error ? error : new Error(JSON.stringify(error));
+      return results ?? [];
+    });
+    return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  /**
+   * Kysely's migrator lists the tables of every schema of the database before it takes its lock; a
+   * schema dropped meanwhile by someone else (another deployment's, a test's) fails that listing with
+   * "schema … does not exist". Nothing was changed then: try again, a few times.
+   */
+  async #despiteVanishedSchemas<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (e) {
+        const vanished =
+          (e as { code?: string }).code === '3F000' &&
+          this.#schema !== null &&
+          !String((e as Error).message).includes(`"${this.#schema}"`);
+        if (!vanished || attempt >= 5) throw e;
+      }
+    }
   }
 
   #migrator(): Migrator {
@@ -321,6 +355,7 @@ export class KyselyStore implements Store {
     await this.#sealer?.stop();
     this.#listeners.clear();
     this.#txListeners.clear();
+    this.#sealWaitListeners.clear();
     await this.#notifier?.close();
     await this.#db.destroy();
     if (this.#reader !== this.#db) await this.#reader.destroy();

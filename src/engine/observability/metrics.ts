@@ -175,6 +175,53 @@ export class Metrics {
     });
   }
 
+  /**
+   * What this instance's event sealer did (PostgreSQL; docs/event-log.md): counters kept by the sealer,
+   * read at scrape time. Absent on SQLite, where each transaction seals its own events.
+   */
+  trackSealer(
+    stats: {
+      readonly rounds: number;
+      readonly sealed: number;
+      readonly waitTimeouts: number;
+      readonly errors: number;
+    },
+    store: { onSealWait(listener: (ms: number) => void): () => void },
+  ): void {
+    const from = (read: () => number) => ({
+      collect(this: Counter) {
+        this.reset();
+        this.inc(read());
+      },
+    });
+    this.counter(
+      'fabrica_event_seal_rounds_total',
+      'Sealing transactions of this instance that numbered at least one event.',
+      from(() => stats.rounds),
+    );
+    this.counter(
+      'fabrica_events_sealed_total',
+      'Events this instance numbered and chained.',
+      from(() => stats.sealed),
+    );
+    this.counter(
+      'fabrica_event_seal_wait_timeouts_total',
+      'Writers answered before their events were sealed (they were durable; sealing was slow or failing).',
+      from(() => stats.waitTimeouts),
+    );
+    this.counter(
+      'fabrica_event_seal_errors_total',
+      'Sealing transactions that failed (retried).',
+      from(() => stats.errors),
+    );
+    const wait = this.histogram(
+      'fabrica_event_seal_wait_seconds',
+      'How long a writer waited, after its commit, for its events to be sealed.',
+      { buckets: STORE_BUCKETS },
+    );
+    store.onSealWait((ms) => wait.observe(ms / 1000));
+  }
+
   /** Counts every event the hub reads, reports its head and subscribers; returns the unsubscribe function. */
   trackEventLog(hub: {
     readonly head: number;
