@@ -162,33 +162,29 @@ export class EventSealer {
   }
 
   /**
-   * One sealing transaction: the advisory lock (per schema, so test schemas sharing a database do not
-   * contend), then one statement (with its own, newer snapshot: it sees every commit before it, the
-   * previous sealing's included) that numbers, chains, moves and deletes a batch, notifies the other
-   * instances and carries the commit.
+   * One sealing transaction, one statement, one round trip (its BEGIN and COMMIT go with it): it tries
+   * the advisory lock (per schema, so test schemas sharing a database do not contend) and, if it got it,
+   * numbers, chains, moves and deletes a batch and notifies the other instances.
    */
   async #sealOnce(): Promise<{ locked: boolean; sealed: EventRecord[] }> {
     return this.#db.transaction().execute(async (trx) => {
-      const gate = await sql<{ locked: boolean }>`
-        select pg_try_advisory_xact_lock(hashtext('fabrica.sealer'), hashtext(current_schema())) as locked`.execute(
-        trx,
-      );
-      const locked = gate.rows[0]?.locked === true;
-      if (!locked) return { locked, sealed: [] };
       const statement = seal(this.#o.batch, this.#o.channel).compile(trx);
       const { rows } = await executeMarked(trx, COMMIT_FOLLOWS, statement);
-      const sealed = rows.map((r): EventRecord => ({
-        seq: Number(r.seq),
-        ts: r.ts,
-        type: r.type,
-        subjectKind: r.subject_kind,
-        subjectId: r.subject_id,
-        tenant: r.tenant,
-        actor: r.actor,
-        data: r.data,
-        prevHash: r.prev_hash,
-        hash: r.hash,
-      }));
+      const locked = rows[0]?.locked === true;
+      const sealed = rows
+        .filter((r) => r.seq !== null)
+        .map((r): EventRecord => ({
+          seq: Number(r.seq),
+          ts: r.ts,
+          type: r.type,
+          subjectKind: r.subject_kind,
+          subjectId: r.subject_id,
+          tenant: r.tenant,
+          actor: r.actor,
+          data: r.data,
+          prevHash: r.prev_hash,
+          hash: r.hash,
+        }));
       return { locked, sealed };
     });
   }
@@ -204,8 +200,10 @@ export class EventSealer {
   }
 }
 
+/** One row per sealed event; a single row of nulls but `locked` when none was. */
 interface SealedRow {
-  seq: string;
+  locked: boolean;
+  seq: string | null;
   prev_hash: string;
   hash: string;
   ts: string;
@@ -218,20 +216,27 @@ interface SealedRow {
 }
 
 /**
- * The head is locked too (`for update`), though only the advisory lock's holder gets here: an instance
- * of an older version, which chains into `events` itself, then still cannot interleave. The notification (same payload, so one per transaction) tells the other
- * instances' hubs and sealers; it is sent only when a row was sealed.
+ * The statement's snapshot is taken before it gets the lock, so the previous sealing may have committed
+ * in between. Hence the rows are taken `for update` (rows that sealing deleted are skipped, never sealed
+ * again) and so is the head (its newest version is read). Locking the head also keeps out an instance of
+ * an older version, which chains into `events` itself. The notification (one per transaction: same
+ * payload) tells the other instances' hubs and sealers; it goes only when a row was sealed.
  */
 const seal = (batch: number, channel: string) => sql<SealedRow>`
   with recursive
-    head as (select seq, hash from event_head where id = 1 for update),
-    batch as (
-      select row_number() over (order by u.xid, u.pos)::int as i, u.xid, u.pos, u.ts, u.type,
-        u.subject_kind, u.subject_id, u.tenant, u.actor, u.data, u.content
+    gate as materialized (
+      select pg_try_advisory_xact_lock(hashtext('fabrica.sealer'), hashtext(current_schema())) as locked
+    ),
+    head as (select seq, hash from event_head where id = 1 and (select locked from gate) for update),
+    taken as (
+      select u.xid, u.pos, u.ts, u.type, u.subject_kind, u.subject_id, u.tenant, u.actor, u.data, u.content
       from event_unsealed u
+      where (select locked from gate)
       order by u.xid, u.pos
       limit ${batch}::int
+      for update
     ),
+    batch as (select row_number() over (order by t.xid, t.pos)::int as i, t.* from taken t),
     chain as (
       select 0 as i, seq, null::text as prev_hash, hash from head
       union all
@@ -252,7 +257,11 @@ const seal = (batch: number, channel: string) => sql<SealedRow>`
       from (select i, seq, hash from chain order by i desc limit 1) as last
       where event_head.id = 1 and last.i > 0
     )
-  select c.seq, c.prev_hash, c.hash, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor, b.data,
-    pg_notify(${channel}, 'e') as notified
-  from chain c join batch b on b.i = c.i
-  order by c.i`;
+  select g.locked, s.seq, s.prev_hash, s.hash, s.ts, s.type, s.subject_kind, s.subject_id, s.tenant, s.actor,
+    s.data
+  from gate g left join (
+    select c.i, c.seq, c.prev_hash, c.hash, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor,
+      b.data, pg_notify(${channel}, 'e') as notified
+    from chain c join batch b on b.i = c.i
+  ) s on true
+  order by s.i`;
