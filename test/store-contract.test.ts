@@ -367,13 +367,14 @@ for (const { kind, skip } of STORE_KINDS) {
     it('writes nothing of a transaction whose last statement fails with its commit', async () => {
       const head = await store.headSeq();
       // Something in the way of the statement that writes the events (and carries the commit): on SQLite
-      // a row where the next event's seq goes; on PostgreSQL, whose transactions write their events
-      // unsealed, a constraint the event breaks.
+      // a row where the next event's seq goes; on PostgreSQL, where a transaction seals its events itself
+      // or leaves them unsealed, a constraint the event breaks in either table.
       const block = async () => {
         if (kind === 'postgres')
-          await sql`alter table event_unsealed add constraint blocked check (type <> 't.lost')`.execute(
-            store.db,
-          );
+          for (const table of ['events', 'event_unsealed'])
+            await sql`alter table ${sql.table(table)} add constraint blocked check (type <> 't.lost')`.execute(
+              store.db,
+            );
         else
           await store.db
             .insertInto('events')
@@ -393,7 +394,8 @@ for (const { kind, skip } of STORE_KINDS) {
       };
       const unblock = async () => {
         if (kind === 'postgres')
-          await sql`alter table event_unsealed drop constraint blocked`.execute(store.db);
+          for (const table of ['events', 'event_unsealed'])
+            await sql`alter table ${sql.table(table)} drop constraint blocked`.execute(store.db);
         else
           await store.db
             .deleteFrom('events')

@@ -57,12 +57,18 @@ class KyselyTx implements TimerTx {
   readonly #kind: StoreKind;
   readonly #now: () => number;
 
-  constructor(trx: Transaction<Database>, kind: StoreKind, now: () => number, aggregates: RunAggregateCache) {
+  constructor(
+    trx: Transaction<Database>,
+    kind: StoreKind,
+    now: () => number,
+    aggregates: RunAggregateCache,
+    channel: string,
+  ) {
     this.#trx = trx;
     this.#kind = kind;
     this.#now = now;
     this.aggregates = new TxAggregates(aggregates);
-    this.events = new EventAppender(trx, kind, now);
+    this.events = new EventAppender(trx, kind, now, channel);
     this.access = new AccessQueries(trx, now, kind);
     this.runs = new RunQueries(trx, kind, this.aggregates);
     this.cells = new CellQueries(trx, kind);
@@ -137,6 +143,7 @@ export class KyselyStore implements Store {
   readonly #sealWaitListeners = new Set<(ms: number) => void>();
   readonly #aggregates = new RunAggregateCache();
   readonly #sealer: EventSealer | null;
+  readonly #channel: string;
   #closed = false;
 
   get cachedRuns(): number {
@@ -157,6 +164,7 @@ export class KyselyStore implements Store {
     this.#db = db;
     this.#reader = options.reader ?? db;
     this.#groupCommit = options.groupCommit ?? null;
+    this.#channel = options.sealing?.channel ?? '';
     this.#sealer =
       options.sealing === undefined
         ? null
@@ -214,7 +222,7 @@ export class KyselyStore implements Store {
 
   async #transact<T>(work: (tx: KyselyTx) => Promise<T>): Promise<T> {
     const inTransaction = async (trx: Transaction<Database>) => {
-      const tx = new KyselyTx(trx, this.kind, this.#now, this.#aggregates);
+      const tx = new KyselyTx(trx, this.kind, this.#now, this.#aggregates, this.#channel);
       const value = await work(tx);
       // Other instances hear of new timers now; of new events when they are sealed (the sealer notifies).
       const notify =
@@ -239,8 +247,11 @@ export class KyselyStore implements Store {
       const waited = performance.now() - committed;
       for (const l of this.#sealWaitListeners) l(waited);
     }
+    // Sealed inline: counted as this instance's sealing (and other writers here may wait for it).
+    if (this.#sealer !== null && tx.events.written.length > 0)
+      this.#sealer.sealedInline(tx.events.written.length);
     if (tx.events.appended > 0 || tx.timersChanged) {
-      // Events sealed here by the transaction itself go out with it; the sealer announces its own.
+      // Events sealed by the transaction itself go out with it; the sealer announces its own.
       const written = tx.events.written;
       this.#emit({
         events: written.length > 0,

@@ -1,11 +1,10 @@
 import { sql, type Kysely } from 'kysely';
+import { SEAL_BATCH, sealedRecord, sealerSeal } from '../repos/event-log.repo.js';
 import type { EventRecord } from '../../domain/event.js';
 import type { Database } from '../schema.js';
 import { COMMIT_FOLLOWS, executeMarked } from './prepared-pg-client.js';
 
 export interface SealerOptions {
-  /** Most events one sealing transaction numbers and chains. */
-  readonly batch: number;
   /** A safety net: every instance tries to seal this often, so events a dead instance left are sealed. */
   readonly pollMs: number;
   /** A writer waits at most this long for its events' sealing before it is answered anyway (they are durable). */
@@ -79,6 +78,14 @@ export class EventSealer {
     });
   }
 
+  /** A writer here sealed inline (`count` events): counted as this instance's sealing. */
+  sealedInline(count: number): void {
+    this.stats.rounds += 1;
+    this.stats.sealed += count;
+    // Perhaps with events other writers here wait for.
+    this.onRemoteSealing();
+  }
+
   /** Another instance sealed: worth a look only if a writer here is waiting. */
   onRemoteSealing(): void {
     if (this.#waiters.length > 0) this.kick();
@@ -116,7 +123,7 @@ export class EventSealer {
           this.#o.onSealed(round.sealed);
         }
         // A full batch may have left some: go again before answering anyone by it.
-        if (round.sealed.length >= this.#o.batch) this.#again = true;
+        if (round.sealed.length >= SEAL_BATCH) this.#again = true;
         else this.#release((w) => before.has(w));
       } else if (this.#waiters.length > 0) {
         // Another instance is sealing: whoever's events it sealed is answered by their absence.
@@ -168,23 +175,10 @@ export class EventSealer {
    */
   async #sealOnce(): Promise<{ locked: boolean; sealed: EventRecord[] }> {
     return this.#db.transaction().execute(async (trx) => {
-      const statement = seal(this.#o.batch, this.#o.channel).compile(trx);
+      const statement = sealerSeal(this.#o.channel).compile(trx);
       const { rows } = await executeMarked(trx, COMMIT_FOLLOWS, statement);
       const locked = rows[0]?.locked === true;
-      const sealed = rows
-        .filter((r) => r.seq !== null)
-        .map((r): EventRecord => ({
-          seq: Number(r.seq),
-          ts: r.ts,
-          type: r.type,
-          subjectKind: r.subject_kind,
-          subjectId: r.subject_id,
-          tenant: r.tenant,
-          actor: r.actor,
-          data: r.data,
-          prevHash: r.prev_hash,
-          hash: r.hash,
-        }));
+      const sealed = rows.filter((r) => r.seq !== null).map(sealedRecord);
       return { locked, sealed };
     });
   }
@@ -199,69 +193,3 @@ export class EventSealer {
     this.#waiters = [];
   }
 }
-
-/** One row per sealed event; a single row of nulls but `locked` when none was. */
-interface SealedRow {
-  locked: boolean;
-  seq: string | null;
-  prev_hash: string;
-  hash: string;
-  ts: string;
-  type: string;
-  subject_kind: string;
-  subject_id: string;
-  tenant: string | null;
-  actor: string;
-  data: string;
-}
-
-/**
- * The statement's snapshot is taken before it gets the lock, so the previous sealing may have committed
- * in between. Hence the rows are taken `for update` (rows that sealing deleted are skipped, never sealed
- * again) and so is the head (its newest version is read). Locking the head also keeps out an instance of
- * an older version, which chains into `events` itself. The notification (one per transaction: same
- * payload) tells the other instances' hubs and sealers; it goes only when a row was sealed.
- */
-const seal = (batch: number, channel: string) => sql<SealedRow>`
-  with recursive
-    gate as materialized (
-      select pg_try_advisory_xact_lock(hashtext('fabrica.sealer'), hashtext(current_schema())) as locked
-    ),
-    head as (select seq, hash from event_head where id = 1 and (select locked from gate) for update),
-    taken as (
-      select u.xid, u.pos, u.ts, u.type, u.subject_kind, u.subject_id, u.tenant, u.actor, u.data, u.content
-      from event_unsealed u
-      where (select locked from gate)
-      order by u.xid, u.pos
-      limit ${batch}::int
-      for update
-    ),
-    batch as (select row_number() over (order by t.xid, t.pos)::int as i, t.* from taken t),
-    chain as (
-      select 0 as i, seq, null::text as prev_hash, hash from head
-      union all
-      select b.i, c.seq + 1, c.hash,
-        encode(sha256(convert_to('[' || (c.seq + 1) || ',' || b.content || ',"' || c.hash || '"]', 'UTF8')), 'hex')
-      from chain c join batch b on b.i = c.i + 1
-    ),
-    written as (
-      insert into events (seq, ts, type, subject_kind, subject_id, tenant, actor, data, prev_hash, hash)
-      select c.seq, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor, b.data, c.prev_hash, c.hash
-      from batch b join chain c on c.i = b.i
-    ),
-    removed as (
-      delete from event_unsealed u using batch b where u.xid = b.xid and u.pos = b.pos
-    ),
-    moved as (
-      update event_head set seq = last.seq, hash = last.hash
-      from (select i, seq, hash from chain order by i desc limit 1) as last
-      where event_head.id = 1 and last.i > 0
-    )
-  select g.locked, s.seq, s.prev_hash, s.hash, s.ts, s.type, s.subject_kind, s.subject_id, s.tenant, s.actor,
-    s.data
-  from gate g left join (
-    select c.i, c.seq, c.prev_hash, c.hash, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor,
-      b.data, pg_notify(${channel}, 'e') as notified
-    from chain c join batch b on b.i = c.i
-  ) s on true
-  order by s.i`;

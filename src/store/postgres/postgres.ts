@@ -12,7 +12,6 @@ export interface PostgresOptions {
   readonly now: () => number;
   readonly onListenerError?: (error: Error) => void;
   /** The sealer's settings (docs/event-log.md); defaults suit a server. */
-  readonly sealBatch?: number;
   readonly sealPollMs?: number;
   readonly sealWaitMs?: number;
   readonly onSealError?: (error: unknown) => void;
@@ -106,7 +105,6 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<KyselySt
   return new KyselyStore(db, 'postgres', notifier, opts.now, {
     schema,
     sealing: {
-      batch: opts.sealBatch ?? 1000,
       pollMs: opts.sealPollMs ?? 1000,
       waitMs: opts.sealWaitMs ?? 10_000,
       channel,

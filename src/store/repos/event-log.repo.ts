@@ -51,11 +51,14 @@ export class EventAppender {
   readonly #trx: Transaction<Database>;
   readonly #kind: StoreKind;
   readonly #now: () => number;
+  readonly #channel: string;
 
-  constructor(trx: Transaction<Database>, kind: StoreKind, now: () => number) {
+  /** `channel`: where a sealing tells the other instances of new events (PostgreSQL). */
+  constructor(trx: Transaction<Database>, kind: StoreKind, now: () => number, channel = '') {
     this.#trx = trx;
     this.#kind = kind;
     this.#now = now;
+    this.#channel = channel;
   }
 
   get appended(): number {
@@ -147,37 +150,155 @@ export class EventAppender {
   }
 
   /**
-   * PostgreSQL: one statement writes the events unsealed and answers the transaction's id, and the commit
-   * goes with it. The events go as one JSON array of their `chainedFields`: PostgreSQL's `json` keeps each
-   * element's text as sent, `[<chainedContent>]`, which is kept as `content` for the sealer to hash.
+   * PostgreSQL: one statement, which carries the commit, tries the sealer's lock. Got it (nobody else is
+   * sealing), the transaction seals inline: the events other transactions committed unsealed, then its
+   * own, numbered and chained after the head, as a sealing would (one commit, no waiting). Not got, its
+   * events are written unsealed, for the sealer. The events go as one JSON array of their
+   * `chainedFields`: PostgreSQL's `json` keeps each element's text as sent, `[<chainedContent>]`, which is
+   * what the chain hashes.
    */
   async #flushUnsealed(alongside?: RawBuilder<unknown>): Promise<void> {
     const pending = this.#pending;
     const events = JSON.stringify(pending.map(chainedFields));
     const along = alongside?.compile(this.#trx);
+    const channel = this.#channel;
     const statement = HOT.bind(
-      `unsealed/${along?.sql ?? ''}`,
-      () =>
-        sql<{ xid: string }>`
-      with written as (
-        insert into event_unsealed (pos, ts, type, subject_kind, subject_id, tenant, actor, data, content)
-        select b.i::int, b.e ->> 0, b.e ->> 1, b.e ->> 2, b.e ->> 3, b.e ->> 4, b.e ->> 5, b.e ->> 6,
-          substr(b.e::text, 2, length(b.e::text) - 2)
-        from json_array_elements(${events}::json) with ordinality as b(e, i)
-      )
-      select pg_current_xact_id()::text as xid${alongside === undefined ? sql`` : sql`, ${alongside} as alongside`}`.compile(
-          this.#trx,
-        ),
-      [events, ...(along?.parameters ?? [])],
+      `inline/${along?.sql ?? ''}`,
+      () => inlineSeal(events, channel, alongside).compile(this.#trx),
+      [events, ...(along?.parameters ?? []), channel],
     );
     const { rows } = await executeMarked(this.#trx, COMMIT_FOLLOWS, statement);
-    const xid = rows[0]?.xid;
-    if (xid === undefined) throw new Error('the unsealed events were written without a transaction id');
-    this.#unsealedXid = xid;
+    const first = rows[0];
+    if (first === undefined) throw new Error('the events were written without an answer');
+    if (first.locked) {
+      this.#written = rows.map(sealedRecord);
+      if (this.#written.length < pending.length) throw new Error('sealed fewer events than written');
+    } else this.#unsealedXid = first.xid;
     this.#wrote = pending;
     this.#pending = [];
   }
 }
+
+/** One row per event sealed, or one row of nulls but `locked` and `xid` when none was. */
+export interface SealedRow {
+  locked: boolean;
+  xid: string;
+  seq: string | null;
+  prev_hash: string;
+  hash: string;
+  ts: string;
+  type: string;
+  subject_kind: string;
+  subject_id: string;
+  tenant: string | null;
+  actor: string;
+  data: string;
+}
+
+export const sealedRecord = (r: SealedRow): EventRecord => ({
+  seq: Number(r.seq),
+  ts: r.ts,
+  type: r.type,
+  subjectKind: r.subject_kind,
+  subjectId: r.subject_id,
+  tenant: r.tenant,
+  actor: r.actor,
+  data: r.data,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+/** Most unsealed events one sealing takes (inline or by the sealer). */
+export const SEAL_BATCH = 1000;
+
+/**
+ * The sealing statement (docs/event-log.md "Sealing"), shared by the sealer (`own` empty) and a writer
+ * sealing inline. It tries the advisory lock (per schema, so schemas sharing a database do not contend);
+ * without it, it only parks the writer's own events unsealed. With it, it takes the oldest unsealed
+ * events, then the writer's own, numbers and chains them after the head, writes them, deletes what it
+ * took, moves the head and notifies the other instances (one notification per transaction: same payload).
+ *
+ * The statement's snapshot is taken before it gets the lock, so the previous sealing may have committed
+ * in between: the unsealed rows are therefore taken `for update` (rows that sealing deleted are skipped,
+ * never sealed twice), and so is the head (its newest version is read). Locking the head also keeps out
+ * an instance of an older version, which chains into `events` itself.
+ */
+export const inlineSeal = (events: string, channel: string, alongside?: RawBuilder<unknown>) =>
+  sealing(events, channel, true, alongside);
+
+/** The sealer's sealing: nothing of its own, and no transaction id of its own (an idle one writes nothing). */
+export const sealerSeal = (channel: string) => sealing('[]', channel, false);
+
+const sealing = (
+  events: string,
+  channel: string,
+  withXid: boolean,
+  alongside?: RawBuilder<unknown>,
+) => sql<SealedRow>`
+  with recursive
+    gate as materialized (
+      select pg_try_advisory_xact_lock(hashtext('fabrica.sealer'), hashtext(current_schema())) as locked
+    ),
+    own as materialized (
+      select b.i::int as pos, b.e ->> 0 as ts, b.e ->> 1 as type, b.e ->> 2 as subject_kind,
+        b.e ->> 3 as subject_id, b.e ->> 4 as tenant, b.e ->> 5 as actor, b.e ->> 6 as data,
+        substr(b.e::text, 2, length(b.e::text) - 2) as content
+      from json_array_elements(${events}::json) with ordinality as b(e, i)
+    ),
+    parked as (
+      insert into event_unsealed (pos, ts, type, subject_kind, subject_id, tenant, actor, data, content)
+      select o.pos, o.ts, o.type, o.subject_kind, o.subject_id, o.tenant, o.actor, o.data, o.content
+      from own o where not (select locked from gate)
+    ),
+    head as (select seq, hash from event_head where id = 1 and (select locked from gate) for update),
+    taken as (
+      select u.xid, u.pos, u.ts, u.type, u.subject_kind, u.subject_id, u.tenant, u.actor, u.data, u.content
+      from event_unsealed u
+      where (select locked from gate)
+      order by u.xid, u.pos
+      limit ${sql.lit(SEAL_BATCH)}
+      for update
+    ),
+    batch as (
+      select row_number() over (order by x.k, x.xid, x.pos)::int as i, x.*
+      from (
+        select 0 as k, t.xid, t.pos, t.ts, t.type, t.subject_kind, t.subject_id, t.tenant, t.actor, t.data,
+          t.content
+        from taken t
+        union all
+        select 1, null::xid8, o.pos, o.ts, o.type, o.subject_kind, o.subject_id, o.tenant, o.actor, o.data,
+          o.content
+        from own o where (select locked from gate)
+      ) x
+    ),
+    chain as (
+      select 0 as i, seq, null::text as prev_hash, hash from head
+      union all
+      select b.i, c.seq + 1, c.hash,
+        encode(sha256(convert_to('[' || (c.seq + 1) || ',' || b.content || ',"' || c.hash || '"]', 'UTF8')), 'hex')
+      from chain c join batch b on b.i = c.i + 1
+    ),
+    written as (
+      insert into events (seq, ts, type, subject_kind, subject_id, tenant, actor, data, prev_hash, hash)
+      select c.seq, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor, b.data, c.prev_hash, c.hash
+      from batch b join chain c on c.i = b.i
+    ),
+    removed as (
+      delete from event_unsealed u using batch b where b.k = 0 and u.xid = b.xid and u.pos = b.pos
+    ),
+    moved as (
+      update event_head set seq = last.seq, hash = last.hash
+      from (select i, seq, hash from chain order by i desc limit 1) as last
+      where event_head.id = 1 and last.i > 0
+    )
+  select g.locked, ${withXid ? sql`pg_current_xact_id()::text` : sql`null::text`} as xid, s.seq, s.prev_hash, s.hash, s.ts, s.type,
+    s.subject_kind, s.subject_id, s.tenant, s.actor, s.data${alongside === undefined ? sql`` : sql`, ${alongside} as alongside`}
+  from gate g left join (
+    select c.i, c.seq, c.prev_hash, c.hash, b.ts, b.type, b.subject_kind, b.subject_id, b.tenant, b.actor,
+      b.data, pg_notify(${channel}, 'e') as notified
+    from chain c join batch b on b.i = c.i
+  ) s on true
+  order by s.i`;
 
 type Unchained = Omit<EventRecord, 'seq' | 'prevHash' | 'hash'>;
 
