@@ -122,3 +122,16 @@ describe('intents', () => {
     assert.deepEqual(closestIntents(null), ['organ.build', 'cell.new_version', 'status.show']);
   });
 });
+
+describe('redactSecrets in Russian', () => {
+  it('replaces a secret labelled пароль or токен, at the start of the text or after a word', () => {
+    assert.equal(redactSecrets('пароль qwertyuiop'), '[redacted]');
+    assert.equal(redactSecrets('мой пароль: qwertyuiop, запомни'), 'мой [redacted] запомни');
+    assert.equal(redactSecrets('Токен=abcdefgh123'), '[redacted]');
+  });
+
+  it('leaves a label inside a longer word alone', () => {
+    assert.equal(redactSecrets('суперпароль qwertyuiop'), 'суперпароль qwertyuiop');
+    assert.equal(redactSecrets('mypassword qwertyuiop'), 'mypassword qwertyuiop');
+  });
+});
