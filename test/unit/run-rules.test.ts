@@ -34,7 +34,7 @@ const supervision = (stalled: string | null): Supervision => ({
 describe('personBlockers', () => {
   it('lists a stall, blocked or failed live stages and issues, and gates whose latest verdict needs a person', () => {
     const agg = aggregate({
-      run: { ...run('executing'), supervision: supervision('no active room to dispatch to') },
+      run: { ...run('implementing'), supervision: supervision('no active room to dispatch to') },
       stages: [
         stage('s1', 'blocked'),
         stage('s2', 'running'),
@@ -70,7 +70,7 @@ describe('personBlockers', () => {
   it('a run without supervision or with nothing stuck has none', () => {
     assert.deepEqual(personBlockers(aggregate({ stages: [stage('s1', 'running')] })), []);
     assert.deepEqual(
-      personBlockers(aggregate({ run: { ...run('executing'), supervision: supervision(null) } })),
+      personBlockers(aggregate({ run: { ...run('implementing'), supervision: supervision(null) } })),
       [],
     );
   });
