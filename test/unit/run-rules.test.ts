@@ -53,6 +53,7 @@ describe('personBlockers', () => {
         gate('tests', 'needs_review'),
         gate('lint', 'needs_further_review'),
         gate('build', 'failed'),
+        gate('deploy', 'fail'),
       ],
     });
     assert.deepEqual(personBlockers(agg), [
@@ -64,6 +65,7 @@ describe('personBlockers', () => {
       'gate tests needs review: needs_review',
       'gate lint needs review: needs_further_review',
       'gate build needs review: failed',
+      'gate deploy needs review: fail',
     ]);
   });
 

@@ -101,6 +101,15 @@ describe('the other prompts', () => {
   it('planning asks for one artifact of each planning type, with the earlier failures', () => {
     const text = planningPrompt(agg, 2, ['attempt 1 failed: no graph']);
     const lines = text.split('\n');
+    assert.deepEqual(lines.slice(0, 6), [
+      'Plan factory run run-1 (attempt 2).',
+      '',
+      'The request:',
+      'Add a dark mode.',
+      '',
+      'Answer with JSON {"status": "passed", "summary": "...", "artifacts": [{"artifact_type": T, "payload": P}, ...]}',
+    ]);
+    assert.equal(lines[6], 'carrying one artifact of each of these types, with payloads of these shapes:');
     assert.equal(lines[0], 'Plan factory run run-1 (attempt 2).');
     assert.equal(lines[3], 'Add a dark mode.');
     for (const t of [

@@ -466,3 +466,77 @@ describe('describeAction', () => {
     );
   });
 });
+
+describe('decide: what the first tests left open', () => {
+  it('advances a planned run, and a gated run whose checkpoint and checks are ready', () => {
+    const graph = artifact('g1', 'stage_graph', {});
+    const planning = supervised('planning', {
+      artifacts: [artifact('p1', 'problem_interpretation'), artifact('d1', 'delivery_spec'), graph],
+      stages: [stage('s1', 'pending', { materializedFromArtifactId: 'g1' })],
+    });
+    assert.deepEqual(decide(planning, [], CTX), [{ type: 'advance' }]);
+    const ready = {
+      stages: [stage('s1', 'passed')],
+      artifacts: [artifact('r1', 'verification_report', { success: true })],
+      checkpoints: [checkpoint('c1', 'ready')],
+    };
+    assert.deepEqual(decide(supervised('gated', ready), [], CTX), [{ type: 'advance' }]);
+  });
+
+  it('a gated run with a ready checkpoint but something else missing waits', () => {
+    const agg = supervised('gated', {
+      stages: [stage('s1', 'passed')],
+      checkpoints: [checkpoint('c1', 'ready')],
+    });
+    assert.deepEqual(decide(agg, [], CTX), []);
+  });
+
+  it('reads the newest checkpoint, and quotes the newest failure note', () => {
+    const agg = supervised('gated', {
+      checkpoints: [checkpoint('c1', 'failed'), checkpoint('c2', 'ready'), checkpoint('c3', 'failed')],
+    });
+    assert.equal(decide(agg, [], CTX)[0]?.type, 'dispatch');
+    const impl = supervised('implementing', {
+      stages: [stage('s1', 'running')],
+      issues: [issue('i1', 's1', 'failed')],
+    });
+    const ws = [1, 2, 3].map((a) => work('issue', 'i1', 'done', `issue:i1:e0:a${a}`, failed(`t${a}`)));
+    assert.deepEqual(decide(impl, ws, CTX), [
+      { type: 'fail', reason: 'issue i1 failed after 3 attempts: attempt 3 failed: t3', issueId: 'i1' },
+    ]);
+  });
+
+  it('without a verification plan the host does not verify, whatever other artifacts there are', () => {
+    const agg = supervised('verifying', { artifacts: [artifact('x', 'delivery_spec')] });
+    assert.deepEqual(decide(agg, [], { ...CTX, hostVerifies: true })[0]?.type, 'dispatch');
+  });
+
+  it('a withdrawn assignment’s answer is not a failure note, and a done one without a result is no failed attempt', () => {
+    const ws = [
+      work('planning', null, 'cancelled', 'planning:-:e0:a1', failed('withdrawn')),
+      work('planning', null, 'done', 'planning:-:e0:a2', failed('real')),
+    ];
+    assert.deepEqual(decide(supervised('planning'), ws, CTX), [
+      {
+        type: 'dispatch',
+        kind: 'planning',
+        issueId: null,
+        key: 'planning:-:e0:a3',
+        attempt: 2,
+        failureNotes: ['attempt 1 failed: real'],
+      },
+    ]);
+    assert.deepEqual(
+      failedAttempts(sup(), [work('issue', 'i1', 'done', 'issue:i1:e0:a1')], 'issue', 'i1'),
+      [],
+    );
+    assert.deepEqual(
+      failedAttempts(sup(), [work('issue', 'i1', 'queued', 'issue:i1:e0:a1', failed('x'))], 'issue', 'i1'),
+      [],
+    );
+  });
+
+  it('reads the epoch of keys with attempts of several digits', () => {
+    assert.equal(epochOfKey('issue:i1:e2:a12'), 2);
+  });
+});
