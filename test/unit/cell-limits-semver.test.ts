@@ -80,17 +80,17 @@ describe('compareSemver', () => {
   });
 
   it('numeric identifiers compare by value, and sort before alphanumeric ones', () => {
-    assert.ok(compareSemver('1.0.0-2', '1.0.0-10') < 0);
-    assert.ok(compareSemver('1.0.0-10', '1.0.0-2') > 0);
-    assert.ok(compareSemver('1.0.0-1', '1.0.0-a') < 0);
-    assert.ok(compareSemver('1.0.0-a', '1.0.0-1') > 0);
-    assert.ok(compareSemver('1.0.0-b', '1.0.0-a') > 0);
+    assert.ok(compareSemver('1.0.0-2', '1.0.0-10') < 0, "compareSemver('1.0.0-2', '1.0.0-10') < 0");
+    assert.ok(compareSemver('1.0.0-10', '1.0.0-2') > 0, "compareSemver('1.0.0-10', '1.0.0-2') > 0");
+    assert.ok(compareSemver('1.0.0-1', '1.0.0-a') < 0, "compareSemver('1.0.0-1', '1.0.0-a') < 0");
+    assert.ok(compareSemver('1.0.0-a', '1.0.0-1') > 0, "compareSemver('1.0.0-a', '1.0.0-1') > 0");
+    assert.ok(compareSemver('1.0.0-b', '1.0.0-a') > 0, "compareSemver('1.0.0-b', '1.0.0-a') > 0");
   });
 
   it('falls back to text order when either side is not SemVer', () => {
     assert.equal(compareSemver('latest', 'latest'), 0);
-    assert.ok(compareSemver('abc', '1.0.0') > 0);
-    assert.ok(compareSemver('1.0.0', 'abc') < 0);
+    assert.ok(compareSemver('abc', '1.0.0') > 0, "compareSemver('abc', '1.0.0') > 0");
+    assert.ok(compareSemver('1.0.0', 'abc') < 0, "compareSemver('1.0.0', 'abc') < 0");
     assert.ok(compareSemver('v2', 'v10') > 0, 'text order, not numeric');
   });
 });

@@ -33,7 +33,10 @@ describe('validateCellTemplate', () => {
       draft_content: 'text',
     };
     assert.deepEqual(validateCellTemplate(full), { ok: true, value: full });
-    assert.ok(validateCellTemplate({ ...valid, confidence_threshold: 0 }).ok);
+    assert.ok(
+      validateCellTemplate({ ...valid, confidence_threshold: 0 }).ok,
+      'validateCellTemplate({ ...valid, confidence_threshold: 0 }).ok',
+    );
   });
 
   it('a template is an object', () => {
@@ -131,7 +134,7 @@ describe('readFabricationRequest', () => {
         value: { backend: 'wasm', hitl: true, template: valid },
       });
     const r = readFabricationRequest({ tpl: 'a', template: 'b', spec: 'c' });
-    assert.ok(r.ok);
+    assert.ok(r.ok, 'r.ok');
     assert.equal(r.value.template, 'a');
   });
 

@@ -42,7 +42,7 @@ describe('FailureError', () => {
   it('is an Error whose message is the reason and which keeps the failure', () => {
     const failure = { code: 'lease_lost', reason: 'the lease expired' } as const;
     const e = new FailureError(failure);
-    assert.ok(e instanceof Error);
+    assert.ok(e instanceof Error, 'e instanceof Error');
     assert.equal(e.name, 'FailureError');
     assert.equal(e.message, 'the lease expired');
     assert.equal(e.failure, failure);

@@ -107,7 +107,7 @@ describe('readRoomInput', () => {
       value: { name: 'beta', purpose: null, metadata: { name: ' beta ' } },
     });
     const r = readRoomInput({ name: 'alpha', metadata: { name: 'beta' } });
-    assert.ok(r.ok);
+    assert.ok(r.ok, 'r.ok');
     assert.equal(r.value.name, 'alpha');
   });
 
@@ -128,13 +128,16 @@ describe('readRoomInput', () => {
     const why = 'body.metadata.name must be a non-blank string of at most 200 characters';
     for (const name of [3, null, ' ', 'x'.repeat(201)])
       assert.deepEqual(refusal({ metadata: { name } }), [why, 'body.metadata.name']);
-    assert.ok(readRoomInput({ metadata: { name: 'x'.repeat(200) } }).ok);
+    assert.ok(
+      readRoomInput({ metadata: { name: 'x'.repeat(200) } }).ok,
+      "readRoomInput({ metadata: { name: 'x'.repeat(200) } }).ok",
+    );
   });
 
   it('refuses metadata larger than its limit, counted in UTF-8 bytes', () => {
     // {"n":"…"} is 8 bytes around the value.
     const fits = { n: 'x'.repeat(ROOM_METADATA_MAX_BYTES - 8) };
-    assert.ok(readRoomInput({ metadata: fits }).ok);
+    assert.ok(readRoomInput({ metadata: fits }).ok, 'readRoomInput({ metadata: fits }).ok');
     assert.deepEqual(refusal({ metadata: { n: 'x'.repeat(ROOM_METADATA_MAX_BYTES - 7) } }), [
       'body.metadata is larger than 16384 bytes',
       'body.metadata',
@@ -157,7 +160,7 @@ describe('checkArtifact', () => {
   });
   const mine = [artifact('a1', 'note'), artifact('a2', 'note')];
   const reason = (r: ReturnType<typeof checkArtifact>) => {
-    assert.ok(!r.ok);
+    assert.ok(!r.ok, '!r.ok');
     assert.equal(r.error.code, 'invalid_artifact');
     return r.error.reason;
   };
@@ -175,7 +178,7 @@ describe('checkArtifact', () => {
       mine,
     );
     assert.equal(reason(r), 'not artifacts of this run: x1, x2');
-    assert.ok(!r.ok);
+    assert.ok(!r.ok, '!r.ok');
     assert.deepEqual(r.error.details, { artifact_ids: ['x1', 'x2'] });
     assert.equal(
       reason(checkArtifact(input('note', {}, { supersedesArtifactId: 'x3' }), mine)),
@@ -186,9 +189,9 @@ describe('checkArtifact', () => {
   it('checks a stage graph as a stage graph', () => {
     const graph = { stages: [{ key: 's', issues: [{ key: 'i', title: 'T' }] }] };
     for (const t of ['stage_graph', 'factory.kernel.stage_graph']) {
-      assert.ok(checkArtifact(input(t, graph), []).ok);
+      assert.ok(checkArtifact(input(t, graph), []).ok, 'checkArtifact(input(t, graph), []).ok');
       const r = checkArtifact(input(t, { stages: [...graph.stages, ...graph.stages] }), []);
-      assert.ok(!r.ok);
+      assert.ok(!r.ok, '!r.ok');
       assert.equal(r.error.code, 'invalid_stage_graph');
     }
   });
@@ -233,7 +236,10 @@ describe('checkArtifact', () => {
   });
 
   it('a verification report says whether it succeeded, as a boolean', () => {
-    assert.ok(checkArtifact(input('verification_report', { success: false }), []).ok);
+    assert.ok(
+      checkArtifact(input('verification_report', { success: false }), []).ok,
+      "checkArtifact(input('verification_report', { success: false }), []).ok",
+    );
     const why = 'payload of verification_report must have a boolean success';
     for (const p of [{}, { success: 'yes' }, null, [true]])
       assert.equal(reason(checkArtifact(input('verification_report', p), [])), why);

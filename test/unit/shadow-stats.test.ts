@@ -80,20 +80,20 @@ describe('samples', () => {
   it('cuts each long field with an ellipsis, and only long ones', () => {
     const big = 'x'.repeat(3000);
     const c = compareAnswers(big, big, 'y', 9);
-    assert.ok(!c.equal);
+    assert.ok(!c.equal, '!c.equal');
     assert.equal(c.sample.input, `"${'x'.repeat(1999)}…`);
     assert.equal(c.sample.stable_output, `"${'x'.repeat(1999)}…`);
     assert.equal(c.sample.shadow_output, '"y"');
     const exact = 'x'.repeat(1998);
     const d = compareAnswers(exact, 1, 2, 0);
-    assert.ok(!d.equal);
+    assert.ok(!d.equal, '!d.equal');
     assert.equal(d.sample.input, `"${exact}"`, 'exactly 2000 characters stay whole');
   });
 
   it('an undefined answer compares as the text undefined', () => {
     assert.deepEqual(compareAnswers(undefined, undefined, undefined, 0), { equal: true });
     const c = compareAnswers(undefined, undefined, null, 1);
-    assert.ok(!c.equal);
+    assert.ok(!c.equal, '!c.equal');
     assert.deepEqual(c.sample, {
       at: 1,
       input: 'undefined',

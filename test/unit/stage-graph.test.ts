@@ -37,7 +37,7 @@ describe('parseStageGraph', () => {
         },
       ],
     });
-    assert.ok(r.ok);
+    assert.ok(r.ok, 'r.ok');
     assert.deepEqual(r.value, [
       {
         key: 'design',
@@ -324,7 +324,10 @@ describe('planMaterialisation', () => {
     assert.deepEqual([old.supersededByArtifactId, old.status, old.version], ['art-2', 'running', 2]);
     assert.equal(p.issues.find((i) => i.id === 'iss-x')!.supersededByArtifactId, 'art-2');
     // Already superseded records and records made by hand are not touched.
-    assert.ok(!p.stages.some((s) => s.id === 'stg-gone' || s.id === 'stg-hand'));
+    assert.ok(
+      !p.stages.some((s) => s.id === 'stg-gone' || s.id === 'stg-hand'),
+      "!p.stages.some((s) => s.id === 'stg-gone' || s.id === 'stg-hand')",
+    );
   });
 
   it('an empty graph supersedes every live materialised record', () => {
@@ -354,7 +357,10 @@ describe('parseStageGraph: exact refusals and defaults', () => {
       'payload.stages[1] must be an object',
       'payload.stages[2].depends_on must be an array of strings',
     ]);
-    assert.equal(e.reason, (e.details?.problems as string[]).join('; '));
+    assert.equal(
+      e.reason,
+      'payload.stages[0] must be an object; payload.stages[1] must be an object; payload.stages[2].depends_on must be an array of strings',
+    );
   });
 
   it('names each list of an issue by its path', () => {
@@ -389,7 +395,7 @@ describe('parseStageGraph: exact refusals and defaults', () => {
         { key: 'c', name: 'Sea' },
       ],
     });
-    assert.ok(r.ok);
+    assert.ok(r.ok, 'r.ok');
     assert.deepEqual(
       r.value.map((s) => s.name),
       ['a', 'b', 'Sea'],

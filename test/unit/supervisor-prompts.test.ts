@@ -153,7 +153,10 @@ describe('the other prompts', () => {
       ),
     );
     assert.match(text, /"branch_name", "worktree_path", "base_ref", "head_sha"\?, "status": "ready"/);
-    assert.ok(text.endsWith('\n- attempt 1 failed: no branch'));
+    assert.ok(
+      text.endsWith('\n- attempt 1 failed: no branch'),
+      "text.endsWith('\\n- attempt 1 failed: no branch')",
+    );
   });
 });
 

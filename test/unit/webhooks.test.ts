@@ -56,23 +56,26 @@ describe('parseEventPattern', () => {
 
   it('a star is any run of characters, dots included; everything else is literal', () => {
     const p = pattern('cell.*');
-    assert.ok(p.type.test('cell.created'));
-    assert.ok(p.type.test('cell.analysis.done'));
-    assert.ok(p.type.test('cell.'));
-    assert.ok(!p.type.test('cells.created'));
-    assert.ok(!p.type.test('xcell.created'));
+    assert.ok(p.type.test('cell.created'), "p.type.test('cell.created')");
+    assert.ok(p.type.test('cell.analysis.done'), "p.type.test('cell.analysis.done')");
+    assert.ok(p.type.test('cell.'), "p.type.test('cell.')");
+    assert.ok(!p.type.test('cells.created'), "!p.type.test('cells.created')");
+    assert.ok(!p.type.test('xcell.created'), "!p.type.test('xcell.created')");
     const dot = pattern('a.b');
-    assert.ok(dot.type.test('a.b'));
+    assert.ok(dot.type.test('a.b'), "dot.type.test('a.b')");
     assert.ok(!dot.type.test('aXb'), 'a dot is a dot, not any character');
     assert.ok(!dot.type.test('a.bc'), 'anchored at the end');
     assert.ok(!dot.type.test('za.b'), 'anchored at the start');
-    assert.ok(pattern('a-b').type.test('a-b'));
-    assert.ok(pattern('*').type.test('anything.at.all'));
-    assert.ok(pattern('*.x').type.test('a.x'));
+    assert.ok(pattern('a-b').type.test('a-b'), "pattern('a-b').type.test('a-b')");
+    assert.ok(pattern('*').type.test('anything.at.all'), "pattern('*').type.test('anything.at.all')");
+    assert.ok(pattern('*.x').type.test('a.x'), "pattern('*.x').type.test('a.x')");
   });
 
   it('all the default events are patterns', () => {
-    assert.ok('patterns' in parseEventPatterns(DEFAULT_WEBHOOK_EVENTS));
+    assert.ok(
+      'patterns' in parseEventPatterns(DEFAULT_WEBHOOK_EVENTS),
+      "'patterns' in parseEventPatterns(DEFAULT_WEBHOOK_EVENTS)",
+    );
   });
 
   it('refuses what is not a pattern, saying why', () => {
@@ -89,8 +92,14 @@ describe('parseEventPattern', () => {
       'cell[a.b.c.d.e.f=1]',
     ])
       assert.match(String(parseEventPattern(bad)), shape, bad);
-    assert.ok(typeof parseEventPattern('x'.repeat(100)) !== 'string');
-    assert.ok(typeof parseEventPattern('cell[a.b.c.d.e=1]') !== 'string');
+    assert.ok(
+      typeof parseEventPattern('x'.repeat(100)) !== 'string',
+      "typeof parseEventPattern('x'.repeat(100)) !== 'string'",
+    );
+    assert.ok(
+      typeof parseEventPattern('cell[a.b.c.d.e=1]') !== 'string',
+      "typeof parseEventPattern('cell[a.b.c.d.e=1]') !== 'string'",
+    );
     assert.equal(parseEventPattern('**'), 'a pattern of stars alone is just `*`');
     assert.equal(parseEventPattern('***[a=b]'), 'a pattern of stars alone is just `*`');
     assert.equal(parseEventPattern('cell.**'), '`**` means nothing more than `*`: use one star');
@@ -98,7 +107,7 @@ describe('parseEventPattern', () => {
 
   it('parses a list, or names the first bad pattern by its index', () => {
     const r = parseEventPatterns(['cell.*', 'organ.*']);
-    assert.ok('patterns' in r);
+    assert.ok('patterns' in r, "'patterns' in r");
     assert.deepEqual(
       r.patterns.map((p) => p.source),
       ['cell.*', 'organ.*'],
@@ -113,48 +122,96 @@ describe('parseEventPattern', () => {
 
 describe('matchesPatterns', () => {
   it('matches on the type, and on the field when the pattern names one (compared as text)', () => {
-    assert.ok(matches(['cell.*'], event('cell.created')));
-    assert.ok(!matches(['organ.*'], event('cell.created')));
-    assert.ok(!matches([], event('cell.created')));
-    assert.ok(matches(['cell.analysis[verdict=fail]'], event('cell.analysis', { verdict: 'fail' })));
-    assert.ok(!matches(['cell.analysis[verdict=fail]'], event('cell.analysis', { verdict: 'pass' })));
-    assert.ok(!matches(['cell.analysis[verdict=fail]'], event('cell.created', { verdict: 'fail' })));
-    assert.ok(matches(['x[n=3]'], event('x', { n: 3 })));
-    assert.ok(matches(['x[b=true]'], event('x', { b: true })));
-    assert.ok(!matches(['x[o=1]'], event('x', { o: [1] })));
-    assert.ok(!matches(['x[o=null]'], event('x', { o: null })));
-    assert.ok(!matches(['x[o=x]'], event('x', { o: { x: 1 } })));
+    assert.ok(matches(['cell.*'], event('cell.created')), "matches(['cell.*'], event('cell.created'))");
+    assert.ok(!matches(['organ.*'], event('cell.created')), "!matches(['organ.*'], event('cell.created'))");
+    assert.ok(!matches([], event('cell.created')), "!matches([], event('cell.created'))");
+    assert.ok(
+      matches(['cell.analysis[verdict=fail]'], event('cell.analysis', { verdict: 'fail' })),
+      "matches(['cell.analysis[verdict=fail]'], event('cell.analysis', { verdict: 'fail' }))",
+    );
+    assert.ok(
+      !matches(['cell.analysis[verdict=fail]'], event('cell.analysis', { verdict: 'pass' })),
+      "!matches(['cell.analysis[verdict=fail]'], event('cell.analysis', { verdict: 'pass' }))",
+    );
+    assert.ok(
+      !matches(['cell.analysis[verdict=fail]'], event('cell.created', { verdict: 'fail' })),
+      "!matches(['cell.analysis[verdict=fail]'], event('cell.created', { verdict: 'fail' }))",
+    );
+    assert.ok(matches(['x[n=3]'], event('x', { n: 3 })), "matches(['x[n=3]'], event('x', { n: 3 }))");
+    assert.ok(
+      matches(['x[b=true]'], event('x', { b: true })),
+      "matches(['x[b=true]'], event('x', { b: true }))",
+    );
+    assert.ok(!matches(['x[o=1]'], event('x', { o: [1] })), "!matches(['x[o=1]'], event('x', { o: [1] }))");
+    assert.ok(
+      !matches(['x[o=null]'], event('x', { o: null })),
+      "!matches(['x[o=null]'], event('x', { o: null }))",
+    );
+    assert.ok(
+      !matches(['x[o=x]'], event('x', { o: { x: 1 } })),
+      "!matches(['x[o=x]'], event('x', { o: { x: 1 } }))",
+    );
   });
 
   it('follows a dotted field into nested objects, not into arrays or scalars', () => {
-    assert.ok(matches(['cap[after.level=stable]'], event('cap', { after: { level: 'stable' } })));
-    assert.ok(!matches(['cap[after.level=stable]'], event('cap', { after: { level: 'locked' } })));
-    assert.ok(!matches(['cap[after.level=stable]'], event('cap', { after: 'stable' })));
-    assert.ok(!matches(['cap[after.0=stable]'], event('cap', { after: ['stable'] })));
-    assert.ok(!matches(['cap[after.level=stable]'], event('cap', { after: null })));
+    assert.ok(
+      matches(['cap[after.level=stable]'], event('cap', { after: { level: 'stable' } })),
+      "matches(['cap[after.level=stable]'], event('cap', { after: { level: 'stable' } }))",
+    );
+    assert.ok(
+      !matches(['cap[after.level=stable]'], event('cap', { after: { level: 'locked' } })),
+      "!matches(['cap[after.level=stable]'], event('cap', { after: { level: 'locked' } }))",
+    );
+    assert.ok(
+      !matches(['cap[after.level=stable]'], event('cap', { after: 'stable' })),
+      "!matches(['cap[after.level=stable]'], event('cap', { after: 'stable' }))",
+    );
+    assert.ok(
+      !matches(['cap[after.0=stable]'], event('cap', { after: ['stable'] })),
+      "!matches(['cap[after.0=stable]'], event('cap', { after: ['stable'] }))",
+    );
+    assert.ok(
+      !matches(['cap[after.level=stable]'], event('cap', { after: null })),
+      "!matches(['cap[after.level=stable]'], event('cap', { after: null }))",
+    );
   });
 
   it('tries every pattern until one matches', () => {
     const e = event('cell.analysis', { verdict: 'fail' });
-    assert.ok(matches(['organ.*', 'cell.analysis[verdict=pass]', 'cell.analysis[verdict=fail]'], e));
-    assert.ok(matches(['cell.analysis[verdict=pass]', 'cell.*'], e));
+    assert.ok(
+      matches(['organ.*', 'cell.analysis[verdict=pass]', 'cell.analysis[verdict=fail]'], e),
+      "matches(['organ.*', 'cell.analysis[verdict=pass]', 'cell.analysis[verdict=fail]'], e)",
+    );
+    assert.ok(
+      matches(['cell.analysis[verdict=pass]', 'cell.*'], e),
+      "matches(['cell.analysis[verdict=pass]', 'cell.*'], e)",
+    );
   });
 
   it('data that is not a JSON object matches no field', () => {
     for (const data of ['not json', '[1]', 'null', '"x"'])
-      assert.ok(!matchesPatterns([pattern('x[a=1]')], { ...event('x'), data }, 'wh'));
-    assert.ok(matchesPatterns([pattern('x')], { ...event('x'), data: 'not json' }, 'wh'));
+      assert.ok(
+        !matchesPatterns([pattern('x[a=1]')], { ...event('x'), data }, 'wh'),
+        "!matchesPatterns([pattern('x[a=1]')], { ...event('x'), data }, 'wh')",
+      );
+    assert.ok(
+      matchesPatterns([pattern('x')], { ...event('x'), data: 'not json' }, 'wh'),
+      "matchesPatterns([pattern('x')], { ...event('x'), data: 'not json' }, 'wh')",
+    );
   });
 
   it('webhook events reach only patterns that name the webhook. prefix, and never the webhook they are about', () => {
     const gaveUp = event('webhook.gave_up', {}, { subjectKind: 'webhook', subjectId: 'wh-2' });
-    assert.ok(!matches(['*'], gaveUp));
-    assert.ok(!matches(['*.gave_up'], gaveUp));
-    assert.ok(matches(['webhook.*'], gaveUp));
-    assert.ok(matches(['webhook.gave_up'], gaveUp));
-    assert.ok(!matches(['webhook.*'], gaveUp, 'wh-2'));
+    assert.ok(!matches(['*'], gaveUp), "!matches(['*'], gaveUp)");
+    assert.ok(!matches(['*.gave_up'], gaveUp), "!matches(['*.gave_up'], gaveUp)");
+    assert.ok(matches(['webhook.*'], gaveUp), "matches(['webhook.*'], gaveUp)");
+    assert.ok(matches(['webhook.gave_up'], gaveUp), "matches(['webhook.gave_up'], gaveUp)");
+    assert.ok(!matches(['webhook.*'], gaveUp, 'wh-2'), "!matches(['webhook.*'], gaveUp, 'wh-2')");
     // Another kind of subject with the same id is not the webhook itself.
-    assert.ok(matches(['webhook.*'], { ...gaveUp, subjectKind: 'cell' }, 'wh-2'));
+    assert.ok(
+      matches(['webhook.*'], { ...gaveUp, subjectKind: 'cell' }, 'wh-2'),
+      "matches(['webhook.*'], { ...gaveUp, subjectKind: 'cell' }, 'wh-2')",
+    );
     // The rule is about webhook events: other events with the webhook's id still match.
     assert.ok(
       matches(['*'], event('cell.created', {}, { subjectKind: 'webhook', subjectId: 'wh-1' }), 'wh-1'),
@@ -165,9 +222,12 @@ describe('matchesPatterns', () => {
 describe('checkWebhookUrl', () => {
   it('accepts an absolute http(s) URL and drops its fragment', () => {
     const r = checkWebhookUrl('https://hooks.example.com/in?team=a#frag');
-    assert.ok('url' in r);
+    assert.ok('url' in r, "'url' in r");
     assert.equal(r.url.href, 'https://hooks.example.com/in?team=a');
-    assert.ok('url' in checkWebhookUrl('http://10.0.0.1:8080/x'));
+    assert.ok(
+      'url' in checkWebhookUrl('http://10.0.0.1:8080/x'),
+      "'url' in checkWebhookUrl('http://10.0.0.1:8080/x')",
+    );
   });
 
   it('refuses a URL that is malformed, not http(s), with credentials or with a secret in its query', () => {
@@ -210,7 +270,10 @@ describe('checkWebhookUrl', () => {
   });
 
   it('a parameter that only contains "key" is not a credential', () => {
-    assert.ok('url' in checkWebhookUrl('https://example.com/in?monkey=1&keys=2'));
+    assert.ok(
+      'url' in checkWebhookUrl('https://example.com/in?monkey=1&keys=2'),
+      "'url' in checkWebhookUrl('https://example.com/in?monkey=1&keys=2')",
+    );
   });
 });
 

@@ -231,8 +231,14 @@ describe('registryFingerprint', () => {
 describe('LLM answers', () => {
   it('the prompt carries the schema and an example of every intent', () => {
     const text = llmPrompt();
-    assert.ok(text.includes(JSON.stringify(LLM_ANSWER_SCHEMA)));
-    assert.ok(text.includes('- cell.approve: "approve cell echo" / "одобри клетку эхо"'));
+    assert.ok(
+      text.includes(JSON.stringify(LLM_ANSWER_SCHEMA)),
+      'text.includes(JSON.stringify(LLM_ANSWER_SCHEMA))',
+    );
+    assert.ok(
+      text.includes('- cell.approve: "approve cell echo" / "одобри клетку эхо"'),
+      'text.includes(\'- cell.approve: "approve cell echo" / "одобри клетку эхо"\')',
+    );
     assert.ok(
       text.startsWith(
         'You turn an operator command (Russian or English) for the fabrica factory into JSON.\n',
@@ -276,14 +282,14 @@ describe('LLM answers', () => {
       { intent: 'organ.build', name: ['talk'], steps: ['Text Normalize', 'phonemes'], version: '1.2.3' },
       'en',
     );
-    assert.ok(build.ok);
+    assert.ok(build.ok, 'build.ok');
     assert.equal(build.value.kind, 'organ');
     assert.equal(build.value.action, 'build');
     assert.deepEqual(build.value.steps, [['text', 'normalize'], ['phonemes']]);
     assert.deepEqual(build.value.version, { major: 1, minor: 2, patch: 3 });
     assert.deepEqual(build.value.words, ['talk', 'text', 'normalize', 'phonemes', 'build']);
     const one = readLlmAnswer({ intent: 'organ.build', steps: ['a'] }, 'en');
-    assert.ok(one.ok);
+    assert.ok(one.ok, 'one.ok');
     assert.equal(one.value.steps, null);
     assert.deepEqual(one.value.settings, {});
     assert.deepEqual(one.value.name, []);
@@ -291,7 +297,7 @@ describe('LLM answers', () => {
       { intent: 'capability.set', capability: 'factory_script', level: 'stable', on: true },
       'en',
     );
-    assert.ok(cap.ok);
+    assert.ok(cap.ok, 'cap.ok');
     assert.equal(cap.value.kind, null);
     assert.equal(cap.value.action, 'set');
     assert.equal(cap.value.capability, 'factory_script');
@@ -299,19 +305,19 @@ describe('LLM answers', () => {
     assert.equal(cap.value.safeMode, false);
     assert.equal(cap.value.on, null, 'on counts only for safe mode');
     const safe = readLlmAnswer({ intent: 'safe_mode.set', on: false, capability: 'factory_script' }, 'en');
-    assert.ok(safe.ok);
+    assert.ok(safe.ok, 'safe.ok');
     assert.equal(safe.value.safeMode, true);
     assert.equal(safe.value.on, false);
     assert.equal(safe.value.capability, null, 'a capability counts only for a capability command');
     const bare = readLlmAnswer({ intent: 'safe_mode.set' }, 'en');
-    assert.ok(bare.ok);
+    assert.ok(bare.ok, 'bare.ok');
     assert.equal(bare.value.on, null);
     const show = readLlmAnswer({ intent: 'status.show', name: ['organ-1'] }, 'en');
-    assert.ok(show.ok);
+    assert.ok(show.ok, 'show.ok');
     assert.equal(show.value.action, 'show');
     assert.equal(show.value.kind, null);
     const v = readLlmAnswer({ intent: 'cell.new_version', version: '3.1' }, 'en');
-    assert.ok(v.ok);
+    assert.ok(v.ok, 'v.ok');
     assert.deepEqual(v.value.version, { major: 3, minor: 1, patch: null });
   });
 
@@ -333,7 +339,7 @@ describe('LLM answers', () => {
         ] as const
       ).map((intent) => {
         const r = readLlmAnswer({ intent }, 'en');
-        assert.ok(r.ok);
+        assert.ok(r.ok, 'r.ok');
         return [intent, r.value.action];
       }),
     );

@@ -250,8 +250,11 @@ describe('planning a command: refusals', () => {
     const none = refused('update xyzzy');
     assert.equal(none.code, 'command_ambiguous');
     const candidates = none.details?.candidates as string[];
-    assert.ok(candidates.includes(ECHO));
-    assert.ok(candidates.includes('organ-1 (organ.voice.v1 0.1.0)'));
+    assert.ok(candidates.includes(ECHO), 'candidates.includes(ECHO)');
+    assert.ok(
+      candidates.includes('organ-1 (organ.voice.v1 0.1.0)'),
+      "candidates.includes('organ-1 (organ.voice.v1 0.1.0)')",
+    );
     assert.equal(none.reason, `"xyzzy" could mean ${candidates.length} things: name one`);
     assert.deepEqual(refused('show adapter').details?.candidates, [
       ECHO,

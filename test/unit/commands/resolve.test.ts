@@ -41,8 +41,8 @@ describe('concepts', () => {
   it('an organ by its template id, and by its roles unless told not to', () => {
     const organ = fixtureRegistry().organs[0]!;
     assert.deepEqual([...organConcepts(organ, false)], ['voice']);
-    assert.ok(organConcepts(organ).has('phonemes'));
-    assert.ok(organConcepts(organ).has('voice'));
+    assert.ok(organConcepts(organ).has('phonemes'), "organConcepts(organ).has('phonemes')");
+    assert.ok(organConcepts(organ).has('voice'), "organConcepts(organ).has('voice')");
   });
 
   it('reads a word as the concept of the first stem it starts with', () => {

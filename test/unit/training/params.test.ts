@@ -93,7 +93,10 @@ describe('readSpace', () => {
     assert.ok(
       Array.isArray(readSpace({ 'metadata.temperature': { min: 0.5, max: 0.5, steps: 1 } }, template)),
     );
-    assert.ok(Array.isArray(readSpace({ confidence_threshold: { values: [0, 1] } }, template)));
+    assert.ok(
+      Array.isArray(readSpace({ confidence_threshold: { values: [0, 1] } }, template)),
+      'Array.isArray(readSpace({ confidence_threshold: { values: [0, 1] } }, template))',
+    );
   });
 
   it('needs one to eight parameters', () => {
@@ -201,7 +204,10 @@ describe('readSpace', () => {
         reason: `${at}.values: confidence_threshold is a number between 0 and 1`,
       });
     // Any values may be listed for a metadata key, numbers or not.
-    assert.ok(Array.isArray(readSpace({ 'metadata.sentences': { values: [-1, 'x', 2] } }, template)));
+    assert.ok(
+      Array.isArray(readSpace({ 'metadata.sentences': { values: [-1, 'x', 2] } }, template)),
+      "Array.isArray(readSpace({ 'metadata.sentences': { values: [-1, 'x', 2] } }, template))",
+    );
     assert.deepEqual(problem({ 'metadata.mode': { min: 1, max: 2 } }), {
       field: 'body.search.space.metadata.mode',
       reason:
@@ -209,6 +215,9 @@ describe('readSpace', () => {
     });
     // A range over the threshold needs no current value in the template.
     const { confidence_threshold: _, ...noThreshold } = template;
-    assert.ok(Array.isArray(readSpace({ confidence_threshold: { min: 0, max: 1 } }, noThreshold)));
+    assert.ok(
+      Array.isArray(readSpace({ confidence_threshold: { min: 0, max: 1 } }, noThreshold)),
+      'Array.isArray(readSpace({ confidence_threshold: { min: 0, max: 1 } }, noThreshold))',
+    );
   });
 });

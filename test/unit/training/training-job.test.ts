@@ -134,7 +134,7 @@ describe('decide', () => {
 
   it('stop ends a live job, rejects a proposal still waiting and rolls its draft back', () => {
     const d = decide(awaiting(), 'stop', 'alice');
-    assert.ok(d.ok);
+    assert.ok(d.ok, 'd.ok');
     assert.equal(d.rollback, '1.0.1-train.1');
     assert.equal(d.job.state, 'stopped');
     assert.equal(d.job.reason, 'stopped by alice');
@@ -145,7 +145,7 @@ describe('decide', () => {
 
   it('stop during a search marks the iteration stopped; a finished iteration keeps its outcome', () => {
     const searching = decide(job({ iterations: [iteration(1)] }), 'stop', 'bob');
-    assert.ok(searching.ok);
+    assert.ok(searching.ok, 'searching.ok');
     assert.equal(searching.rollback, null);
     assert.deepEqual(searching.job.iterations, [iteration(1, { outcome: 'stopped' })]);
     const decided = proposal({ decision: 'accepted', decidedBy: 'x' });
@@ -154,10 +154,10 @@ describe('decide', () => {
       'stop',
       'bob',
     );
-    assert.ok(done.ok);
+    assert.ok(done.ok, 'done.ok');
     assert.deepEqual(done.job.iterations, [iteration(1, { outcome: 'accepted', proposal: decided })]);
     const none = decide(job(), 'stop', 'bob');
-    assert.ok(none.ok);
+    assert.ok(none.ok, 'none.ok');
     assert.deepEqual(none.job.iterations, []);
     assert.equal(none.job.state, 'stopped');
   });
