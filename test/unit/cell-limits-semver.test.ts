@@ -87,6 +87,24 @@ describe('compareSemver', () => {
     assert.ok(compareSemver('1.0.0-b', '1.0.0-a') > 0, "compareSemver('1.0.0-b', '1.0.0-a') > 0");
   });
 
+  it('an identifier is numeric only when it is digits alone', () => {
+    assert.ok(compareSemver('1.0.0-1a', '1.0.0-2') > 0, 'alphanumeric 1a after numeric 2');
+    assert.ok(compareSemver('1.0.0-a1', '1.0.0-2') > 0, 'alphanumeric a1 after numeric 2');
+    assert.ok(compareSemver('1.0.0-2', '1.0.0-1a') < 0, 'numeric 2 before alphanumeric 1a');
+    assert.ok(compareSemver('1.0.0-2', '1.0.0-a1') < 0, 'numeric 2 before alphanumeric a1');
+    assert.ok(
+      compareSemver('1.0.0-1', '1.0.0--a') < 0,
+      'numeric before alphanumeric, even one that sorts first as text',
+    );
+    assert.ok(compareSemver('1.0.0--a', '1.0.0-1') > 0, 'alphanumeric -a after numeric 1');
+  });
+
+  it('equal identifiers go on to the next one', () => {
+    assert.ok(compareSemver('1.0.0-1.a', '1.0.0-1.b') < 0, '1.a before 1.b');
+    assert.ok(compareSemver('1.0.0-1.b', '1.0.0-1.a') > 0, '1.b after 1.a');
+    assert.ok(compareSemver('1.0.0-rc.1', '1.0.0-rc.2') < 0, 'rc.1 before rc.2');
+  });
+
   it('falls back to text order when either side is not SemVer', () => {
     assert.equal(compareSemver('latest', 'latest'), 0);
     assert.ok(compareSemver('abc', '1.0.0') > 0, "compareSemver('abc', '1.0.0') > 0");

@@ -16,6 +16,7 @@ describe('redactSecrets', () => {
     assert.equal(redactSecrets('password: s3cretpass1'), '[redacted]');
     assert.equal(redactSecrets('Bearer abcdefgh12345'), '[redacted]');
     assert.equal(redactSecrets('token=abcdefgh12345'), '[redacted]');
+    assert.equal(redactSecrets('token : abcdefgh12345'), '[redacted]');
   });
 
   it('replaces every occurrence, not only the first', () => {

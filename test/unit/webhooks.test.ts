@@ -188,6 +188,15 @@ describe('matchesPatterns', () => {
     );
   });
 
+  it('a field is looked up in objects only, not in arrays or strings', () => {
+    assert.ok(
+      !matchesPatterns([pattern('x[0=1]')], { ...event('x'), data: '[1]' }, 'wh'),
+      'an array is no object',
+    );
+    assert.ok(!matches(['x[a.length=1]'], event('x', { a: 'y' })), 'a string has no fields');
+    assert.ok(!matches(['x[a.0=y]'], event('x', { a: 'y' })));
+  });
+
   it('data that is not a JSON object matches no field', () => {
     for (const data of ['not json', '[1]', 'null', '"x"'])
       assert.ok(
@@ -302,6 +311,9 @@ describe('retries', () => {
     // Exactly at the maximum age is still tried; past it is not.
     assert.equal(nextAttempt(1, 0, 3_599_000, policy, 0.5), 3_600_000);
     assert.equal(nextAttempt(1, 0, 3_599_001, policy, 0.5), null);
+    // The age counts from the delivery's creation.
+    assert.equal(nextAttempt(1, 1_000_000, 4_599_000, policy, 0.5), 4_600_000);
+    assert.equal(nextAttempt(1, 1_000_000, 4_599_001, policy, 0.5), null);
   });
 });
 
