@@ -9,6 +9,7 @@ import {
   recordShadow,
   SAMPLE_FIELD_CHARS,
   SHADOW_SAMPLES,
+  shadowTarget,
   shadowLatency,
   shadowMismatches,
   textDiff,
@@ -73,6 +74,15 @@ describe('shadow statistics', () => {
   it('keeps the newest twenty samples, cut to 2000 characters a field', () => {
     assert.equal(SHADOW_SAMPLES, 20);
     assert.equal(SAMPLE_FIELD_CHARS, 2000);
+  });
+});
+
+describe('shadowTarget', () => {
+  it('the oldest revision can be the one on its way, and every state on its way counts', () => {
+    const r = (id: string, state: string) => ({ id, state });
+    assert.equal(shadowTarget([r('1', 'canary'), r('2', 'stable')])?.id, '1');
+    for (const state of ['canary', 'experimental', 'draft'])
+      assert.equal(shadowTarget([r('1', 'stable'), r('2', state)])?.id, '2', state);
   });
 });
 
