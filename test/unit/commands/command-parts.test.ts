@@ -151,6 +151,37 @@ describe('policyChecks', () => {
   });
 });
 
+describe('policyChecks per intent', () => {
+  it('names the gate of each intent, and checks safe mode for every intent but a status read', () => {
+    const want: Record<string, string> = {
+      'cell.create': 'factory_adapter',
+      'cell.new_version': 'factory_adapter',
+      'cell.approve': 'factory_adapter',
+      'cell.disable': 'factory_adapter',
+      'cell.rollback': 'factory_adapter',
+      'organ.build': 'organs_builder',
+      'organ.new_version': 'organs_builder',
+      'organ.approve': 'organs_builder',
+      'status.show': 'organs_builder',
+      'capability.set': 'self_edit',
+      'safe_mode.set': 'self_edit',
+    };
+    for (const [intent, gate] of Object.entries(want)) {
+      const names = policyChecks(
+        intent as Parameters<typeof policyChecks>[0],
+        'organ-1',
+        fixtureRegistry(),
+        READER,
+      ).map((c) => c.name);
+      assert.deepEqual(
+        names,
+        ['rights', `capability:${gate}`, ...(intent === 'status.show' ? [] : ['safe_mode'])],
+        intent,
+      );
+    }
+  });
+});
+
 describe('registryFingerprint', () => {
   const plan = (text: string): CommandPlan => {
     const p = planCommand(text, fixtureRegistry(), ADMIN);
