@@ -32,7 +32,7 @@ export interface FanoutResult {
   readonly cpuMs: number;
 }
 
-interface Produced {
+export interface Produced {
   readonly seq: number;
   readonly t: number;
   readonly committedAt: number;
@@ -42,14 +42,14 @@ interface Produced {
 const MAX_IN_FLIGHT = 64;
 
 /** Subscribers on a worker thread (default) or on the main thread; either way the same clock. */
-interface Clients {
+export interface Clients {
   connected: Promise<void>;
   finish(lastSeq: number, timeoutMs: number): Promise<{ complete: boolean; traces: SubscriberTrace[] }>;
   /** Drops every connection (and the worker); safe to call after `finish`. */
   abort(): Promise<void>;
 }
 
-function mainThreadClients(url: string, count: number): Clients {
+export function mainThreadClients(url: string, count: number): Clients {
   const subs = new SseSubscribers(count);
   return {
     connected: subs.connect(url, BENCH_ADMIN_TOKEN),
@@ -63,7 +63,7 @@ function mainThreadClients(url: string, count: number): Clients {
   };
 }
 
-function workerClients(url: string, count: number): Clients {
+export function workerClients(url: string, count: number): Clients {
   const worker = startTsWorker(new URL('./sse-worker.ts', import.meta.url), {
     url,
     token: BENCH_ADMIN_TOKEN,
@@ -173,7 +173,7 @@ export async function runFanout(settings: BenchSettings): Promise<FanoutResult> 
   }
 }
 
-type Checked = Pick<
+export type Checked = Pick<
   FanoutResult,
   | 'publishToDelivery'
   | 'commitToDelivery'
@@ -188,7 +188,7 @@ type Checked = Pick<
 >;
 
 /** Compares what each subscriber received with what was committed, and computes the latencies. */
-function check(produced: readonly Produced[], traces: readonly SubscriberTrace[]): Checked {
+export function check(produced: readonly Produced[], traces: readonly SubscriberTrace[]): Checked {
   const first = produced[0]?.seq ?? 0;
   const span = produced.length === 0 ? 0 : produced.at(-1)!.seq - first + 1;
   const committedAt = new Float64Array(span).fill(NaN);

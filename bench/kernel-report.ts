@@ -3,7 +3,7 @@ import type { CaseTotals } from './kernel-stats.js';
 
 export interface CaseReport {
   readonly id: string;
-  readonly group: 'engine' | 'dbos' | 'baseline' | 'http';
+  readonly group: 'engine' | 'dbos' | 'restate' | 'baseline' | 'http';
   readonly name: string;
   readonly store: string;
   readonly concurrency: number;

@@ -5,21 +5,23 @@ export interface KernelSettings {
   readonly rounds: number;
   /** Unmeasured seconds per case before the first round. */
   readonly warmupSeconds: number;
-  /** Runs (or workflows, or HTTP clients) in flight at once in the concurrent cases. */
+  /** HTTP clients in flight at once in the HTTP cases. */
   readonly concurrency: number;
+  /** Runs (or workflows, or invocations) in flight at once: each engine and peer case runs at each. */
+  readonly inFlight: readonly number[];
   /** Stage graph: `stages` stages in a chain, `issues` issues each. */
   readonly stages: number;
   readonly issues: number;
   /** PostgreSQL server (a database on it) for the PostgreSQL and DBOS cases; null skips them. */
   readonly databaseUrl: string | null;
-  /** Groups to run (`engine`, `dbos`, `baseline`, `http`); empty means all. */
+  /** Groups to run (`engine`, `dbos`, `restate`, `baseline`, `http`); empty means all. */
   readonly only: readonly string[];
   /** SQLite synchronous modes for the engine cases (`none`: PostgreSQL only). */
   readonly sqliteModes: readonly ('full' | 'normal')[];
   readonly json: boolean;
 }
 
-export const GROUPS = ['engine', 'dbos', 'baseline', 'http'] as const;
+export const GROUPS = ['engine', 'dbos', 'restate', 'baseline', 'http'] as const;
 
 export function readKernelSettings(
   env: Readonly<Record<string, string | undefined>>,
@@ -62,11 +64,20 @@ export function readKernelSettings(
   if (stages * issues > 1000)
     throw new Error('BENCH_KERNEL_STAGES × BENCH_KERNEL_ISSUES must be at most 1000');
   const url = pick('database-url', 'BENCH_DATABASE_URL') ?? env.FABRICA_TEST_DATABASE_URL ?? '';
+  const concurrency = Math.round(num('concurrency', 'BENCH_KERNEL_CONCURRENCY', 8, 2, 64));
+  const rawInFlight = pick('in-flight', 'BENCH_KERNEL_IN_FLIGHT');
+  const inFlight =
+    rawInFlight === undefined || rawInFlight.trim() === ''
+      ? [1, concurrency, 32]
+      : rawInFlight.split(',').map((x) => Number(x.trim()));
+  if (inFlight.some((n) => !Number.isInteger(n) || n < 1 || n > 64))
+    throw new Error('BENCH_KERNEL_IN_FLIGHT is a list of whole numbers in [1, 64]');
   return {
     seconds: num('seconds', 'BENCH_KERNEL_SECONDS', 6, 0.5, 120),
     rounds: Math.round(num('rounds', 'BENCH_KERNEL_ROUNDS', 3, 1, 20)),
     warmupSeconds: num('warmup', 'BENCH_KERNEL_WARMUP_SECONDS', 1, 0, 30),
-    concurrency: Math.round(num('concurrency', 'BENCH_KERNEL_CONCURRENCY', 8, 2, 64)),
+    concurrency,
+    inFlight: [...new Set(inFlight)].sort((a, b) => a - b),
     stages,
     issues,
     databaseUrl: url === '' ? null : url,

@@ -1,7 +1,7 @@
 /**
  * fabrica run-kernel benchmark: durable steps per second of the run kernel (in process, SQLite and
- * PostgreSQL), beside a DBOS Transact workflow and a bare INSERT loop on the same PostgreSQL, and whole
- * run lifecycles over HTTP. Loopback only, bounded, stops by itself; `--json` prints JSON on stdout.
+ * PostgreSQL), beside a DBOS Transact workflow and a bare INSERT loop on the same PostgreSQL and a Restate
+ * service on a single-node Restate server, and whole run lifecycles over HTTP. Loopback only, bounded, stops by itself; `--json` prints JSON on stdout.
  * Knobs: docs/benchmarks-kernel.md and bench/kernel-settings.ts.
  */
 import { cpus } from 'node:os';
@@ -10,6 +10,7 @@ import { footprint, engineLifecycle, openEngine, type EngineTarget } from './ker
 import { stepsPerRun } from './kernel-graph.js';
 import { openHttpTarget, type HttpTarget } from './kernel-http.js';
 import { commitSettings, freshSchema, type Scratch } from './kernel-pg.js';
+import { openRestateHost } from './kernel-restate.js';
 import { renderKernelReport, type CaseReport, type KernelReport, type Ratio } from './kernel-report.js';
 import { readKernelSettings } from './kernel-settings.js';
 import { Driver, totals, unmeasured, type SliceResult } from './kernel-stats.js';
@@ -28,8 +29,9 @@ function bail(code: number, why: string): void {
 }
 process.once('SIGINT', () => bail(130, 'interrupted'));
 process.once('SIGTERM', () => bail(143, 'terminated'));
-// Stops by itself even if a store hangs: well past the planned time, give up.
-const plannedSeconds = 12 * (settings.seconds + settings.warmupSeconds) + 60;
+// Stops by itself even if a store hangs: well past the planned time, give up. Planned: every engine
+// and peer case at each number in flight (at most six kinds), the two HTTP cases, and start-ups.
+const plannedSeconds = (6 * settings.inFlight.length + 2) * (settings.seconds + settings.warmupSeconds) + 90;
 setTimeout(
   () => bail(2, `still running after ${plannedSeconds + 120} s`),
   (plannedSeconds + 120) * 1000,
@@ -66,10 +68,10 @@ async function measure(cases: LiveCase[]): Promise<void> {
   done.push(...cases);
 }
 
-const inFlight = (n: number) => [1, n];
+const inFlight = settings.inFlight;
 
 function engineCases(t: EngineTarget, store: string): LiveCase[] {
-  return inFlight(settings.concurrency).map((n) => {
+  return inFlight.map((n) => {
     const driver = new Driver(n, async (m) => void (await engineLifecycle(t.runs, m, shape)));
     return {
       id: `${t.label}/${n}`,
@@ -85,7 +87,7 @@ function engineCases(t: EngineTarget, store: string): LiveCase[] {
 
 function baselineCases(b: BaselineHost): LiveCase[] {
   const out: LiveCase[] = [];
-  for (const n of inFlight(settings.concurrency)) {
+  for (const n of inFlight) {
     if (wanted('dbos'))
       out.push({
         id: `dbos/${n}`,
@@ -150,8 +152,35 @@ async function enginePhase(): Promise<void> {
       progress(`DBOS baseline unavailable: ${why}`);
     }
   }
+  if (wanted('restate')) cases.push(...(await restateCases()));
   if (cases.length > 0) await measure(cases);
   await closeAll();
+}
+
+/** The Restate peer: its own server and store (not PostgreSQL), so it runs with or without a database. */
+async function restateCases(): Promise<LiveCase[]> {
+  progress('starting the Restate server and registering the Restate service …');
+  try {
+    const r = await openRestateHost(STEPS);
+    closers.push(() => r.close());
+    notes.push(
+      `Restate: server ${String(r.info.restate_server)} (single node, every listener on 127.0.0.1, data in a temporary directory: its log and state in RocksDB, write-ahead log synced), SDK ${String(r.info.restate_sdk)}; ${STEPS} no-op ctx.run steps per invocation (each result journaled by the server, no PostgreSQL row); invocations started through the HTTP ingress and the service's endpoint in a worker thread`,
+    );
+    return inFlight.map((n) => ({
+      id: `restate/${n}`,
+      group: 'restate',
+      name: 'Restate service',
+      store: 'restate (rocksdb)',
+      concurrency: n,
+      slice: (s) => r.slice(n, s),
+      slices: [],
+    }));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    notes.push(`Restate peer unavailable: ${why}`);
+    progress(`Restate peer unavailable: ${why}`);
+    return [];
+  }
 }
 
 /** Whole lifecycles over HTTP, `concurrency` clients, on SQLite (synchronous=full) and PostgreSQL. */
@@ -200,7 +229,48 @@ function ratios(cases: CaseReport[]): Ratio[] {
       out.push({ what, value: a / b, ...(goal ? { goal } : {}), ...(met === undefined ? {} : { met }) });
   };
   const n = settings.concurrency;
-  for (const k of inFlight(n)) {
+  /** The faster of DBOS and Restate at `k` in flight, by steps/s. */
+  const bestPeer = (k: number) => {
+    const peers = [
+      ['DBOS', by(`dbos/${k}`)],
+      ['Restate', by(`restate/${k}`)],
+    ] as const;
+    let best: { name: string; stepsPerS: number } | undefined;
+    for (const [name, t] of peers)
+      if (t !== undefined && (best === undefined || t.stepsPerS > best.stepsPerS))
+        best = { name, stepsPerS: t.stepsPerS };
+    return best;
+  };
+  for (const k of inFlight) {
+    const peer = bestPeer(k);
+    for (const [label, id] of [
+      ['postgres', `pg/${k}`],
+      ['sqlite-full', `sqlite-full/${k}`],
+    ] as const) {
+      const f = by(id);
+      if (peer !== undefined && f !== undefined)
+        add(
+          `kernel ${label} ÷ best peer (${peer.name}), steps/s, ${k} in flight`,
+          f.stepsPerS,
+          peer.stepsPerS,
+          '> 1',
+          f.stepsPerS > peer.stepsPerS,
+        );
+    }
+  }
+  for (const k of inFlight) {
+    add(
+      `kernel ÷ Restate, steps/s, postgres, ${k} in flight`,
+      by(`pg/${k}`)?.stepsPerS,
+      by(`restate/${k}`)?.stepsPerS,
+    );
+    add(
+      `Restate ÷ kernel, step p50, postgres, ${k} in flight`,
+      by(`restate/${k}`)?.step.p50,
+      by(`pg/${k}`)?.step.p50,
+    );
+  }
+  for (const k of inFlight) {
     const f = by(`pg/${k}`);
     const d = by(`dbos/${k}`);
     add(
@@ -218,7 +288,7 @@ function ratios(cases: CaseReport[]): Ratio[] {
       f && d ? d.step.p50 > f.step.p50 : undefined,
     );
   }
-  for (const k of inFlight(n)) {
+  for (const k of inFlight) {
     add(
       `kernel ÷ bare INSERT loop, steps/s, postgres, ${k} in flight`,
       by(`pg/${k}`)?.stepsPerS,
@@ -230,7 +300,7 @@ function ratios(cases: CaseReport[]): Ratio[] {
       by(`bare/${k}`)?.stepsPerS,
     );
   }
-  for (const k of inFlight(n)) {
+  for (const k of inFlight) {
     add(
       `kernel sqlite-full ÷ DBOS postgres, steps/s, ${k} in flight`,
       by(`sqlite-full/${k}`)?.stepsPerS,
@@ -291,6 +361,7 @@ async function main(): Promise<void> {
       rounds: settings.rounds,
       warmup: settings.warmupSeconds,
       concurrency: settings.concurrency,
+      inFlight: settings.inFlight.join(','),
       stages: settings.stages,
       issues: settings.issues,
     },

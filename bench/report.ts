@@ -1,3 +1,4 @@
+import type { BareFanoutResult } from './fanout-bare.js';
 import type { FanoutResult } from './fanout.js';
 import type { LoadResult } from './load.js';
 import { round } from './stats.js';
@@ -38,6 +39,8 @@ export interface BenchReport {
   readonly cases: readonly CaseResult[];
   readonly derived: readonly Derived[];
   readonly fanout: FanoutResult | null;
+  /** The bare broadcast of the same frames to the same subscribers, run right after fabrica's fan-out. */
+  readonly fanoutBare: BareFanoutResult | null;
   readonly skipped: readonly string[];
 }
 
@@ -159,6 +162,27 @@ export function renderReport(r: BenchReport): string {
     out.push(
       `  server+producer thread: loop busy ${fmt(f.eventLoopUtilization * 100, 0)}%, process CPU ${fmt(f.cpuMs / 1000, 2)} s`,
     );
+  }
+  const b = r.fanoutBare;
+  if (b !== null) {
+    out.push(
+      `bare broadcast (node:http, no store, the same ${b.frameBytes}-byte frames from memory): ` +
+        `${b.subscribers} subscribers, ${b.produced} events at ${fmt(b.achievedRate, 0)}/s (target ${b.targetRate}/s)`,
+    );
+    out.push(
+      `  publish -> delivery: p50 ${fmt(b.publishToDelivery.p50)} ms, p99 ${fmt(b.publishToDelivery.p99)} ms, max ${fmt(b.publishToDelivery.max)} ms`,
+    );
+    out.push(
+      `  delivered ${b.delivered}/${b.expected}; missing ${b.missing}, duplicates ${b.duplicates}, out of order ${b.outOfOrder}; ` +
+        `loop busy ${fmt(b.eventLoopUtilization * 100, 0)}%, process CPU ${fmt(b.cpuMs / 1000, 2)} s`,
+    );
+    if (f !== null && b.publishToDelivery.p99 > 0) {
+      const ratio = f.publishToDelivery.p99 / b.publishToDelivery.p99;
+      out.push(
+        `  fabrica ÷ bare, publish -> delivery: p50 ${fmt(f.publishToDelivery.p50 / b.publishToDelivery.p50, 2)}x, ` +
+          `p99 ${fmt(ratio, 2)}x (goal p99 <= 2x: ${ratio <= 2 ? 'met' : 'MISSED'})`,
+      );
+    }
   }
   for (const s of r.skipped) out.push(`skipped: ${s}`);
   return out.join('\n');

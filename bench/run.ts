@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { CASES, TARGETS, type CaseDef } from './cases.js';
+import { runBareFanout, type BareFanoutResult } from './fanout-bare.js';
 import { runFanout, type FanoutResult } from './fanout.js';
 import { measureSlice, summarize, warmUp, type Slice } from './load.js';
 import { freshSchema, type BenchSchema } from './pg-schema.js';
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
   const caseCount = CASES.length;
   const budgetMs =
     (caseCount * (settings.seconds + settings.warmupSeconds + settings.rounds * 0.5) +
-      settings.fanout.seconds +
+      2 * settings.fanout.seconds +
       90) *
     1000;
   setTimeout(() => {
@@ -214,10 +215,13 @@ async function main(): Promise<void> {
   const results = await httpCases(targets, skipped);
 
   let fanout: FanoutResult | null = null;
+  let fanoutBare: BareFanoutResult | null = null;
   if (wanted('fanout')) {
     const f = settings.fanout;
     progress(`fan-out: ${f.subscribers} SSE subscribers, ${f.rate} events/s for ${f.seconds} s …`);
     fanout = await runFanout(settings);
+    progress(`fan-out, bare broadcast: the same subscribers, rate and time …`);
+    fanoutBare = await runBareFanout(settings);
   }
 
   const cpu = cpus();
@@ -242,6 +246,7 @@ async function main(): Promise<void> {
     cases: results,
     derived: derive(results, targets),
     fanout,
+    fanoutBare,
     skipped,
   };
   mkdirSync(dirname(settings.outFile), { recursive: true });

@@ -67,8 +67,8 @@ describe('event hash chain', () => {
     const e = unhashed(1, GENESIS_HASH);
     assert.deepEqual(chainedFields(e), [e.ts, e.type, e.subjectKind, e.subjectId, null, e.actor, e.data]);
     assert.equal(chainedContent(e), JSON.stringify(chainedFields(e)).slice(1, -1));
-    assert.ok(!chainedContent(e).startsWith('['));
-    assert.ok(!chainedContent(e).endsWith(']'));
+    assert.ok(!chainedContent(e).startsWith('['), "!chainedContent(e).startsWith('[')");
+    assert.ok(!chainedContent(e).endsWith(']'), "!chainedContent(e).endsWith(']')");
   });
 
   it('changes the hash when any field changes', () => {

@@ -44,7 +44,7 @@ describe('the statistics of the judge', () => {
     let sum = 0;
     for (let k = 1; k <= 100_000; k++) sum += spentAlpha(0.03, k);
     near(sum, 0.03, 1e-6);
-    assert.ok(spentAlpha(0.03, 2) < spentAlpha(0.03, 1));
+    assert.ok(spentAlpha(0.03, 2) < spentAlpha(0.03, 1), 'spentAlpha(0.03, 2) < spentAlpha(0.03, 1)');
     assert.equal(spentAlpha(0.03, 0), spentAlpha(0.03, 1));
   });
 
@@ -58,8 +58,14 @@ describe('the statistics of the judge', () => {
       Math.sqrt(((2 * 0.001 * 0.011) / 0.01) * (Math.log(100) + 0.5 * Math.log(11))),
       1e-12,
     );
-    assert.ok(mixtureInterval(0.2, 0.0001, 0.01).upper < i.upper);
-    assert.ok(mixtureInterval(0.2, 0.001, 0.001).upper > i.upper);
+    assert.ok(
+      mixtureInterval(0.2, 0.0001, 0.01).upper < i.upper,
+      'mixtureInterval(0.2, 0.0001, 0.01).upper < i.upper',
+    );
+    assert.ok(
+      mixtureInterval(0.2, 0.001, 0.001).upper > i.upper,
+      'mixtureInterval(0.2, 0.001, 0.001).upper > i.upper',
+    );
     const sure = mixtureInterval(0, 0, 0.01);
     assert.ok(sure.upper > 0 && sure.upper < 1e-4, String(sure.upper));
     // A wider prior scale τ makes a wider interval when the variance is large against it.
@@ -71,7 +77,7 @@ describe('the statistics of the judge', () => {
     assert.equal(proportionInterval(0, 0, 0.01).estimate, 0);
     const small = proportionInterval(0, 10, 0.01);
     const large = proportionInterval(0, 10_000, 0.01);
-    assert.ok(small.upper > large.upper && large.upper > 0);
+    assert.ok(small.upper > large.upper && large.upper > 0, 'small.upper > large.upper && large.upper > 0');
     // The shrunk proportion (x+1)/(n+2) sets the variance: 0 of 100 is not certain.
     near(
       proportionInterval(0, 100, 0.01).upper,
@@ -104,7 +110,7 @@ describe('the statistics of the judge', () => {
     const faster = mannWhitney(stats(50, 0, 5).hist, stats(50, 0, 8).hist);
     assert.equal(faster.u, 0);
     near(faster.z, -slower.z, 1e-12);
-    assert.ok(faster.p_value > 0.999999);
+    assert.ok(faster.p_value > 0.999999, 'faster.p_value > 0.999999');
     assert.deepEqual(mannWhitney(stats(0, 0).hist, stats(0, 0).hist), { u: 0, z: 0, p_value: 1 });
     assert.deepEqual(mannWhitney(stats(1, 0).hist, stats(0, 0).hist), { u: 0, z: 0, p_value: 1 });
     // Half the canary above, half tied with the baseline: ties count one half.
@@ -167,7 +173,10 @@ describe('the judge', () => {
     assert.deepEqual(j.reasons, [
       'error rate 0.00% vs baseline 0.00%: within +2.00% with confidence 0.99; latency not worse',
     ]);
-    assert.ok(j.tests.error_rate_increase !== null && j.tests.latency !== null);
+    assert.ok(
+      j.tests.error_rate_increase !== null && j.tests.latency !== null,
+      'j.tests.error_rate_increase !== null && j.tests.latency !== null',
+    );
     near(j.tests.latency.alpha, spentAlpha(0.01 / 3, 1), 1e-15);
   });
 
@@ -238,8 +247,14 @@ describe('the judge', () => {
     canary.hist[14] = 6;
     const early = run(canary, stats(50, 0, 9), { min_calls: 1, max_error_rate: 1 }, { look: 1 });
     const late = run(canary, stats(50, 0, 9), { min_calls: 1, max_error_rate: 1 }, { look: 1000 });
-    assert.ok(early.tests.latency!.p_value === late.tests.latency!.p_value);
-    assert.ok(late.tests.latency!.alpha < early.tests.latency!.alpha);
+    assert.ok(
+      early.tests.latency!.p_value === late.tests.latency!.p_value,
+      'early.tests.latency!.p_value === late.tests.latency!.p_value',
+    );
+    assert.ok(
+      late.tests.latency!.alpha < early.tests.latency!.alpha,
+      'late.tests.latency!.alpha < early.tests.latency!.alpha',
+    );
     assert.equal(
       early.reasons.some((r) => r.startsWith('latency')),
       early.tests.latency!.p_value < early.tests.latency!.alpha,
@@ -311,7 +326,10 @@ describe('the judge', () => {
   it('takes a p95 that grew by less than a millisecond as noise, however large its ratio', () => {
     // p95 0.975 ms against 0.2425 ms: four times slower, 0.73 ms more.
     const j = run(stats(1000, 0, 6), stats(1000, 0, 4));
-    assert.ok(j.tests.latency!.p_value < j.tests.latency!.alpha);
+    assert.ok(
+      j.tests.latency!.p_value < j.tests.latency!.alpha,
+      'j.tests.latency!.p_value < j.tests.latency!.alpha',
+    );
     assert.equal(j.verdict, 'pass');
   });
 

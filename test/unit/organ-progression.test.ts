@@ -264,3 +264,87 @@ describe('organ progression: commands', () => {
     assert.equal(returned.organ.buildDurationMs, 40);
   });
 });
+
+describe('organ progression: the records of each change in full', () => {
+  it('a build start records the template, its version and the generation', () => {
+    const c = startBuild({ id: 'organ-1', template: template(), actor: 'admin' }, at(0));
+    assert.deepEqual(c.events, [
+      {
+        type: ORGAN_EVENTS.buildStarted,
+        subjectKind: 'organ',
+        subjectId: 'organ-1',
+        actor: 'admin',
+        data: { action: 'organ.build', template: 'organ.echo.v1', version: '0.1.0', generation: 1 },
+      },
+    ]);
+  });
+
+  it('a timer’s move records the stage change, cancels nothing and starts nothing', () => {
+    const c = change(built(), due('canary'), 50);
+    assert.deepEqual(c.events, [
+      {
+        type: ORGAN_EVENTS.stageChanged,
+        subjectKind: 'organ',
+        subjectId: 'organ-1',
+        actor: 'system',
+        data: {
+          action: 'organ.stage',
+          from: 'draft',
+          to: 'canary',
+          actor: 'system',
+          at: new Date(T0 + 50).toISOString(),
+        },
+      },
+    ]);
+    assert.deepEqual([c.cancelTimers, c.started, c.buildDurationMs], [false, false, null]);
+    assert.deepEqual(c.organ.stageHistory.at(-1), {
+      state: 'canary',
+      at: new Date(T0 + 50).toISOString(),
+      actor: 'system',
+    });
+  });
+
+  it('a failed stage check records its problem as the reason, in the history and the event', () => {
+    const c = change(built(), due('canary', 1, 'cell x is not serving'), 50);
+    assert.equal(c.organ.state, 'failed');
+    assert.equal(c.organ.reason, 'cell x is not serving');
+    assert.equal(c.events[0]!.subjectKind, 'organ');
+    assert.deepEqual(c.events[0]!.data, {
+      action: 'organ.stage',
+      from: 'draft',
+      to: 'failed',
+      actor: 'system',
+      at: new Date(T0 + 50).toISOString(),
+      reason: 'cell x is not serving',
+    });
+    assert.equal(c.organ.stageHistory.at(-1)!.reason, 'cell x is not serving');
+  });
+
+  it('a HITL pause tells people which stage waits', () => {
+    const o = { ...built(true), state: 'canary' as const };
+    const c = change(o, due('experimental'), 100);
+    assert.deepEqual(c.events[1], {
+      type: ORGAN_EVENTS.awaitingApproval,
+      subjectKind: 'organ',
+      subjectId: 'organ-1',
+      actor: 'system',
+      data: { state: 'experimental' },
+    });
+    const approved = change(c.organ, { type: 'approve', actor: 'alice' }, 200);
+    assert.deepEqual([approved.cancelTimers, approved.started, approved.events.length], [false, false, 1]);
+  });
+
+  it('the first stage after draft waits the first delay, a stage not in the progression none', () => {
+    assert.equal(delayBefore('canary', [7, 8, 9]), 7);
+    assert.equal(delayBefore('draft', [7, 8, 9]), 0);
+    assert.equal(delayBefore('failed', [7, 8, 9]), 0);
+    assert.deepEqual(
+      startBuild({ id: 'o', template: template(), actor: 'a' }, { now: 5, delays: [7] }).schedule,
+      {
+        at: 12,
+        generation: 1,
+        to: 'canary',
+      },
+    );
+  });
+});

@@ -35,7 +35,7 @@ describe('shadow comparison', () => {
     assert.equal(textDiff(a, b), `@@ 100 @@ …${'x'.repeat(12)}[-A-]{+B+}${'y'.repeat(12)}…`);
     assert.equal(textDiff('ab', 'abc'), '@@ 2 @@ ab[--]{+c+}');
     const long = textDiff('', 'z'.repeat(5000));
-    assert.ok(long.length < SAMPLE_FIELD_CHARS + 50);
+    assert.ok(long.length < SAMPLE_FIELD_CHARS + 50, 'long.length < SAMPLE_FIELD_CHARS + 50');
   });
 
   it('mirrors to the newest revision on its way, only beside a stable one', () => {

@@ -37,7 +37,7 @@ describe('parseStageGraph', () => {
         },
       ],
     });
-    assert.ok(r.ok);
+    assert.ok(r.ok, 'r.ok');
     assert.deepEqual(r.value, [
       {
         key: 'design',
@@ -324,7 +324,10 @@ describe('planMaterialisation', () => {
     assert.deepEqual([old.supersededByArtifactId, old.status, old.version], ['art-2', 'running', 2]);
     assert.equal(p.issues.find((i) => i.id === 'iss-x')!.supersededByArtifactId, 'art-2');
     // Already superseded records and records made by hand are not touched.
-    assert.ok(!p.stages.some((s) => s.id === 'stg-gone' || s.id === 'stg-hand'));
+    assert.ok(
+      !p.stages.some((s) => s.id === 'stg-gone' || s.id === 'stg-hand'),
+      "!p.stages.some((s) => s.id === 'stg-gone' || s.id === 'stg-hand')",
+    );
   });
 
   it('an empty graph supersedes every live materialised record', () => {
@@ -342,5 +345,203 @@ describe('planMaterialisation', () => {
     const issues = [issue('i', 's', 'pending', { supersededByArtifactId: 'art-2' })];
     for (const [id, done] of cases) assert.equal(alreadyMaterialised(id, stages, issues), done, id);
     assert.equal(alreadyMaterialised('art-1', [], []), false);
+  });
+});
+
+describe('parseStageGraph: exact refusals and defaults', () => {
+  it('a stage that is not an object is named, however many other problems there are', () => {
+    const e = refused({ stages: [null, 5, { key: 'c', depends_on: ['x', 1] }] });
+    assert.equal(e.code, 'invalid_request');
+    assert.deepEqual(e.details?.problems, [
+      'payload.stages[0] must be an object',
+      'payload.stages[1] must be an object',
+      'payload.stages[2].depends_on must be an array of strings',
+    ]);
+    assert.equal(
+      e.reason,
+      'payload.stages[0] must be an object; payload.stages[1] must be an object; payload.stages[2].depends_on must be an array of strings',
+    );
+  });
+
+  it('names each list of an issue by its path', () => {
+    const e = refused({
+      stages: [
+        {
+          key: 'a',
+          issues: [
+            {
+              key: 'i',
+              title: 't',
+              depends_on: 'j',
+              verification_requirements: [1],
+              acceptance_criteria: 'x',
+            },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(e.details?.problems, [
+      'payload.stages[0].issues[0].depends_on must be an array of strings',
+      'payload.stages[0].issues[0].acceptance_criteria must be an array of strings',
+      'payload.stages[0].issues[0].verification_requirements must be an array of strings',
+    ]);
+  });
+
+  it('a blank or missing name is the key, a blank or missing kind is task', () => {
+    const r = parseStageGraph({
+      stages: [
+        { key: 'a', name: '', issues: [{ key: 'i', title: 't', kind: '' }] },
+        { key: 'b', name: 5, issues: [{ key: 'j', title: 't', kind: 7 }] },
+        { key: 'c', name: 'Sea' },
+      ],
+    });
+    assert.ok(r.ok, 'r.ok');
+    assert.deepEqual(
+      r.value.map((s) => s.name),
+      ['a', 'b', 'Sea'],
+    );
+    assert.deepEqual(
+      r.value.flatMap((s) => s.issues.map((i) => i.kind)),
+      ['task', 'task'],
+    );
+    assert.deepEqual(r.value[2]!.issues, []);
+  });
+
+  it('says which keys are duplicated, dangling or in a cycle, in its reason', () => {
+    const dup = refused({
+      stages: [
+        { key: 'a' },
+        { key: 'a' },
+        {
+          key: 'b',
+          issues: [
+            { key: 'i', title: 't' },
+            { key: 'i', title: 't' },
+          ],
+        },
+      ],
+    });
+    assert.equal(dup.reason, 'duplicate keys: a, i');
+    assert.deepEqual(dup.details?.keys, ['a', 'i']);
+    const dangling = refused({ stages: [{ key: 'a', depends_on: ['x', 'y'] }] });
+    assert.equal(dangling.reason, 'dependencies on keys that do not exist: a → x, a → y');
+    const cycle = refused({
+      stages: [
+        { key: 'a', depends_on: ['b'] },
+        { key: 'b', depends_on: ['a'] },
+      ],
+    });
+    assert.equal(cycle.code, 'invalid_stage_graph');
+    assert.equal(cycle.reason, 'dependency cycle: a → b → a');
+  });
+});
+
+describe('planMaterialisation: records in full', () => {
+  const graph: GraphStage[] = [
+    {
+      key: 'a',
+      name: 'A',
+      dependsOn: [],
+      issues: [
+        {
+          key: 'i1',
+          title: 'one',
+          kind: 'task',
+          dependsOn: [],
+          acceptanceCriteria: ['ok'],
+          verificationRequirements: ['npm test'],
+        },
+      ],
+    },
+  ];
+
+  it('a new stage and issue start pending, with fresh ids of their kind and empty notes', () => {
+    let n = 0;
+    const ctx = { runId: 'run-9', now: NOW, newId: (p: string) => `${p}-${(n += 1)}` };
+    const p = planMaterialisation(graph, 'art-1', { stages: [], issues: [] }, ctx);
+    assert.deepEqual(p.stages, [
+      {
+        id: 'stg-1',
+        runId: 'run-9',
+        status: 'pending',
+        assignedRoomId: null,
+        summary: null,
+        verificationSummary: null,
+        notes: [],
+        createdAt: NOW,
+        updatedAt: NOW,
+        version: 1,
+        stageName: 'A',
+        dependsOn: [],
+        stableKey: 'a',
+        materializedFromArtifactId: 'art-1',
+        supersededByArtifactId: null,
+      },
+    ]);
+    assert.deepEqual(p.issues, [
+      {
+        id: 'iss-2',
+        runId: 'run-9',
+        status: 'pending',
+        assignedRoomId: null,
+        summary: null,
+        notes: [],
+        createdAt: NOW,
+        updatedAt: NOW,
+        version: 1,
+        stageId: 'stg-1',
+        title: 'one',
+        kind: 'task',
+        dependsOn: [],
+        acceptanceCriteria: ['ok'],
+        verificationRequirements: ['npm test'],
+        stableKey: 'i1',
+        materializedFromArtifactId: 'art-1',
+        supersededByArtifactId: null,
+      },
+    ]);
+  });
+
+  it('a kept issue keeps its id and moves up a version; a superseded one too; one superseded before is a new record', () => {
+    const ids: string[] = [];
+    const ctx = { runId: 'run-1', now: NOW, newId: (p: string) => (ids.push(p), `${p}-new`) };
+    const kept = planMaterialisation(
+      graph,
+      'art-2',
+      {
+        stages: [stage('stg-a', 'passed', { stableKey: 'a' })],
+        issues: [
+          issue('iss-1', 'stg-a', 'passed', { stableKey: 'i1', version: 4 }),
+          issue('iss-2', 'stg-a', 'ready', { stableKey: 'i2', version: 7 }),
+        ],
+      },
+      ctx,
+    );
+    assert.deepEqual(ids, [], 'no new ids for kept keys');
+    assert.deepEqual(
+      kept.issues.map((i) => [i.id, i.version, i.supersededByArtifactId]),
+      [
+        ['iss-1', 5, null],
+        ['iss-2', 8, 'art-2'],
+      ],
+    );
+    const reborn = planMaterialisation(
+      graph,
+      'art-3',
+      {
+        stages: [stage('stg-a', 'passed', { stableKey: 'a' })],
+        issues: [
+          issue('iss-old', 'stg-a', 'passed', { stableKey: 'i1', supersededByArtifactId: 'art-0' }),
+          issue('iss-hand', 'stg-a', 'passed', { stableKey: null }),
+        ],
+      },
+      ctx,
+    );
+    assert.deepEqual(ids, ['iss']);
+    assert.deepEqual(
+      reborn.issues.map((i) => [i.id, i.status, i.version]),
+      [['iss-new', 'pending', 1]],
+    );
+    assert.deepEqual([reborn.created, reborn.updated, reborn.superseded], [1, 1, 0]);
   });
 });

@@ -30,7 +30,7 @@ describe('capabilities', () => {
     for (const l of CAPABILITY_LEVELS) assert.equal(isCapabilityLevel(l), true);
     for (const v of ['Locked', '', 'on', 1, null, undefined]) assert.equal(isCapabilityLevel(v), false);
     assert.deepEqual(CAPABILITY_NAMES, Object.keys(CAPABILITIES));
-    assert.ok(CAPABILITY_NAMES.includes('self_edit'));
+    assert.ok(CAPABILITY_NAMES.includes('self_edit'), "CAPABILITY_NAMES.includes('self_edit')");
     for (const n of CAPABILITY_NAMES) assert.equal(isCapabilityName(n), true);
     for (const v of ['toString', 'constructor', '__proto__', 'SELF_EDIT', 3, null]) {
       assert.equal(isCapabilityName(v), false, String(v));

@@ -149,19 +149,3 @@ export const GLOSSARY: readonly (readonly [stem: string, concept: string])[] = [
 export const SAFE_WORDS = ['safe', 'безопасн'];
 export const ON_WORDS = new Set(['on', 'вкл', 'включен', 'включи', 'включить', 'enable', 'enabled']);
 export const OFF_WORDS = new Set(['off', 'выкл', 'выключен', 'выключи', 'выключить', 'disable', 'disabled']);
-
-/** Capability levels and their Russian names. */
-export const LEVEL_WORDS: Readonly<Record<string, 'locked' | 'experimental' | 'stable'>> = {
-  locked: 'locked',
-  lock: 'locked',
-  заблокирован: 'locked',
-  заблокированный: 'locked',
-  закрыт: 'locked',
-  experimental: 'experimental',
-  экспериментальный: 'experimental',
-  эксперимент: 'experimental',
-  stable: 'stable',
-  стабильный: 'stable',
-  стабильно: 'stable',
-  стабильного: 'stable',
-};

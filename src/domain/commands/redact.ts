@@ -6,7 +6,8 @@ const SECRETS = [
   /\bfab_[A-Za-z0-9_-]{8,}/g,
   /\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}/g,
   /(?<=\/\/)[^\s/@:]+:[^\s/@]+(?=@)/g,
-  /\b(?:bearer|token|password|пароль|токен)\s*[:=]?\s*\S{8,}/gi,
+  // Not `\b`: it only knows ASCII letters, so `\bпароль` never matched after a space or at the start.
+  /(?<![\p{L}\p{N}_])(?:bearer|token|password|пароль|токен)\s*[:=]?\s*\S{8,}/giu,
 ];
 
 export const redactSecrets = (text: string): string =>

@@ -85,7 +85,7 @@ describe('command grammar: rules', () => {
     if (r.ok) return;
     assert.equal(r.error.code, 'command_not_understood');
     const closest = r.error.details?.closest as { intent: string; example: string }[];
-    assert.ok(closest.length > 0);
+    assert.ok(closest.length > 0, 'closest.length > 0');
     // every example given is itself understood
     for (const c of closest)
       assert.equal(planCommand(c.example, fixtureRegistry(), { admin: true }).ok, true, c.example);
@@ -105,7 +105,7 @@ describe('command grammar: rules', () => {
 
   it('breaks a tie in a pathway by the previous step the cell links to', () => {
     const r = planCommand('build x phonemes -> adapter', fixtureRegistry(), { admin: true });
-    assert.ok(r.ok);
+    assert.ok(r.ok, 'r.ok');
     assert.deepEqual((r.value.spec as { cells: readonly string[] }).cells, [
       'analysis.text_to_phonemes.v1',
       'analysis.speak_adapter.v1',
@@ -114,14 +114,14 @@ describe('command grammar: rules', () => {
 
   it('says in the checks that self_edit is locked, and that only the admin may run factory commands', () => {
     const r = planCommand('включи безопасный режим', fixtureRegistry(), { admin: false });
-    assert.ok(r.ok);
+    assert.ok(r.ok, 'r.ok');
     const byName = Object.fromEntries(r.value.checks.map((c) => [c.name, c.ok]));
     assert.deepEqual(byName, { rights: false, 'capability:self_edit': false, safe_mode: true });
   });
 
   it('diffs a new version against the stable template, path by path', () => {
     const r = planCommand('обнови зрение до v2 (grayscale)', fixtureRegistry(), { admin: true });
-    assert.ok(r.ok);
+    assert.ok(r.ok, 'r.ok');
     assert.deepEqual(r.value.diff?.lines, ['+ $.metadata.grayscale: true', '~ $.version: "1.0.0" → "2.0.0"']);
   });
 });

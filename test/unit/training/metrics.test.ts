@@ -37,13 +37,16 @@ describe('training metrics', () => {
       { output: label('b'), expected: 'a' },
       { output: label('b'), expected: 'b' },
     ];
-    assert.ok(Math.abs(macroF1(pairs) - 2 / 3) < 1e-12);
+    assert.ok(Math.abs(macroF1(pairs) - 2 / 3) < 1e-12, 'Math.abs(macroF1(pairs) - 2 / 3) < 1e-12');
     // A label never expected but predicted counts with F1 0.
     const wild = [
       { output: label('a'), expected: 'a' },
       { output: label('z'), expected: 'a' },
     ];
-    assert.ok(Math.abs(macroF1(wild) - (2 / 3 + 0) / 2) < 1e-12);
+    assert.ok(
+      Math.abs(macroF1(wild) - (2 / 3 + 0) / 2) < 1e-12,
+      'Math.abs(macroF1(wild) - (2 / 3 + 0) / 2) < 1e-12',
+    );
     assert.equal(score('macro_f1', []), 0);
     assert.equal(score('macro_f1', [{ output: label('a'), expected: 'a' }]), 1);
   });
@@ -62,7 +65,10 @@ describe('training metrics', () => {
     assert.equal(similarity('', ''), 1);
     assert.equal(similarity('abc', 'abc'), 1);
     assert.equal(similarity('abc', 'xyz'), 0);
-    assert.ok(Math.abs(similarity('kitten', 'sitting') - (1 - 3 / 7)) < 1e-12);
+    assert.ok(
+      Math.abs(similarity('kitten', 'sitting') - (1 - 3 / 7)) < 1e-12,
+      "Math.abs(similarity('kitten', 'sitting') - (1 - 3 / 7)) < 1e-12",
+    );
     assert.equal(exampleScore('similarity', 'abcd', 'abcx'), 0.75);
   });
 

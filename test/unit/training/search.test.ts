@@ -65,8 +65,11 @@ describe('training search', () => {
     assert.notDeepEqual(a, iterationCandidates('random', space, 20, 8, 0));
     for (const c of a) {
       const t = c['confidence_threshold'] as number;
-      assert.ok(t >= 0 && t <= 1);
-      assert.ok(['a', 'b'].includes(c['metadata.mode'] as string));
+      assert.ok(t >= 0 && t <= 1, 't >= 0 && t <= 1');
+      assert.ok(
+        ['a', 'b'].includes(c['metadata.mode'] as string),
+        "['a', 'b'].includes(c['metadata.mode'] as string)",
+      );
     }
   });
 
