@@ -72,6 +72,8 @@ export class EventSealer {
 
   /** Resolves once the events of committed transaction `xid` are sealed (or `waitMs` has passed). */
   sealed(xid: string): Promise<void> {
+    // Stopped (the store is closing): nobody would answer; the events are durable and sealed later.
+    if (this.#stopped) return Promise.resolve();
     return new Promise((resolve) => {
       this.#waiters.push({ xid, since: Date.now(), resolve });
       this.kick();
