@@ -180,33 +180,14 @@ export class EventAppender {
 }
 
 /** One row per event sealed, or one row of nulls but `locked` and `xid` when none was. */
-export interface SealedRow {
+export interface SealedRow extends Omit<EventsTable, 'seq'> {
   locked: boolean;
-  xid: string;
+  /** The writer's transaction id (null in the sealer's own sealing). */
+  xid: string | null;
   seq: string | null;
-  prev_hash: string;
-  hash: string;
-  ts: string;
-  type: string;
-  subject_kind: string;
-  subject_id: string;
-  tenant: string | null;
-  actor: string;
-  data: string;
 }
 
-export const sealedRecord = (r: SealedRow): EventRecord => ({
-  seq: Number(r.seq),
-  ts: r.ts,
-  type: r.type,
-  subjectKind: r.subject_kind,
-  subjectId: r.subject_id,
-  tenant: r.tenant,
-  actor: r.actor,
-  data: r.data,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
+export const sealedRecord = (r: SealedRow): EventRecord => toEventRecord({ ...r, seq: Number(r.seq) });
 
 /** Most unsealed events one sealing takes (inline or by the sealer). */
 export const SEAL_BATCH = 1000;
