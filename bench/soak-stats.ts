@@ -10,6 +10,13 @@ export interface Sample {
   readonly shmem_mb?: number;
   /** Runs in the server's run cache (`fabrica_run_cache_runs`). */
   readonly run_cache?: number;
+  /** V8's old space: live-and-garbage bytes in use, and committed. */
+  readonly old_used_mb?: number;
+  readonly old_total_mb?: number;
+  /** V8's committed code, young-generation and large-object spaces. */
+  readonly code_total_mb?: number;
+  readonly new_total_mb?: number;
+  readonly large_total_mb?: number;
 }
 
 export interface LineFit {

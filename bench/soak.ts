@@ -176,7 +176,17 @@ function rssOf(pid: number): { rss: number; file: number; shmem: number } {
   return { rss: kib('VmRSS'), file: kib('RssFile'), shmem: kib('RssShmem') };
 }
 /** From the server's own /metrics: V8 heap used and committed, and memory outside the V8 heap. */
-async function memoryOf(): Promise<{ heap: number; heapTotal: number; external: number; runCache: number }> {
+async function memoryOf(): Promise<{
+  heap: number;
+  heapTotal: number;
+  external: number;
+  runCache: number;
+  oldUsed: number;
+  oldTotal: number;
+  codeTotal: number;
+  newTotal: number;
+  largeTotal: number;
+}> {
   const text = await new Promise<string>((resolve) => {
     http
       .get(`${base}/metrics`, { agent, headers: { authorization: `Bearer ${ADMIN}` } }, (res) => {
@@ -190,11 +200,24 @@ async function memoryOf(): Promise<{ heap: number; heapTotal: number; external: 
     const m = new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text);
     return m ? Number(m[1]) : NaN;
   };
+  // V8's heap by space, so that a rise of the committed heap can be placed: old objects, compiled
+  // code, the young generation, large objects.
+  const space = (name: string, which: string) => {
+    const m = new RegExp(`^nodejs_heap_space_size_${which}_bytes\\{space="${name}"\\}\\s+(\\S+)`, 'm').exec(
+      text,
+    );
+    return m ? Number(m[1]) : NaN;
+  };
   return {
     heap: metric('nodejs_heap_size_used_bytes'),
     heapTotal: metric('nodejs_heap_size_total_bytes'),
     external: metric('nodejs_external_memory_bytes'),
     runCache: metric('fabrica_run_cache_runs'),
+    oldUsed: space('old', 'used'),
+    oldTotal: space('old', 'total'),
+    codeTotal: space('code', 'total'),
+    newTotal: space('new', 'total'),
+    largeTotal: space('large_object', 'total'),
   };
 }
 
@@ -234,11 +257,18 @@ const sampler = (async () => {
       file_mb: mb(resident.file),
       shmem_mb: mb(resident.shmem),
       run_cache: mem.runCache,
+      old_used_mb: mb(mem.oldUsed),
+      old_total_mb: mb(mem.oldTotal),
+      code_total_mb: mb(mem.codeTotal),
+      new_total_mb: mb(mem.newTotal),
+      large_total_mb: mb(mem.largeTotal),
     };
     samples.push(s);
     log(
       `t=${s.t_s.toFixed(0)}s rss=${s.rss_mb.toFixed(1)}MB heap=${s.heap_mb.toFixed(1)}/${s.heap_total_mb!.toFixed(1)}MB ` +
         `external=${s.external_mb!.toFixed(1)}MB brk=${s.brk_mb!.toFixed(1)}MB anon-mmap=${s.anon_mmap_mb!.toFixed(1)}MB ` +
+        `old=${s.old_used_mb!.toFixed(1)}/${s.old_total_mb!.toFixed(1)}MB code=${s.code_total_mb!.toFixed(1)}MB ` +
+        `new=${s.new_total_mb!.toFixed(1)}MB large=${s.large_total_mb!.toFixed(1)}MB ` +
         `file=${s.file_mb!.toFixed(1)}MB shmem=${s.shmem_mb!.toFixed(1)}MB runs-cached=${s.run_cache} ` +
         `req=${counts.requests} sse=${counts.sse} ws=${counts.ws}`,
     );
@@ -315,6 +345,11 @@ const parts = {
   anon_mmap: slopeOf('anon_mmap_mb'),
   file: slopeOf('file_mb'),
   shmem: slopeOf('shmem_mb'),
+  // V8's committed heap by space (they add up to heap_total).
+  v8_old: slopeOf('old_total_mb'),
+  v8_code: slopeOf('code_total_mb'),
+  v8_new: slopeOf('new_total_mb'),
+  v8_large: slopeOf('large_total_mb'),
 };
 const report = {
   minutes,
