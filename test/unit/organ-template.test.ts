@@ -102,9 +102,22 @@ describe('organ templates', () => {
   it('refuse a bad id, version, roles or cells, listing every problem at once', () => {
     for (const id of [undefined, '', '-x', '.x', 'a b', 'a/b', 'a:b', 7])
       assert.deepEqual(problems({ ...base, id }), ['$.id: required, letters, digits, . _ -'], String(id));
-    for (const version of ['0.0.0', '10.20.30', '1.2.3+build.5', '1.2.3-alpha-2'])
+    for (const version of ['0.0.0', '10.20.30', '1.2.3+build.5', '1.2.3-alpha-2', '1.2.3-rc.1+build.5'])
       assert.deepEqual(problems({ ...base, version }), [], version);
-    for (const version of ['1', '1.2', 'v1.2.3', '1.2.3-', '1.2.3 ', 'x1.2.3', 1, {}, ['1.2.3']])
+    for (const version of [
+      '1',
+      '1.2',
+      'v1.2.3',
+      '1.2.3-',
+      '1.2.3 ',
+      'x1.2.3',
+      '01.2.3',
+      '1.2.3-01',
+      '1.2.3+',
+      1,
+      {},
+      ['1.2.3'],
+    ])
       assert.deepEqual(
         problems({ ...base, version }),
         ['$.version: must be a SemVer version'],

@@ -1,3 +1,4 @@
+import { parseSemver } from '../cells/semver.js';
 import { fail, ok, type Result } from '../errors.js';
 
 export interface Pathway {
@@ -41,7 +42,7 @@ export function parseOrganTemplate(raw: unknown): Result<OrganTemplate> {
   if (typeof t.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(t.id))
     problems.push('$.id: required, letters, digits, . _ -');
   const version = t.version ?? '0.1.0';
-  if (typeof version !== 'string' || !/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/.test(version))
+  if (typeof version !== 'string' || parseSemver(version) === null)
     problems.push('$.version: must be a SemVer version');
   if (!isStrings(t.roles)) problems.push('$.roles: required, an array of strings');
   const cells = t.cells ?? t.nodes;
