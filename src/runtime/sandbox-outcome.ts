@@ -1,6 +1,19 @@
-import type { LimitReason } from '../domain/cells/sandbox-limits.js';
+import type { LimitReason, SandboxLimits } from '../domain/cells/sandbox-limits.js';
+import type { CatalogFiles } from './cell-files.js';
 import type { CallOutcome } from './cell-runtime.js';
 import type { PoolAnswer } from './sandbox-pool.js';
+
+/** What the script and the WASM backend are both configured with. */
+export interface SandboxBackendOptions {
+  /** Worker threads in the backend's pool. */
+  readonly workers: number;
+  /** The most a template may ask for; a template asking for more is refused. */
+  readonly maxima: SandboxLimits;
+  /** Where a template's file (`metadata.source_file`, `metadata.module_file`) is read from (absent: templates naming a file cannot run). */
+  readonly files?: CatalogFiles;
+  readonly onLimitHit?: (limit: LimitReason) => void;
+  readonly onWorkerStart?: () => void;
+}
 
 /** The seed of a call's `Math.random` (script) from its input: FNV-1a over the input's JSON. */
 export function seedOf(text: string): number {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { CellTemplate } from '../../domain/cells/cell-template.js';
 import { readLimits, type LimitReason, type SandboxLimits } from '../../domain/cells/sandbox-limits.js';
-import type { CatalogFiles, FileProblemCode } from '../cell-files.js';
+import type { FileProblemCode } from '../cell-files.js';
 import {
   IntegrityViolation,
   LOG_LINE_CHARS,
@@ -10,20 +10,14 @@ import {
   type CallOutcome,
   type CellRuntime,
 } from '../cell-runtime.js';
-import { killedOutcome, limitHit, outputOf, seedOf } from '../sandbox-outcome.js';
+import { killedOutcome, limitHit, outputOf, seedOf, type SandboxBackendOptions } from '../sandbox-outcome.js';
 import { SandboxPool } from '../sandbox-pool.js';
 import { PRELUDE, SCRIPT_FILE } from './script-prelude.js';
 import { SCRIPT_WORKER_SOURCE } from './script-worker-source.js';
 
-export interface ScriptBackendOptions {
-  readonly workers: number;
-  readonly maxima: SandboxLimits;
+export interface ScriptBackendOptions extends SandboxBackendOptions {
   /** Revisions whose context a worker keeps (least recently called dropped first). */
   readonly contextsPerWorker?: number;
-  /** Where `metadata.source_file` is read from (absent: templates naming a file cannot run). */
-  readonly files?: CatalogFiles;
-  readonly onLimitHit?: (limit: LimitReason) => void;
-  readonly onWorkerStart?: () => void;
 }
 
 /** What the dry run and fabrication find wrong with a script template. */

@@ -1,6 +1,6 @@
 import type { CellTemplate } from '../../domain/cells/cell-template.js';
 import { readLimits, type LimitReason, type SandboxLimits } from '../../domain/cells/sandbox-limits.js';
-import type { CatalogFiles, FileProblemCode, FileViolation } from '../cell-files.js';
+import type { FileProblemCode, FileViolation } from '../cell-files.js';
 import {
   IntegrityViolation,
   LOG_LINE_CHARS,
@@ -9,20 +9,13 @@ import {
   type CallOutcome,
   type CellRuntime,
 } from '../cell-runtime.js';
-import { killedOutcome, limitHit, outputOf } from '../sandbox-outcome.js';
+import { killedOutcome, limitHit, outputOf, type SandboxBackendOptions } from '../sandbox-outcome.js';
 import { SandboxPool } from '../sandbox-pool.js';
 import { capMemory, PAGE_BYTES } from './wasm-binary.js';
 import { wasiFunctionNames } from './wasi-names.js';
 import { WASM_WORKER_SOURCE } from './wasm-worker-source.js';
 
-export interface WasmBackendOptions {
-  readonly workers: number;
-  readonly maxima: SandboxLimits;
-  /** Where `metadata.module_file` is read from (absent: templates naming a file cannot run). */
-  readonly files?: CatalogFiles;
-  readonly onLimitHit?: (limit: LimitReason) => void;
-  readonly onWorkerStart?: () => void;
-}
+export type WasmBackendOptions = SandboxBackendOptions;
 
 export interface WasmProblem {
   readonly code:
