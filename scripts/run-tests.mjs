@@ -67,9 +67,11 @@ if (ci && skipped.length > 0) {
 const cores = availableParallelism();
 const concurrency = Number(process.env.FABRICA_TEST_CONCURRENCY ?? Math.max(1, Math.min(cores, 4)));
 // The per-file limit only catches a file that hangs: generous, and scaled by how busy the machine is
-// when the run starts (a load of 20 on two cores makes every file ten times slower).
-const busy = Math.min(10, Math.max(1, loadavg()[0] / cores));
-const timeoutMs = Number(process.env.FABRICA_TEST_TIMEOUT_MS ?? Math.round(300_000 * busy));
+// when the run starts. The load can rise after the start (two busy loops started with the suite took
+// the load average from 1.9 to 10 within ten minutes), so even an idle start allows 15 minutes, about
+// ten times the slowest file alone.
+const busy = Math.min(4, Math.max(1, loadavg()[0] / cores));
+const timeoutMs = Number(process.env.FABRICA_TEST_TIMEOUT_MS ?? Math.round(900_000 * busy));
 process.stdout.write(
   `running ${files.length} files, ${concurrency} at a time, at most ${Math.round(timeoutMs / 1000)} s each ` +
     `(${cores} cores, load ${loadavg()[0].toFixed(1)})\n`,
