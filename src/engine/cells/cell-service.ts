@@ -24,6 +24,7 @@ import { dryRunWithFiles, type CapabilityLevelOf } from './cell-dryrun.js';
 import type { CellQuery } from './cell-ports.js';
 import { selectCell, type SelectRequest } from './cell-selector.js';
 import { registerTemplateIn } from './cell-registry.js';
+import { putDraftRevision } from './draft-revision.js';
 
 export const HEAL_ACTION = 'cell.heal';
 
@@ -197,30 +198,13 @@ export class CellService {
           version: 0,
         };
         await tx.cells.putCell({ ...cell, hitl, updatedAt: now, version: cell.version + 1 });
-        const revision: Revision = {
-          id: revId,
+        await putDraftRevision(tx, {
           cellId: id,
-          templateVersion: template.version,
-          state: 'draft',
-          priorState: null,
-          history: [{ from: null, to: 'draft', command: 'create', actor, at: now }],
-          createdAt: now,
-          updatedAt: now,
-        };
-        await tx.cells.putRevision(revision);
-        await tx.appendEvent({
-          type: 'cell.revision_created',
-          subjectKind: 'cell',
-          subjectId: id,
+          revisionId: revId,
+          version: template.version,
           actor,
-          data: {
-            action: 'cell.fabricate',
-            revision: revId,
-            version: template.version,
-            before: null,
-            after: { state: 'draft' },
-            hitl,
-          },
+          now,
+          hitl,
         });
         return ok({ id, state: 'draft', version: template.version, created: true });
       },
@@ -255,30 +239,7 @@ export class CellService {
     const revId = revisionIdOf(cellId, template.version);
     if (agg.revisions.some((r) => r.id === revId)) return fail('version_exists', `revision ${revId} exists`);
     await tx.cells.putCell({ ...agg.cell, updatedAt: now, version: agg.cell.version + 1 });
-    await tx.cells.putRevision({
-      id: revId,
-      cellId,
-      templateVersion: template.version,
-      state: 'draft',
-      priorState: null,
-      history: [{ from: null, to: 'draft', command: 'create', actor, at: now, reason }],
-      createdAt: now,
-      updatedAt: now,
-    });
-    await tx.appendEvent({
-      type: 'cell.revision_created',
-      subjectKind: 'cell',
-      subjectId: cellId,
-      actor,
-      data: {
-        action: 'cell.fabricate',
-        revision: revId,
-        version: template.version,
-        before: null,
-        after: { state: 'draft' },
-        reason,
-      },
-    });
+    await putDraftRevision(tx, { cellId, revisionId: revId, version: template.version, actor, now, reason });
     this.#metrics.created.inc();
     return ok({ id: cellId, state: 'draft', version: template.version });
   }
