@@ -212,13 +212,13 @@ export class RolloutService {
     return total;
   }
 
-  /** Per-revision statistics from the durable rollups, summed in steps of `stepMs` (whole minutes). */
   /** The cell, or `not_found`: every read of a cell's rollout starts here. */
   async #cell(cellId: string): Promise<Result<CellAggregate>> {
     const agg = await this.#store.cells.cell(cellId);
     return agg === null ? fail('not_found', `no cell ${cellId}`) : ok(agg);
   }
 
+  /** Per-revision statistics from the durable rollups, summed in steps of `stepMs` (whole minutes). */
   async stats(
     cellId: string,
     q: { version?: string; from: number; to: number; stepMs: number },
