@@ -9,7 +9,8 @@
  * Knobs: --minutes (30), --rate (35 requests/s; 0 for streams only), --warmup-min (5), --sample-s (10),
  * --streams (4 open at a time; 0 for requests only), --streams-from-head (streams start at the head of the
  * log rather than replaying it from seq 0), --no-writes (no runs created: the database does not grow),
- * --out (a JSON report, else stdout only).
+ * --server-node-args ("--flag=value …": Node and V8 flags for the server, such as V8's heap flags that
+ * NODE_OPTIONS does not take), --out (a JSON report, else stdout only).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,6 +37,10 @@ const sampleS = arg('sample-s', 10);
 const streams = process.argv.includes('--streams') ? Math.min(arg('streams', 0), 32) : 4;
 const streamsFrom = process.argv.includes('--streams-from-head') ? 'head' : 'start';
 const noWrites = process.argv.includes('--no-writes');
+// V8 flags for the server that NODE_OPTIONS refuses (--heap-growing-percent=30, say), space-separated.
+const nodeArgsIndex = process.argv.indexOf('--server-node-args');
+const serverNodeArgs =
+  nodeArgsIndex >= 0 ? (process.argv[nodeArgsIndex + 1] ?? '').split(' ').filter(Boolean) : [];
 const ADMIN = 'fab_soak_admin_token_0123456789abcdef';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -48,7 +53,7 @@ const port = await new Promise<number>((resolve) => {
 });
 const child = spawn(
   process.execPath,
-  ['bin/fabrica.js', 'serve', '--port', String(port), '--host', '127.0.0.1'],
+  [...serverNodeArgs, 'bin/fabrica.js', 'serve', '--port', String(port), '--host', '127.0.0.1'],
   {
     env: {
       // Settings to try (FABRICA_SQLITE_CACHE_KIB=16000, say) pass through; the rest is the soak's own.
@@ -353,6 +358,7 @@ const parts = {
 };
 const report = {
   minutes,
+  server_node_args: serverNodeArgs,
   rate,
   streams,
   warmup_min: warmupMin,
