@@ -1,6 +1,10 @@
 export interface Sample {
   readonly t_s: number;
   readonly rss_mb: number;
+  /** The server's CPU time so far (user + system), seconds. */
+  readonly cpu_s?: number;
+  /** Requests sent so far. */
+  readonly requests?: number;
   readonly heap_mb: number;
   readonly heap_total_mb?: number;
   readonly external_mb?: number;

@@ -172,6 +172,15 @@ function openStream(): Promise<void> {
 }
 
 /** Resident memory in all, and its file-backed and shared parts (SQLite's WAL index is shared memory). */
+/** The server's CPU time so far (user + system), in seconds: what a heap setting costs shows here. */
+function cpuOf(pid: number): number {
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are
+  // the 12th and 13th of them, in clock ticks (100 a second on Linux).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssOf(pid: number): { rss: number; file: number; shmem: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => {
@@ -254,6 +263,8 @@ const sampler = (async () => {
     const s: Sample = {
       t_s: (Date.now() - t0) / 1000,
       rss_mb: mb(resident.rss),
+      cpu_s: cpuOf(child.pid!),
+      requests: counts.requests,
       heap_mb: mb(mem.heap),
       heap_total_mb: mb(mem.heapTotal),
       external_mb: mb(mem.external),
@@ -356,6 +367,12 @@ const parts = {
   v8_new: slopeOf('new_total_mb'),
   v8_large: slopeOf('large_total_mb'),
 };
+const first = after[0];
+const last = after.at(-1);
+const cpuPerRequest =
+  first !== undefined && last !== undefined && last.requests! > first.requests!
+    ? ((last.cpu_s! - first.cpu_s!) * 1000) / (last.requests! - first.requests!)
+    : NaN;
 const report = {
   minutes,
   server_node_args: serverNodeArgs,
@@ -369,6 +386,8 @@ const report = {
   ws_streams: counts.ws,
   rss_mb: { first: samples[0]?.rss_mb, at_warmup: after[0]?.rss_mb, last: samples.at(-1)?.rss_mb },
   rss_slope_mb_per_min: rss,
+  /** The server's CPU time per request after warm-up (streams included in the cost). */
+  cpu_ms_per_request: cpuPerRequest,
   heap_slope_mb_per_min: heap,
   /** Where RSS went, MB/min after warm-up: V8's committed heap, external memory, malloc's brk heap, other anonymous maps. */
   part_slopes_mb_per_min: parts,
@@ -380,7 +399,8 @@ log(
     `${rss.flat ? 'flat (within noise)' : 'RISING'}; heap slope ${heap.slope.toFixed(3)} MB/min; ` +
     Object.entries(parts)
       .map(([k, v]) => `${k} ${v.toFixed(3)}`)
-      .join(', '),
+      .join(', ') +
+    `; server CPU ${cpuPerRequest.toFixed(3)} ms a request`,
 );
 if (out !== undefined) writeFileSync(out, JSON.stringify(report, null, 2));
 else process.stdout.write(`${JSON.stringify({ ...report, samples: undefined })}\n`);
