@@ -69,7 +69,7 @@ const concurrency = Number(process.env.FABRICA_TEST_CONCURRENCY ?? Math.max(1, M
 // The per-file limit only catches a file that hangs: generous, and scaled by how busy the machine is
 // when the run starts. The load can rise after the start (two busy loops started with the suite took
 // the load average from 1.9 to 10 within ten minutes), so even an idle start allows 15 minutes, about
-// ten times the slowest file alone.
+// seven times the slowest file alone on an idle machine.
 const busy = Math.min(4, Math.max(1, loadavg()[0] / cores));
 const timeoutMs = Number(process.env.FABRICA_TEST_TIMEOUT_MS ?? Math.round(900_000 * busy));
 process.stdout.write(
