@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ADMIN, startTestFabrica, type TestFabrica } from './support/app.js';
 import { startCliProcess } from './support/cli-process.js';
 import { STORE_KINDS } from './support/stores.js';
+import { until } from './support/wait.js';
 
 const runs = '/llm/factory/runs';
 const graph = {
@@ -47,15 +48,6 @@ for (const { kind, skip } of STORE_KINDS) {
     };
     const audit = async (type: string) =>
       (await f.request('GET', `/audit?type=${type}&limit=1000`)).body.events as any[];
-    async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const got = await probe();
-        if (got !== undefined) return got;
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-        await sleep(50);
-      }
-    }
 
     it('loses nothing: the lease runs out, the work is queued again and the next worker answers it', async () => {
       const room = await data('POST', '/llm/rooms', { name: 'crashy', tenant: 'crash' });
